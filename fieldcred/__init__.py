@@ -1,0 +1,1 @@
+"""fieldcred: offline-first green-skills micro-credentials for open-source LMSs."""

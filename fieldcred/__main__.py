@@ -1,0 +1,3 @@
+from fieldcred.cli import app
+
+app()
