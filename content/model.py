@@ -29,7 +29,6 @@ _LOCAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
-
 def _check_semver(value: str) -> str:
     if not _SEMVER.match(value):
         raise ValueError("version must be semantic, MAJOR.MINOR.PATCH")
@@ -45,7 +44,7 @@ LocalText = dict[str, str]
 
 def localize(text: LocalText, language: str) -> str:
     """The text in ``language``, falling back to English, then to any language."""
-    if language in text and text[language]:
+    if text.get(language):
         return text[language]
     if text.get(FALLBACK_LANGUAGE):
         return text[FALLBACK_LANGUAGE]
