@@ -2,20 +2,115 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from content.documents import content_files
+from content.errors import InvalidContent
+from content.loading import SHIPPED, Catalogue, load_catalogue
+from content.validation import check_tree
+
 app = typer.Typer(no_args_is_help=True, help="Green-skills modules and pathways.")
+
+PathArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A folder of module and pathway YAML files, or one file (default: shipped modules).",
+        show_default=False,
+    ),
+]
+
+
+def _content_path(path: Path | None) -> Path:
+    root = SHIPPED if path is None else path
+    if not root.exists():
+        raise typer.BadParameter(f"{root} does not exist", param_hint="PATH")
+    if not content_files(root):
+        raise typer.BadParameter(
+            f"{root} holds no module or pathway files (*.yaml)", param_hint="PATH"
+        )
+    return root
 
 
 @app.command("validate")
-def validate(path: Path | None = typer.Argument(None)) -> None:
-    """Load every module and pathway under PATH and report every problem at once."""
+def validate(path: PathArgument = None) -> None:
+    """Load every module and pathway under PATH and report every problem at once.
+
+    Each problem is printed as FILE:LINE: FIELD: MESSAGE. Exits 0 when the content
+    is valid, 1 when it has problems, 2 on a usage error.
+    """
+    root = _content_path(path)
+    checked = check_tree(root)
+    for problem in checked.problems:
+        typer.echo(str(problem))
+    if checked.problems:
+        typer.echo(f"{len(checked.problems)} problem(s) in {root}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"{root}: {len(checked.modules)} module(s), {len(checked.pathways)} pathway(s), valid"
+    )
 
 
 @app.command("list")
 def list_catalogue(
-    path: Path | None = typer.Argument(None), as_json: bool = typer.Option(False, "--json")
+    path: PathArgument = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    language: Annotated[str, typer.Option("--lang", help="Language of the titles.")] = "en",
 ) -> None:
-    """Print the catalogue."""
+    """Print the catalogue: each module and pathway with its size, languages and level."""
+    from content.listing import catalogue_listing
+
+    root = _content_path(path)
+    try:
+        catalogue = load_catalogue(root)
+    except InvalidContent as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{root} has problems: run 'fieldcred content validate'", err=True)
+        raise typer.Exit(1) from None
+    listing = catalogue_listing(catalogue, language)
+    if as_json:
+        typer.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+    else:
+        _print_tables(catalogue, listing)
+
+
+def _print_tables(catalogue: Catalogue, listing: dict[str, list[dict[str, object]]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    modules = Table(title="Modules")
+    for column in ("id", "version", "title", "items", "checklist", "languages", "hours", "EQF"):
+        modules.add_column(column, no_wrap=column in ("id", "version"))
+    for row in listing["modules"]:
+        level = catalogue.modules[str(row["id"])].level
+        modules.add_row(
+            *(
+                escape(str(cell))
+                for cell in (
+                    row["id"],
+                    row["version"],
+                    row["title"],
+                    row["item_count"],
+                    row["checklist_count"],
+                    " ".join(catalogue.modules[str(row["id"])].languages),
+                    row["workload_hours"],
+                    "-" if level.eqf is None else level.eqf,
+                )
+            )
+        )
+    pathways = Table(title="Pathways")
+    for column in ("id", "version", "title", "modules"):
+        pathways.add_column(column, no_wrap=column in ("id", "version"))
+    for row in listing["pathways"]:
+        modules_text = ", ".join(catalogue.pathways[str(row["id"])].modules)
+        pathways.add_row(
+            *(escape(str(cell)) for cell in (row["id"], row["version"], row["title"], modules_text))
+        )
+    console = Console()
+    console.print(modules)
+    console.print(pathways)
