@@ -1,0 +1,101 @@
+"""RDF Dataset Canonicalization (RDFC-1.0) of JSON-LD documents, offline.
+
+Contexts are served only from the copies shipped in ``credentials/contexts``
+(plus any a caller passes explicitly); a document naming any other context is
+refused rather than fetched, so canonicalizing never touches the network and a
+document cannot make us load something we have not reviewed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from credentials.errors import MalformedInput
+
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_V3P0_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+_CONTEXT_DIR = Path(__file__).parent / "contexts"
+_CONTEXT_FILES = {
+    VC_V2_CONTEXT: "credentials-v2.jsonld",
+    OB_V3P0_CONTEXT: "ob_v3p0_context-3.0.3.json",
+}
+
+
+# Processed shipped contexts, kept apart from PyLD's process-wide cache so that no
+# context loaded elsewhere can leak into our canonicalization.
+_SHIPPED_RESOLVED: dict[str, Any] = {}
+
+
+class UnknownContext(MalformedInput):
+    """A document refers to a JSON-LD context we hold no local copy of."""
+
+
+@cache
+def _shipped_context(url: str) -> Any:
+    return json.loads((_CONTEXT_DIR / _CONTEXT_FILES[url]).read_text(encoding="utf-8"))
+
+
+def shipped_contexts() -> dict[str, Any]:
+    """The context documents shipped with the package, by URL."""
+    return {url: _shipped_context(url) for url in _CONTEXT_FILES}
+
+
+def canonicalize(document: Mapping[str, Any], *, contexts: Mapping[str, Any] | None = None) -> str:
+    """The RDFC-1.0 canonical N-Quads of ``document``.
+
+    ``contexts`` maps context URLs to their documents; by default the shipped
+    copies. Raises ``UnknownContext`` for any other URL and ``MalformedInput``
+    when the document is not valid JSON-LD.
+    """
+    if contexts is None:
+        available, resolved_cache = shipped_contexts(), _SHIPPED_RESOLVED
+    else:
+        available, resolved_cache = dict(contexts), {}
+
+    def load(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
+        if url not in available:
+            raise UnknownContext(f"no local copy of the JSON-LD context {url}")
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": available[url],
+            # "static" lets the resolver keep the processed context between calls.
+            "tag": "static",
+        }
+
+    try:
+        nquads = jsonld.normalize(
+            dict(document),
+            {
+                "algorithm": "URDNA2015",
+                "format": "application/n-quads",
+                "documentLoader": load,
+                "contextResolver": ContextResolver(resolved_cache, load),
+            },
+        )
+    except jsonld.JsonLdError as error:
+        unknown = _find_cause(error, UnknownContext)
+        if unknown is not None:
+            raise unknown from error
+        raise MalformedInput(f"not a valid JSON-LD document: {error.message}") from error
+    if not isinstance(nquads, str):
+        raise MalformedInput("JSON-LD canonicalization gave no N-Quads")
+    return nquads
+
+
+def _find_cause(error: BaseException, kind: type[UnknownContext]) -> UnknownContext | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
