@@ -1,0 +1,81 @@
+"""The one door for CBOR: bounded decoding of untrusted bytes, deterministic encoding.
+
+Untrusted input is size-checked before any parsing, decoded with a nesting cap,
+without indefinite lengths or duplicate map keys, and with every CBOR tag
+refused except those the caller names. Trailing bytes after the first item are
+an error, so one encoding has one meaning.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Collection
+from typing import Any
+
+import cbor2
+
+from credentials.errors import MalformedInput
+
+DEFAULT_MAX_BYTES = 4096
+DEFAULT_MAX_DEPTH = 8
+
+# Tags cbor2 decodes itself (dates, bignums, shared references, sets, ...):
+# shared references can build cyclic objects, so all of them are refused.
+_BUILTIN_TAGS = (0, 1, 2, 3, 4, 5, 24, 25, 28, 29, 30, 35, 36, 37, 100, 256, 258, 260, 261, 1004)
+
+
+def _refuse(*_: Any) -> Any:
+    raise cbor2.CBORDecodeError("CBOR tag not allowed here")
+
+
+_REFUSE_BUILTINS: dict[int, Callable[..., Any]] = {tag: _refuse for tag in (*_BUILTIN_TAGS, 55799)}
+
+
+def loads_untrusted(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    allowed_tags: Collection[int] = (),
+) -> Any:
+    """Decode one CBOR item from untrusted ``data``; raise ``MalformedInput`` on anything odd."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedInput("CBOR input must be bytes")
+    if len(data) > max_bytes:
+        raise MalformedInput(f"input is {len(data)} bytes, more than the {max_bytes} allowed")
+    if not data:
+        raise MalformedInput("input is empty")
+
+    def tag_hook(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
+        if tag.tag not in allowed_tags:
+            raise cbor2.CBORDecodeError(f"CBOR tag {tag.tag} not allowed here")
+        return tag
+
+    stream = io.BytesIO(bytes(data))
+    try:
+        decoder = cbor2.CBORDecoder(
+            stream,
+            tag_hook=tag_hook,
+            semantic_decoders=_REFUSE_BUILTINS,
+            max_depth=max_depth,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        )
+        item = decoder.decode()
+    except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise MalformedInput(f"not well-formed CBOR: {exc}") from None
+    except MemoryError:
+        raise MalformedInput("not well-formed CBOR: declared length too large") from None
+    if stream.tell() != len(data):
+        raise MalformedInput("trailing bytes after the CBOR item")
+    return item
+
+
+def dumps_canonical(obj: Any) -> bytes:
+    """Deterministic encoding (RFC 8949 §4.2): shortest heads and floats, sorted map keys.
+
+    cbor2 sorts map keys length-first (RFC 7049 canonical). That equals the
+    bytewise order of RFC 8949 §4.2.1 whenever a map's keys share one major
+    type or all encode in one byte, which holds for every map in our formats.
+    """
+    return cbor2.dumps(obj, canonical=True)
