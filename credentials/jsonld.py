@@ -86,7 +86,7 @@ def canonicalize(document: Mapping[str, Any], *, contexts: Mapping[str, Any] | N
         unknown = _find_cause(error, UnknownContext)
         if unknown is not None:
             raise unknown from error
-        raise MalformedInput(f"not a valid JSON-LD document: {error.message}") from error
+        raise MalformedInput(f"not a valid JSON-LD document: {error.args[0]}") from error
     if not isinstance(nquads, str):
         raise MalformedInput("JSON-LD canonicalization gave no N-Quads")
     return nquads
