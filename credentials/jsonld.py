@@ -9,6 +9,7 @@ document cannot make us load something we have not reviewed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,8 @@ from credentials.errors import MalformedInput
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3P0_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+MAX_DEPTH = 32
 
 _CONTEXT_DIR = Path(__file__).parent / "contexts"
 _CONTEXT_FILES = {
@@ -55,6 +58,7 @@ def canonicalize(document: Mapping[str, Any], *, contexts: Mapping[str, Any] | N
     copies. Raises ``UnknownContext`` for any other URL and ``MalformedInput``
     when the document is not valid JSON-LD.
     """
+    _refuse_ambiguous_text(document)
     if contexts is None:
         available, resolved_cache = shipped_contexts(), _SHIPPED_RESOLVED
     else:
@@ -90,6 +94,28 @@ def canonicalize(document: Mapping[str, Any], *, contexts: Mapping[str, Any] | N
     if not isinstance(nquads, str):
         raise MalformedInput("JSON-LD canonicalization gave no N-Quads")
     return nquads
+
+
+# Control characters other than LF and CR have no settled canonical N-Quads form
+# (RDF 1.1 and 1.2 canonical N-Triples differ: raw, ECHAR or UCHAR escapes),
+# and PyLD writes only a tab escaped. Text holding them could hash differently in
+# another implementation, so such documents are refused rather than signed.
+_AMBIGUOUS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_ambiguous_text(value: object, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise MalformedInput(f"JSON-LD document nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if _AMBIGUOUS.search(value):
+            raise MalformedInput("text with control characters has no portable canonical form")
+    elif isinstance(value, Mapping):
+        for name, item in value.items():
+            _refuse_ambiguous_text(name, depth + 1)
+            _refuse_ambiguous_text(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_ambiguous_text(item, depth + 1)
 
 
 def _find_cause(error: BaseException, kind: type[UnknownContext]) -> UnknownContext | None:

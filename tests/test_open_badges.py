@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -376,3 +377,17 @@ def test_hostile_documents_get_an_answer_not_an_exception(
 def test_arbitrary_json_gets_an_answer_not_an_exception(document: Any, key: bytes) -> None:
     candidate = document if isinstance(document, dict) else {"proof": document}
     assert verify_open_badge(candidate, key) is False
+
+
+@pytest.mark.parametrize("control", ["\t", "\x00", "\x1b", "\x7f"])
+def test_text_without_a_portable_canonical_form_is_refused(control: str) -> None:
+    changed = dataclasses.replace(entry(), title={"en": f"Soil{control}health"})
+    with pytest.raises(ValueError, match="control characters"):
+        open_badge(credential(), changed, issuer_key=ISSUER_KEY, issuer_profile=PROFILE)
+
+
+def test_deeply_nested_documents_are_not_verified(signed_badge: dict[str, Any]) -> None:
+    nested: Any = "x"
+    for _ in range(5000):
+        nested = {"a": nested}
+    assert not verify_open_badge({**signed_badge, "evidence": nested}, ISSUER_KEY.public_key)
