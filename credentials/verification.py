@@ -33,7 +33,7 @@ class Reason(StrEnum):
 
 
 EXPLANATIONS: dict[Reason, str] = {
-    Reason.GENUINE: "Genuine: signed by a certified learning centre and not revoked.",
+    Reason.GENUINE: "Signed by a certified learning centre and not revoked.",
     Reason.MALFORMED: "Not a readable fieldcred credential.",
     Reason.UNSUPPORTED_ALG: "Signed with an algorithm fieldcred does not accept.",
     Reason.UNKNOWN_ISSUER: "Signed by a key that no trusted university has certified.",
