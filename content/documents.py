@@ -25,6 +25,9 @@ MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
 """Most YAML nodes visited in one file, counting each alias at every place it is used."""
 
+MAX_DEPTH = 32
+"""Deepest nesting accepted; a module is about six levels deep."""
+
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -113,6 +116,11 @@ def _map_lines(file: Path, root: yaml.Node, lines: dict[FieldPath, int]) -> list
         visited += 1
         if visited > MAX_NODES:
             return [_whole(file, f"more than {MAX_NODES} YAML nodes (aliases count each use)")]
+        if len(path) > MAX_DEPTH:
+            line = node.start_mark.line + 1
+            return [
+                Problem(file, line, format_path(path), f"nested deeper than {MAX_DEPTH} levels")
+            ]
         for child_path, child, line in _children(node, path):
             if child_path in lines:
                 problems.append(

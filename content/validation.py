@@ -209,11 +209,11 @@ def _item_kind_problems(item: Item) -> Iterator[tuple[FieldPath, str]]:
     elif item.options:
         yield ("options",), f"a {item.kind} item takes no options"
     if item.kind == "true_false" and item.answer is None:
-        yield ("kind",), "a true_false item needs an answer (true or false)"
+        yield ("answer",), "a true_false item needs an answer (true or false)"
     if item.kind != "true_false" and item.answer is not None:
         yield ("answer",), f"a {item.kind} item takes no answer field"
     if item.kind == "numeric" and item.numeric is None:
-        yield ("kind",), "a numeric item needs numeric (value, tolerance)"
+        yield ("numeric",), "a numeric item needs numeric (value, tolerance)"
     if item.kind != "numeric" and item.numeric is not None:
         yield ("numeric",), f"a {item.kind} item takes no numeric field"
 
@@ -234,8 +234,9 @@ def _pass_rule(module: Module, report: _Report) -> None:
         report(
             ("pass_rule", "overall_threshold"),
             f"threshold {rule.overall_threshold} is above the best reachable score "
-            f"{float(reachable):.2f} ({min(rule.items_drawn, answerable)} answerable items drawn "
-            f"+ {checklist_points} checklist points of {total})",
+            f"{float(reachable):.2f}: of {rule.items_drawn} items drawn at most "
+            f"{min(rule.items_drawn, answerable)} can be answered right, plus "
+            f"{checklist_points} checklist points, out of {total} points",
         )
     for index, criterion in enumerate(module.checklist):
         top = max(level.score for level in criterion.levels)
@@ -271,7 +272,7 @@ def _outcome_minimum(module: Module, report: _Report) -> None:
     if fewest is not None and fewest > rule.items_drawn:
         report(
             ("pass_rule", "outcome_minimum"),
-            f"a sitting of {rule.items_drawn} items cannot cover the {len(needed)} outcomes only "
+            f"a sitting of {rule.items_drawn} item(s) cannot cover the {len(needed)} outcomes only "
             f"items assess (it takes at least {fewest}), so some outcome would have no evidence",
         )
 
@@ -293,7 +294,9 @@ def _images(module: Module, document: Document, report: _Report) -> None:
 def _translations(model: BaseModel, document: Document, required: set[str]) -> list[Problem]:
     problems = []
     for path, text in _local_texts(model, ()):
-        missing = sorted(lang for lang in required if not text.get(lang, "").strip())
+        missing = sorted(
+            (lang for lang in required if not text.get(lang, "").strip()), key=_language_order
+        )
         if missing:
             problems.append(
                 Problem(
@@ -304,6 +307,10 @@ def _translations(model: BaseModel, document: Document, required: set[str]) -> l
                 )
             )
     return problems
+
+
+def _language_order(language: str) -> tuple[int, str]:
+    return (LANGUAGES.index(language) if language in LANGUAGES else len(LANGUAGES), language)
 
 
 def _local_texts(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, dict[str, str]]]:
