@@ -1,0 +1,79 @@
+"""The hub's web app: ``/sync/v1`` for nodes, the public trust list, staff pages, JSON API.
+
+A thin shell: each route parses the request, calls one library function and shapes
+the answer. Errors of ``sync`` carry their status; one handler renders them as CBOR
+for nodes, JSON for the API and HTML for staff.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from credentials.cbor import dumps_canonical
+from credentials.errors import CredentialError
+from sync.errors import SyncError, TooLarge
+from sync.hub.ingest import Hub, answer
+from sync.hub.nodes import latest_trust_list
+from sync.protocol import MAX_WIRE_BYTES, MEDIA_TYPE
+
+log = logging.getLogger(__name__)
+
+
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it (or its declared length) passes ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge(f"the request declares {declared} bytes; the limit is {limit}")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the request is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _sync_error(status: int, reason: str, message: str) -> Response:
+    return Response(
+        dumps_canonical({"error": reason, "message": message}),
+        status_code=status,
+        media_type="application/cbor",
+    )
+
+
+def create_app(hub: Hub, *, title: str = "fieldcred hub") -> FastAPI:
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.hub = hub
+
+    @app.exception_handler(SyncError)
+    async def sync_error(request: Request, error: SyncError) -> Response:
+        if request.url.path.startswith("/sync/"):
+            return _sync_error(error.status, error.reason, str(error))
+        return JSONResponse({"error": error.reason, "message": str(error)}, error.status)
+
+    @app.exception_handler(CredentialError)
+    async def credential_error(request: Request, error: CredentialError) -> Response:
+        return _sync_error(400, "malformed_batch", str(error))
+
+    async def sync_route(request: Request) -> Response:
+        wire = await read_bounded(request, MAX_WIRE_BYTES)
+        reply = await run_in_threadpool(answer, hub, wire)
+        return Response(reply, media_type=MEDIA_TYPE)
+
+    for name in ("hello", "push", "pull"):
+        app.add_api_route(f"/sync/v1/{name}", sync_route, methods=["POST"], name=f"sync_{name}")
+
+    @app.get("/trust-list")
+    def trust_list() -> Response:
+        """The signed trust list: public, so anyone can verify offline."""
+        data = latest_trust_list(hub.store)
+        if data is None:
+            return JSONResponse({"error": "not_found", "message": "no trust list yet"}, 404)
+        return Response(data, media_type="application/cose")
+
+    return app

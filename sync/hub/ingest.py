@@ -1,0 +1,482 @@
+"""The hub's side of ``/sync/v1``: authenticate a node message, then answer it.
+
+``answer(hub, wire) -> bytes`` is the whole protocol: HTTP routes and USB bundles
+both call it. A batch is verified in full (node certificate, signature, protocol
+version, the hash chain from the hub's own copy, every event's shape) and stored in
+one transaction; the answer states what is now durably stored.
+
+Forks: the hub keeps every chain a node identity has produced as *branches*. Branch
+0 is the first; a different event at a seq the hub already holds (a node restored
+from an old backup, a cloned card) opens a child branch from the common prefix. A
+branch other than 0 is *held*: stored and acknowledged, so nothing is lost and the
+node stops resending, but kept out of results until staff resolve it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from credentials.certificates import NodeCertificate, check_node_certificate
+from credentials.claims import MicroCredential, decode_claims
+from credentials.cose import decode_sign1, verify_sign1
+from credentials.errors import CredentialError
+from credentials.keys import SigningKey
+from sync.errors import (
+    ChainBroken,
+    Forbidden,
+    InvalidEvent,
+    MalformedBatch,
+    TooLarge,
+    Unauthenticated,
+)
+from sync.eventlog import (
+    HASH_BYTES,
+    ClockQuality,
+    EventType,
+    chain_hash,
+    check_body,
+    genesis_hash,
+    record_bytes,
+)
+from sync.hub.projection import project_events
+from sync.hub.store import Store
+from sync.protocol import (
+    MAX_WIRE_BYTES,
+    negotiate,
+    open_envelope,
+    require,
+    seal,
+    verified_fields,
+)
+
+MAX_EVENTS_PER_BATCH = 20_000
+MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_DEPTH = 8
+MAX_LOCATOR = 64
+CLOCK_TOLERANCE_S = 300
+PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
+
+
+@dataclass
+class Hub:
+    """What answering needs: the store, the root key that signs answers, a clock."""
+
+    store: Store
+    root_key: SigningKey
+    clock: Callable[[], float] = time.time
+    after_store: Callable[[], None] | None = None
+    """Called between storing a batch and answering (tests use it to kill the hub there)."""
+
+
+@dataclass(frozen=True)
+class NodeCert:
+    node_id: str
+    public_key: bytes
+    certificate: NodeCertificate
+    revoked_at: int | None
+
+
+@dataclass
+class Incoming:
+    """One new event, verified, on its way into the store."""
+
+    seq: int
+    type: str
+    at: int
+    quality: str
+    body: bytes
+    hash: bytes
+    quarantine: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    credential: MicroCredential | None = None
+
+
+def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
+    """The node whose key has id ``kid``, its stored certificate re-checked against the root."""
+    row = hub.store.one(
+        "SELECT c.certificate, n.revoked_at FROM node_certs c "
+        "JOIN nodes n ON n.node_id = c.node_id WHERE c.kid = ?",
+        [kid],
+    )
+    if row is None:
+        raise Unauthenticated(f"unknown key {kid.hex()}: this node is not enrolled with this hub")
+    try:
+        cert = check_node_certificate(bytes(row[0]), (hub.root_key.public_key,))
+    except CredentialError as error:
+        raise Unauthenticated(f"the node's certificate does not check out ({error})") from None
+    return NodeCert(cert.node_id, cert.public_key, cert, None if row[1] is None else int(row[1]))
+
+
+def authenticate(hub: Hub, wire: bytes) -> tuple[NodeCert, dict[str, Any]]:
+    """The enrolled, unrevoked node that signed ``wire``, and the message's fields."""
+    kid, envelope = open_envelope(wire)
+    node = lookup_node(hub, kid)
+    fields = verified_fields(envelope, node.public_key, "node")
+    if fields.get("node") != node.node_id:
+        raise Unauthenticated("the message names a different node than its signing key")
+    if node.revoked_at is not None:
+        raise Forbidden(f"node {node.node_id} was revoked; its messages are refused")
+    return node, fields
+
+
+def answer(hub: Hub, wire: bytes) -> bytes:
+    """Answer one node message (``hello``, ``batch`` or ``pull``) with a signed message."""
+    node, fields = authenticate(hub, wire)
+    version = negotiate(fields.get("v"))
+    nonce = require(fields, "nonce", bytes)
+    kind = fields["m"]
+    if kind == "hello":
+        reply = hello(hub, node, fields)
+    elif kind == "batch":
+        reply = push(hub, node, fields)
+        if hub.after_store is not None:
+            hub.after_store()
+    elif kind == "pull":
+        reply = pull(hub, node, fields)
+    else:
+        raise MalformedBatch(f"unknown message kind {kind!r}")
+    reply.update(v=version, node=node.node_id, nonce=nonce, time=int(hub.clock()))
+    return seal(hub.root_key, reply)
+
+
+# -- branches and the chain -------------------------------------------------------------
+
+
+def _branches(store: Store, node_id: str) -> dict[int, tuple[int | None, int, int, bytes, int]]:
+    rows = store.query(
+        "SELECT branch, parent, base_seq, tip_seq, tip_hash, held FROM branches "
+        "WHERE node_id = ? ORDER BY branch",
+        [node_id],
+    )
+    return {int(r[0]): (r[1], int(r[2]), int(r[3]), bytes(r[4]), int(r[5])) for r in rows}
+
+
+def _hash_at(store: Store, node_id: str, branch: int, seq: int) -> bytes | None:
+    """The hub's hash at ``seq`` on ``branch`` (inherited from parents below the base)."""
+    if seq == 0:
+        return genesis_hash(node_id)
+    branches = _branches(store, node_id)
+    current: int | None = branch
+    while current is not None and current in branches:
+        parent, base, tip, _, _ = branches[current]
+        if seq > tip:
+            return None
+        if seq > base:
+            value = store.scalar(
+                "SELECT hash FROM events WHERE node_id = ? AND branch = ? AND seq = ?",
+                [node_id, current, seq],
+            )
+            return None if value is None else bytes(value)
+        current = parent
+    return None
+
+
+def _ensure_main(store: Store, node_id: str, now: int) -> None:
+    store.execute(
+        "INSERT INTO branches (node_id, branch, parent, base_seq, tip_seq, tip_hash, held, "
+        "created_at) VALUES (?, 0, NULL, 0, 0, ?, 0, ?) ON CONFLICT DO NOTHING",
+        [node_id, genesis_hash(node_id), now],
+    )
+
+
+def _alert(store: Store, node_id: str, text: str) -> None:
+    store.execute("UPDATE nodes SET alert = ? WHERE node_id = ?", [text, node_id])
+
+
+def _fork_message(branch: int, base: int) -> str:
+    return (
+        f"fork: this node's log differs from what the hub already holds after seq {base} "
+        "(restored from an old backup, or a cloned card?). Its events are kept but held "
+        f"for staff review (branch {branch})"
+    )
+
+
+def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
+    """Tell the node what the hub holds of its chain, judged from the node's locator."""
+    store = hub.store
+    now = int(hub.clock())
+    head = require(fields, "head", int)
+    locator = require(fields, "loc", list)
+    if len(locator) > MAX_LOCATOR:
+        raise TooLarge(f"the locator lists more than {MAX_LOCATOR} entries")
+    with store.transaction():
+        _ensure_main(store, node.node_id, now)
+        # An anchor: at hub time `now`, the node's log ended at `head`, so every later
+        # event was made after `now`, whatever the node's clock said.
+        store.execute(
+            "INSERT INTO anchors (node_id, head_seq, hub_time) VALUES (?, ?, ?) "
+            "ON CONFLICT (node_id, head_seq) DO UPDATE SET hub_time = excluded.hub_time",
+            [node.node_id, head, now],
+        )
+        branches = _branches(store, node.node_id)
+        match_seq, match_branch = 0, 0
+        for entry in [*locator, [0, genesis_hash(node.node_id)]]:
+            if (
+                not isinstance(entry, list)
+                or len(entry) != 2
+                or not isinstance(entry[0], int)
+                or not isinstance(entry[1], bytes)
+            ):
+                raise MalformedBatch("a locator entry is not [seq, hash]")
+            found = [b for b in branches if _hash_at(store, node.node_id, b, entry[0]) == entry[1]]
+            if found:
+                # Prefer the branch the node's own chain goes furthest on.
+                match_seq = entry[0]
+                match_branch = max(found, key=lambda b: (branches[b][2], -b))
+                break
+        _, base, tip, tip_hash, held = branches[match_branch]
+        alert = None
+        if held:
+            alert = _fork_message(match_branch, base)
+        elif head == match_seq and tip > head:
+            alert = (
+                f"this node's log ends at seq {head} but the hub holds up to {tip}: it was "
+                "restored from an old backup; what it records next will be held for review"
+            )
+            _alert(store, node.node_id, alert)
+    return {
+        "m": "welcome",
+        "ack": match_seq,
+        "branch": match_branch,
+        "tip": [tip, tip_hash],
+        "alert": alert,
+    }
+
+
+def _decode_events(fields: dict[str, Any]) -> tuple[bytes, list[list[Any]]]:
+    prev = require(fields, "prev", bytes)
+    events = require(fields, "events", list)
+    if len(prev) != HASH_BYTES:
+        raise MalformedBatch("the batch's previous hash is not 32 bytes")
+    if not events:
+        raise MalformedBatch("the batch holds no events")
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise TooLarge(f"the batch holds more than {MAX_EVENTS_PER_BATCH} events")
+    first = None
+    for index, event in enumerate(events):
+        if (
+            not isinstance(event, list)
+            or len(event) != 5
+            or type(event[0]) is not int
+            or not isinstance(event[1], str)
+            or type(event[2]) is not int
+            or not isinstance(event[3], str)
+            or not isinstance(event[4], bytes)
+        ):
+            raise MalformedBatch(
+                f"event {index} of the batch is not [seq, type, at, quality, body]"
+            )
+        if first is None:
+            first = event[0]
+            if first < 1:
+                raise MalformedBatch("event seqs start at 1")
+        elif event[0] != first + index:
+            raise MalformedBatch("the batch's seqs are not consecutive")
+    return prev, events
+
+
+def _check_event(node: NodeCert, event: Incoming) -> None:
+    """Shape and content of one event; poison is marked, out-of-scope raises."""
+    from credentials.cbor import loads_untrusted
+
+    try:
+        if len(event.body) > MAX_BODY_BYTES:
+            raise InvalidEvent(f"the body is over {MAX_BODY_BYTES} bytes")
+        try:
+            ClockQuality(event.quality)
+        except ValueError:
+            raise InvalidEvent(f"unknown clock quality {event.quality!r}") from None
+        try:
+            body = loads_untrusted(event.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
+        except CredentialError as error:
+            raise InvalidEvent(f"the body is not valid CBOR ({error})") from None
+        event_type = check_body(event.type, body)
+        event.fields = body
+        if event_type in (EventType.credential_issued, EventType.pathway_issued):
+            event.credential = _verified_credential(node, body["cose"])
+    except InvalidEvent as error:
+        event.quarantine = str(error)
+
+
+def _verified_credential(node: NodeCert, cose: bytes) -> MicroCredential:
+    try:
+        envelope = decode_sign1(cose)
+        credential = decode_claims(envelope.payload)
+    except CredentialError as error:
+        raise InvalidEvent(f"the credential is malformed ({error})") from None
+    if not verify_sign1(envelope, node.public_key):
+        raise InvalidEvent("the credential's signature is not this node's")
+    if credential.issuer != node.node_id:
+        raise InvalidEvent("the credential names another issuer")
+    if not node.certificate.covers(credential.module_id):
+        raise Forbidden(
+            f"node {node.node_id} may not certify module {credential.module_id!r}; "
+            "the batch was refused"
+        )
+    return credential
+
+
+def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
+    """Verify and store one batch; answer the cursor through which the hub now holds."""
+    store = hub.store
+    now = int(hub.clock())
+    prev, raw = _decode_events(fields)
+    first = raw[0][0]
+    incoming: list[Incoming] = []
+    running = prev
+    for seq, type_, at, quality, body in raw:
+        running = chain_hash(running, record_bytes(seq, type_, at, quality, body))
+        incoming.append(Incoming(seq, type_, at, quality, body, running))
+    with store.transaction():
+        _ensure_main(store, node.node_id, now)
+        branches = _branches(store, node.node_id)
+        candidates = [b for b in branches if _hash_at(store, node.node_id, b, first - 1) == prev]
+        if not candidates:
+            raise ChainBroken(
+                f"the batch does not continue the hub's copy of this node's log at seq "
+                f"{first - 1}; say hello again to learn what the hub holds"
+            )
+
+        def matched(b: int) -> int:
+            count = 0
+            for event in incoming:
+                if _hash_at(store, node.node_id, b, event.seq) != event.hash:
+                    break
+                count += 1
+            return count
+
+        branch = max(candidates, key=lambda b: (matched(b), -b))
+        new: list[Incoming] = []
+        for event in incoming:
+            tip = branches[branch][2]
+            if event.seq <= tip:
+                if _hash_at(store, node.node_id, branch, event.seq) == event.hash:
+                    continue
+                branch = _fork(store, node.node_id, branch, event, branches, now)
+            new.append(event)
+            branches[branch] = (*branches[branch][:2], event.seq, event.hash, branches[branch][4])
+        for event in new:
+            _check_event(node, event)
+        held = branches[branch][4]
+        if new:
+            _store_events(store, node, branch, held, new, now)
+        tip = branches[branch][2]
+        quarantined = store.query(
+            "SELECT seq, quarantine FROM events WHERE node_id = ? AND branch = ? AND seq >= ? "
+            "AND seq <= ? AND quarantine IS NOT NULL ORDER BY seq",
+            [node.node_id, branch, first, raw[-1][0]],
+        )
+    reply: dict[str, Any] = {
+        "m": "ack",
+        "ack": tip,
+        "branch": branch,
+        "quarantined": [[int(seq), str(reason)] for seq, reason in quarantined],
+        "alert": _fork_message(branch, branches[branch][1]) if held else None,
+    }
+    return reply
+
+
+def _fork(
+    store: Store,
+    node_id: str,
+    parent: int,
+    event: Incoming,
+    branches: dict[int, tuple[int | None, int, int, bytes, int]],
+    now: int,
+) -> int:
+    """The child branch of ``parent`` that ``event`` starts (found again, or opened now)."""
+    base = event.seq - 1
+    for b, (p, b_base, b_tip, _, _) in branches.items():
+        if (
+            p == parent
+            and b_base == base
+            and b_tip >= event.seq
+            and _hash_at(store, node_id, b, event.seq) == event.hash
+        ):
+            return b
+    child = max(branches) + 1
+    base_hash = _hash_at(store, node_id, parent, base)
+    assert base_hash is not None
+    store.execute(
+        "INSERT INTO branches (node_id, branch, parent, base_seq, tip_seq, tip_hash, held, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+        [node_id, child, parent, base, base, base_hash, now],
+    )
+    branches[child] = (parent, base, base, base_hash, 1)
+    _alert(store, node_id, _fork_message(child, base))
+    return child
+
+
+def _store_events(
+    store: Store, node: NodeCert, branch: int, held: int, new: list[Incoming], now: int
+) -> None:
+    not_before = store.scalar(
+        "SELECT max(hub_time) FROM anchors WHERE node_id = ? AND head_seq < ?",
+        [node.node_id, new[0].seq],
+    )
+    rows = []
+    for event in new:
+        flagged = event.quality == ClockQuality.untrusted or event.at > now + CLOCK_TOLERANCE_S
+        if not_before is not None and event.at < not_before - CLOCK_TOLERANCE_S:
+            flagged = True
+        rows.append(
+            (
+                node.node_id,
+                branch,
+                event.seq,
+                event.type,
+                event.at,
+                event.quality,
+                event.body,
+                event.hash,
+                now,
+                not_before,
+                int(flagged),
+                held,
+                event.quarantine,
+            )
+        )
+    store.executemany(
+        "INSERT INTO events (node_id, branch, seq, type, at, clock_quality, body, hash, "
+        "received_at, not_before, time_flag, held, quarantine) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    last = new[-1]
+    store.execute(
+        "UPDATE branches SET tip_seq = ?, tip_hash = ? WHERE node_id = ? AND branch = ?",
+        [last.seq, last.hash, node.node_id, branch],
+    )
+    if not held:
+        project_events(
+            store,
+            node.node_id,
+            [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
+            received_at=now,
+            not_before=not_before,
+        )
+
+
+def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
+    """Items for this node after its pull cursor: trust lists, packs, its renewed cert."""
+    after = require(fields, "after", int)
+    rows = hub.store.query(
+        "SELECT item_id, kind, data FROM pull_items WHERE item_id > ? "
+        "AND (node_id IS NULL OR node_id = ?) ORDER BY item_id LIMIT 200",
+        [after, node.node_id],
+    )
+    items: list[list[Any]] = []
+    budget = PULL_BUDGET_BYTES
+    cursor = after
+    for item_id, kind, data in rows:
+        data = bytes(data)
+        if items and len(data) > budget:
+            break
+        items.append([int(item_id), str(kind), data])
+        budget -= len(data)
+        cursor = int(item_id)
+    more = (bool(rows) and cursor != int(rows[-1][0])) or len(rows) == 200
+    return {"m": "items", "items": items, "cursor": cursor, "more": more}

@@ -1,0 +1,165 @@
+"""Node enrolment, renewal and revocation, and the trust list the hub publishes.
+
+Staff sign a node's certificate request with the university root key, choosing the
+modules it may certify and a validity window. A renewed certificate reaches the node
+on its next pull; a revocation (of a node or of one credential) is published in the
+next trust list, which every node pulls and every verifier can download.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from credentials.certificates import (
+    NodeCertificate,
+    issue_node_certificate,
+    read_request,
+)
+from credentials.errors import CredentialError
+from credentials.keys import SigningKey
+from credentials.status import StatusList
+from credentials.trust import TrustList, sign_trust_list
+from sync.errors import BadRequest, NotFound
+from sync.hub.store import Store
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def enrol_node(
+    store: Store,
+    root_key: SigningKey,
+    request: bytes,
+    *,
+    modules: tuple[str, ...],
+    not_before: datetime,
+    not_after: datetime,
+    organisation: str,
+    now: datetime,
+) -> bytes:
+    """Sign the node's request (first enrolment or renewal); return its certificate."""
+    try:
+        asked = read_request(request)
+        cert = NodeCertificate(
+            node_id=asked.node_id,
+            node_name=asked.node_name,
+            public_key=asked.public_key,
+            modules=modules,
+            not_before=not_before,
+            not_after=not_after,
+            root_kid=root_key.kid,
+        )
+        data = issue_node_certificate(root_key, cert)
+    except CredentialError as error:
+        raise BadRequest(f"the certificate request was refused: {error}") from None
+    with store.transaction():
+        known = store.one("SELECT revoked_at FROM nodes WHERE node_id = ?", [cert.node_id])
+        if known is not None and known[0] is not None:
+            raise BadRequest(f"node {cert.node_id} was revoked; enrol it under a new id")
+        if known is None:
+            store.execute(
+                "INSERT INTO nodes (node_id, name, organisation, enrolled_at) VALUES (?, ?, ?, ?)",
+                [cert.node_id, cert.node_name, organisation, _ts(now)],
+            )
+        else:
+            # A renewal travels to the node on its next pull.
+            store.execute(
+                "INSERT INTO pull_items (item_id, node_id, kind, data, created_at) "
+                "VALUES (?, ?, 'certificate', ?, ?)",
+                [_next_item_id(store), cert.node_id, data, _ts(now)],
+            )
+        store.execute(
+            "INSERT INTO node_certs (kid, node_id, public_key, modules, not_before, not_after, "
+            "certificate, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET modules = excluded.modules, "
+            "not_before = excluded.not_before, not_after = excluded.not_after, "
+            "certificate = excluded.certificate, issued_at = excluded.issued_at",
+            [
+                cert.kid,
+                cert.node_id,
+                cert.public_key,
+                json.dumps(list(cert.modules)),
+                _ts(not_before),
+                _ts(not_after),
+                data,
+                _ts(now),
+            ],
+        )
+        publish_trust_list(store, root_key, now=now)
+    return data
+
+
+def revoke_node(store: Store, root_key: SigningKey, node_id: str, *, now: datetime) -> None:
+    with store.transaction():
+        if store.one("SELECT 1 FROM nodes WHERE node_id = ?", [node_id]) is None:
+            raise NotFound(f"no node {node_id!r} is enrolled")
+        store.execute(
+            "UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
+            [_ts(now), node_id],
+        )
+        publish_trust_list(store, root_key, now=now)
+
+
+def revoke_credential(
+    store: Store, root_key: SigningKey, credential_id: str, reason: str, *, now: datetime
+) -> None:
+    """Staff revocation: marked at once, published in the next trust list."""
+    with store.transaction():
+        row = store.one("SELECT status FROM credentials WHERE credential_id = ?", [credential_id])
+        if row is None:
+            raise NotFound(f"no credential {credential_id}")
+        store.execute(
+            "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
+            "WHERE credential_id = ? AND status <> 'revoked'",
+            [_ts(now), reason, credential_id],
+        )
+        publish_trust_list(store, root_key, now=now)
+
+
+def _next_item_id(store: Store) -> int:
+    return int(store.scalar("SELECT coalesce(max(item_id), 0) + 1 FROM pull_items"))
+
+
+def current_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> TrustList:
+    certs = tuple(bytes(r[0]) for r in store.query("SELECT certificate FROM node_certs"))
+    revoked = {
+        str(node): datetime.fromtimestamp(int(at), UTC)
+        for node, at in store.query(
+            "SELECT node_id, revoked_at FROM nodes WHERE revoked_at IS NOT NULL"
+        )
+    }
+    status: dict[str, StatusList] = {}
+    for node, index in store.query(
+        "SELECT node_id, status_index FROM credentials WHERE status = 'revoked'"
+    ):
+        status.setdefault(str(node), StatusList()).set(int(index))
+    version = int(store.scalar("SELECT count(*) FROM pull_items WHERE kind = 'trust'")) + 1
+    return TrustList(
+        version=version,
+        issued_at=now,
+        roots=(root_key.public_key,),
+        node_certificates=certs,
+        revoked_nodes=revoked,
+        status_lists=status,
+    )
+
+
+def publish_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> bytes:
+    """Sign the current trust list and queue it for every node's next pull."""
+    with store.transaction():
+        data = sign_trust_list(root_key, current_trust_list(store, root_key, now=now))
+        store.execute(
+            "INSERT INTO pull_items (item_id, node_id, kind, data, created_at) "
+            "VALUES (?, NULL, 'trust', ?, ?)",
+            [_next_item_id(store), data, _ts(now)],
+        )
+    return data
+
+
+def latest_trust_list(store: Store) -> bytes | None:
+    value = store.scalar(
+        "SELECT data FROM pull_items WHERE kind = 'trust' ORDER BY item_id DESC LIMIT 1"
+    )
+    return None if value is None else bytes(value)

@@ -1,0 +1,79 @@
+"""The hub's data directory: settings file, root key, default SQLite database.
+
+``settings.json`` holds the hub's name and options; ``FIELDCRED_HUB_<FIELD>``
+environment variables override it (``FIELDCRED_HUB_DB``, ``FIELDCRED_HUB_XAPI_URL``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from credentials.errors import CredentialError
+from credentials.keys import SigningKey, load_private_key, save_private_key
+from sync.errors import BadRequest
+
+SETTINGS_FILE = "settings.json"
+ROOT_KEY_FILE = "root.key"
+DB_FILE = "hub.db"
+
+
+class HubSettings(BaseModel):
+    name: str
+    organisation: str = "university"
+    db: str = ""
+    """Empty: ``hub.db`` in the data directory; or ``postgresql://...``."""
+    session_secret: str = ""
+    xapi_url: str = ""
+    xapi_auth: str = ""
+    """``user:password`` for the LRS's basic auth."""
+
+
+def init_data_dir(data: Path, *, name: str, organisation: str = "university") -> HubSettings:
+    """Create the data directory: settings, a fresh root key (mode 0600), nothing else."""
+    if (data / SETTINGS_FILE).exists():
+        raise BadRequest(f"{data}: a hub already lives here (settings.json exists)")
+    data.mkdir(parents=True, exist_ok=True)
+    settings = HubSettings(
+        name=name, organisation=organisation, session_secret=secrets.token_urlsafe(32)
+    )
+    save_private_key(SigningKey.generate(), data / ROOT_KEY_FILE)
+    fd = os.open(data / SETTINGS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(settings.model_dump_json(indent=2) + "\n")
+    return settings
+
+
+def load_settings(data: Path) -> HubSettings:
+    path = data / SETTINGS_FILE
+    try:
+        values = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BadRequest(f"{data}: no hub here; run `fieldcred hub init` first") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise BadRequest(f"{path}: cannot be read ({error})") from None
+    for field in HubSettings.model_fields:
+        env = os.environ.get(f"FIELDCRED_HUB_{field.upper()}")
+        if env is not None:
+            values[field] = env
+    try:
+        return HubSettings(**values)
+    except ValidationError as error:
+        raise BadRequest(f"{path}: {error.errors()[0]['msg']}") from None
+
+
+def load_root_key(data: Path) -> SigningKey:
+    try:
+        return load_private_key(data / ROOT_KEY_FILE)
+    except FileNotFoundError:
+        raise BadRequest(f"{data / ROOT_KEY_FILE}: the root key is missing") from None
+    except (CredentialError, PermissionError) as error:
+        raise BadRequest(f"{data / ROOT_KEY_FILE}: {error}") from None
+
+
+def database_url(data: Path, settings: HubSettings, override: str | None = None) -> str:
+    return override or settings.db or str(data / DB_FILE)

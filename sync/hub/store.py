@@ -1,0 +1,293 @@
+"""The hub's store: one thin interface over SQLite (default) and PostgreSQL (psycopg 3).
+
+Queries are written once, with ``?`` placeholders and portable SQL
+(``INSERT ... ON CONFLICT``); the PostgreSQL store rewrites placeholders and the two
+column types that differ. Migrations are named and applied once each, in order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sync.errors import SyncError
+
+
+class StoreUnavailable(SyncError):
+    status = 503
+    reason = "store_unavailable"
+
+
+Row = tuple[Any, ...]
+
+
+class Store:
+    """A connection plus a lock: the hub serialises writes (SQLite has one writer anyway)."""
+
+    dialect = "sqlite"
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._depth = 0
+
+    def _sql(self, sql: str) -> str:
+        return sql
+
+    def _raw_execute(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        raise NotImplementedError
+
+    def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.lock:
+            return self._raw_execute(self._sql(sql), params)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.lock:
+            self._raw_execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.lock:
+            self._raw_executemany(self._sql(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All or nothing; nested calls join the outer transaction."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._begin()
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self._rollback()
+                raise
+            self._depth = 0
+            self._commit()
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self.conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=30
+        )
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # A batch is acknowledged only once it is on disk.
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def _raw_execute(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def _commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresStore(Store):
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import psycopg
+
+        try:
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(f"cannot reach the PostgreSQL database ({error})") from None
+
+    def _sql(self, sql: str) -> str:
+        return (
+            sql.replace("%", "%%")
+            .replace("?", "%s")
+            .replace(" BLOB", " BYTEA")
+            .replace(" INTEGER", " BIGINT")
+        )
+
+    def _raw_execute(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        cursor = self.conn.execute(sql, tuple(params))
+        return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+
+    def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql, [tuple(row) for row in rows])
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def _commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_store(url: str) -> Store:
+    """``postgresql://...`` for PostgreSQL, anything else is a SQLite file path."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    return SqliteStore(url.removeprefix("sqlite:///"))
+
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "0001_nodes",
+        [
+            """CREATE TABLE nodes (
+                node_id TEXT PRIMARY KEY, name TEXT NOT NULL, organisation TEXT NOT NULL,
+                enrolled_at INTEGER NOT NULL, revoked_at INTEGER, alert TEXT)""",
+            """CREATE TABLE node_certs (
+                kid BLOB PRIMARY KEY, node_id TEXT NOT NULL REFERENCES nodes(node_id),
+                public_key BLOB NOT NULL, modules TEXT NOT NULL, not_before INTEGER NOT NULL,
+                not_after INTEGER NOT NULL, certificate BLOB NOT NULL,
+                issued_at INTEGER NOT NULL)""",
+            "CREATE INDEX node_certs_node ON node_certs (node_id)",
+        ],
+    ),
+    (
+        "0002_events",
+        [
+            """CREATE TABLE branches (
+                node_id TEXT NOT NULL, branch INTEGER NOT NULL, parent INTEGER,
+                base_seq INTEGER NOT NULL, tip_seq INTEGER NOT NULL, tip_hash BLOB NOT NULL,
+                held INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                PRIMARY KEY (node_id, branch))""",
+            """CREATE TABLE events (
+                node_id TEXT NOT NULL, branch INTEGER NOT NULL, seq INTEGER NOT NULL,
+                type TEXT NOT NULL, at INTEGER NOT NULL, clock_quality TEXT NOT NULL,
+                body BLOB NOT NULL, hash BLOB NOT NULL, received_at INTEGER NOT NULL,
+                not_before INTEGER, time_flag INTEGER NOT NULL, held INTEGER NOT NULL,
+                quarantine TEXT, PRIMARY KEY (node_id, branch, seq))""",
+            """CREATE TABLE anchors (
+                node_id TEXT NOT NULL, head_seq INTEGER NOT NULL, hub_time INTEGER NOT NULL,
+                PRIMARY KEY (node_id, head_seq))""",
+        ],
+    ),
+    (
+        "0003_results",
+        [
+            """CREATE TABLE learners (
+                node_id TEXT NOT NULL, learner_id TEXT NOT NULL, code TEXT, name TEXT NOT NULL,
+                match_key TEXT, gender TEXT, birth_year INTEGER, village TEXT, language TEXT,
+                registered_at INTEGER NOT NULL, merged_into TEXT,
+                PRIMARY KEY (node_id, learner_id))""",
+            "CREATE INDEX learners_match ON learners (match_key)",
+            """CREATE TABLE learner_links (
+                node_a TEXT NOT NULL, learner_a TEXT NOT NULL, node_b TEXT NOT NULL,
+                learner_b TEXT NOT NULL, basis TEXT NOT NULL, status TEXT NOT NULL,
+                PRIMARY KEY (node_a, learner_a, node_b, learner_b))""",
+            """CREATE TABLE sittings (
+                node_id TEXT NOT NULL, sitting_id TEXT NOT NULL, learner_id TEXT NOT NULL,
+                module_id TEXT NOT NULL, module_version TEXT NOT NULL, route TEXT NOT NULL,
+                score_percent INTEGER NOT NULL, passed INTEGER NOT NULL,
+                submitted_at INTEGER NOT NULL, checklist_score INTEGER, checklist_passed INTEGER,
+                PRIMARY KEY (node_id, sitting_id))""",
+            "CREATE INDEX sittings_module ON sittings (module_id)",
+            """CREATE TABLE credentials (
+                credential_id TEXT PRIMARY KEY, node_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                learner_id TEXT NOT NULL, subject TEXT NOT NULL, module_id TEXT NOT NULL,
+                module_version TEXT NOT NULL, pathway INTEGER NOT NULL,
+                score_percent INTEGER NOT NULL, issued_at INTEGER NOT NULL,
+                not_before INTEGER, received_at INTEGER NOT NULL, time_flag INTEGER NOT NULL,
+                status_index INTEGER NOT NULL, status TEXT NOT NULL, revoked_at INTEGER,
+                revocation_reason TEXT, cose BLOB NOT NULL)""",
+            "CREATE INDEX credentials_module ON credentials (module_id)",
+            "CREATE INDEX credentials_learner ON credentials (node_id, learner_id)",
+        ],
+    ),
+    (
+        "0004_outbound",
+        [
+            """CREATE TABLE pull_items (
+                item_id INTEGER PRIMARY KEY, node_id TEXT, kind TEXT NOT NULL,
+                data BLOB NOT NULL, created_at INTEGER NOT NULL)""",
+            """CREATE TABLE xapi_outbox (
+                statement_id TEXT PRIMARY KEY, statement TEXT NOT NULL,
+                created_at INTEGER NOT NULL, attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT)""",
+            "CREATE INDEX xapi_due ON xapi_outbox (sent_at, next_attempt_at)",
+        ],
+    ),
+    (
+        "0005_staff",
+        [
+            """CREATE TABLE staff (
+                username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,
+                organisation TEXT NOT NULL, created_at INTEGER NOT NULL)""",
+            """CREATE TABLE api_tokens (
+                token_hash TEXT PRIMARY KEY, organisation TEXT NOT NULL, label TEXT NOT NULL,
+                created_at INTEGER NOT NULL)""",
+        ],
+    ),
+]
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply pending migrations by name; return the names applied. Safe to re-run."""
+    store.execute(
+        "CREATE TABLE IF NOT EXISTS hub_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+    )
+    done = {row[0] for row in store.query("SELECT name FROM hub_migrations")}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        with store.transaction():
+            for statement in statements:
+                store.execute(statement)
+            store.execute(
+                "INSERT INTO hub_migrations (name, applied_at) VALUES (?, CURRENT_TIMESTAMP)",
+                [name],
+            )
+        applied.append(name)
+    return applied

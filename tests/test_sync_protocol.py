@@ -1,0 +1,163 @@
+"""/sync/v1 end to end over HTTP: push, acks, idempotence, pull, versions, forks, poison."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credentials.keys import SigningKey
+from sync.client import SyncReport, status, sync_once
+from sync.eventlog import EventType, append_event, verify_log
+from sync.hub.app import create_app
+from sync.hub.ingest import Hub
+from sync.hub.server import BackgroundServer
+from sync.hub.store import SqliteStore
+from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    store = SqliteStore(tmp_path / "hub.db")
+    yield simulated_hub(store)
+    store.close()
+
+
+@pytest.fixture
+def server(hub: Hub) -> Iterator[BackgroundServer]:
+    running = BackgroundServer(create_app(hub)).start()
+    yield running
+    running.stop()
+
+
+def make_node(hub: Hub, node_id: str = "node-a", seed: int = 1) -> ScriptedNode:
+    node = ScriptedNode.create(node_id, seed=seed)
+    enrol(hub, node)
+    return node
+
+
+def sync(node: ScriptedNode, hub: Hub, server: BackgroundServer, **options: Any) -> SyncReport:
+    return sync_once(
+        db=node.db,
+        node_key=node.key,
+        node_id=node.node_id,
+        hub_url=server.url,
+        hub_key=hub.root_key.public_key,
+        **options,
+    )
+
+
+def hub_seqs(hub: Hub, node_id: str, branch: int = 0) -> list[int]:
+    return [
+        int(r[0])
+        for r in hub.store.query(
+            "SELECT seq FROM events WHERE node_id = ? AND branch = ? ORDER BY seq",
+            [node_id, branch],
+        )
+    ]
+
+
+def backlog(node: ScriptedNode, credentials: int) -> None:
+    for _ in range(credentials):
+        node.sit_and_issue(node.register())
+
+
+def test_push_everything_then_nothing(hub: Hub, server: BackgroundServer) -> None:
+    node = make_node(hub)
+    backlog(node, 40)
+    report = sync(node, hub, server, max_batch_bytes=2048)
+    assert report.ok, report.last_error
+    assert (report.pending, report.last_ack, report.events_sent) == (0, 120, 120)
+    assert report.batches > 3  # sized by bytes, not all at once
+    assert hub_seqs(hub, "node-a") == list(range(1, 121))
+    assert hub.store.scalar("SELECT count(*) FROM credentials") == 40
+    assert hub.store.scalar("SELECT count(*) FROM learners") == 40
+    again = sync(node, hub, server)
+    assert again.ok and again.events_sent == 0 and again.batches == 0
+    assert status(node.db).pending == 0 and status(node.db).last_error is None
+
+
+def test_pull_brings_trust_list_and_hub_time(hub: Hub, server: BackgroundServer) -> None:
+    node = make_node(hub)
+    received: list[tuple[str, bytes]] = []
+    report = sync(node, hub, server, apply_item=lambda kind, data: received.append((kind, data)))
+    assert report.ok and report.items_pulled == len(received) >= 1
+    assert received[-1][0] == "trust"
+    assert report.hub_time is not None
+    again = sync(node, hub, server, apply_item=lambda kind, data: received.append((kind, data)))
+    assert again.items_pulled == 0
+
+
+def test_unknown_key_is_refused_and_reported(hub: Hub, server: BackgroundServer) -> None:
+    stranger = ScriptedNode.create("node-x", seed=9)
+    backlog(stranger, 1)
+    report = sync(stranger, hub, server)
+    assert not report.ok
+    assert "not enrolled" in (report.last_error or "")
+    assert report.pending == 3 and report.last_ack == 0
+
+
+def test_wrong_hub_key_is_not_believed(hub: Hub, server: BackgroundServer) -> None:
+    node = make_node(hub)
+    backlog(node, 2)
+    report = sync_once(
+        db=node.db,
+        node_key=node.key,
+        node_id=node.node_id,
+        hub_url=server.url,
+        hub_key=SigningKey.from_seed(b"x" * 32).public_key,
+    )
+    assert not report.ok and "signature" in (report.last_error or "")
+    assert report.last_ack == 0 and report.pending == 6
+
+
+def test_poison_event_is_quarantined_alone(hub: Hub, server: BackgroundServer) -> None:
+    node = make_node(hub)
+    backlog(node, 2)
+    forged = ScriptedNode.create("node-a", seed=5)  # same id, another key
+    forged_cose = forged.sit_and_issue("node-a-L1")
+    with node.db.atomic():
+        append_event(
+            node.db,
+            node_id="node-a",
+            type=EventType.credential_issued,
+            body={"cose": forged_cose, "learner": "node-a-L1"},
+            at=node.clock,
+            clock_quality="hub",
+        )
+    backlog(node, 1)
+    report = sync(node, hub, server)
+    assert report.ok and report.pending == 0
+    assert [seq for seq, _ in report.quarantined] == [7]
+    assert "signature" in report.quarantined[0][1]
+    assert hub.store.scalar("SELECT count(*) FROM credentials") == 3
+    assert status(node.db).quarantined == report.quarantined
+
+
+def test_restored_backup_forks_and_keeps_both(
+    hub: Hub, server: BackgroundServer, tmp_path: Path
+) -> None:
+    node = make_node(hub)
+    backlog(node, 3)
+    backup = tmp_path / "backup.db"
+    node.db.conn.execute(f"VACUUM INTO '{backup}'")
+    backlog(node, 2)
+    assert sync(node, hub, server).ok
+    from sqlite_utils import Database
+
+    restored = ScriptedNode(Database(backup), node.key, "node-a", rng=node.rng)
+    restored.clock = node.clock
+    backlog(restored, 2)  # seqs 10..15 again, different content
+    report = sync(restored, hub, server)
+    assert not report.ok and "fork" in (report.last_error or "")
+    assert report.pending == 0  # what it made after the restore arrived
+    assert hub_seqs(hub, "node-a", 0) == list(range(1, 16))
+    assert hub_seqs(hub, "node-a", 1) == list(range(10, 16))
+    assert "fork" in hub.store.scalar("SELECT alert FROM nodes WHERE node_id = 'node-a'")
+    # Held: the fork's credentials stay out of the registry until staff decide.
+    assert hub.store.scalar("SELECT count(*) FROM credentials") == 5
+    again = sync(restored, hub, server)
+    assert again.events_sent == 0 and "fork" in (again.last_error or "")
+    assert verify_log(restored.db, "node-a") == 15
