@@ -1,7 +1,138 @@
-"""Commands of ``edge_node``."""
+"""Commands of ``edge_node``: a thin shell over ``edge_node.node``, ``.trust`` and ``.packs``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="The learning centre node: init, import packs, serve, sync.")
+app = typer.Typer(
+    no_args_is_help=True, help="The learning centre node: init, import packs, serve, sync."
+)
+
+DataOption = typer.Option(
+    Path("edge-data"), "--data", help="The node's data directory.", envvar="FIELDCRED_EDGE_DATA"
+)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _open(data: Path):  # type: ignore[no-untyped-def]
+    from credentials.errors import CredentialError
+    from edge_node.errors import EdgeError
+    from edge_node.node import open_node
+
+    try:
+        return open_node(data)
+    except (EdgeError, CredentialError) as error:
+        _fail(str(error))
+
+
+@app.command("init")
+def init(
+    data: Path = DataOption,
+    name: str | None = typer.Option(None, "--name", help='The centre\'s name, e.g. "Kisumu CLC".'),
+    admin_user: str | None = typer.Option(None, "--admin-user", help="First admin's username."),
+    admin_password: str | None = typer.Option(
+        None, "--admin-password", help="First admin's password (8 characters or more)."
+    ),
+) -> None:
+    """Create a node: settings, database, node key (0600), certificate request, first admin.
+
+    Asks only for what the flags do not give. Safe to re-run on the same directory.
+    """
+    from content.errors import ContentError
+    from credentials.errors import CredentialError
+    from edge_node.config import CERT_REQUEST_FILE
+    from edge_node.errors import EdgeError
+    from edge_node.node import init_node
+
+    if name is None:
+        name = typer.prompt("Centre name")
+    if admin_user is None:
+        admin_user = typer.prompt("Admin username")
+    if admin_password is None:
+        admin_password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+    try:
+        account = init_node(data, name=name, admin_user=admin_user, admin_password=admin_password)
+    except (EdgeError, CredentialError, ContentError) as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"{data}: {error.strerror or error}")
+    typer.echo(f"Node ready in {data} (admin: {account.username}).")
+    typer.echo(f"Send {data / CERT_REQUEST_FILE} to the university to get the node certificate.")
+
+
+@app.command("install-cert")
+def install_cert(
+    file: Path = typer.Argument(..., help="The node certificate the university returned."),
+    data: Path = DataOption,
+    root: Path | None = typer.Option(
+        None, "--root", help="The university's root public key (JWK or COSE_Key) to pin."
+    ),
+) -> None:
+    """Install the node certificate (checked against the university's pinned root key)."""
+    from credentials.errors import CredentialError
+    from credentials.keys import load_public_key
+    from edge_node.errors import EdgeError
+    from edge_node.trust import install_certificate, pin_root
+
+    node = _open(data)
+    try:
+        if root is not None:
+            pin_root(node, load_public_key(root))
+        cert = install_certificate(node, _read(file))
+    except (EdgeError, CredentialError) as error:
+        _fail(str(error))
+    finally:
+        node.close()
+    typer.echo(
+        f"Installed the certificate of {cert.node_name} ({cert.node_id}), valid "
+        f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}, modules: "
+        f"{', '.join(cert.modules) or 'all'}."
+    )
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        _fail(f"{file}: {error.strerror or error}", code=2)
+        raise
+
+
+@app.command("import-pack")
+def import_pack(
+    file: Path = typer.Argument(..., help="A signed content pack (.fcpack) from the university."),
+    data: Path = DataOption,
+) -> None:
+    """Install a signed content pack and its trust list; refuse a tampered or unsigned one."""
+    from content.errors import ContentError
+    from credentials.errors import CredentialError
+    from edge_node.errors import EdgeError
+    from edge_node.packs import install_pack
+
+    node = _open(data)
+    try:
+        summary = install_pack(node, _read(file))
+    except (EdgeError, CredentialError, ContentError) as error:
+        _fail(f"{file}: refused: {error}")
+    finally:
+        node.close()
+    typer.echo(f"Installed from {file}: {summary}")
+
+
+@app.command("serve")
+def serve(
+    data: Path = DataOption,
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (0.0.0.0: all)."),
+    port: int | None = typer.Option(None, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the centre's pages and API."""
+    from edge_node.server import run
+
+    node = _open(data)
+    run(node, host=host or node.settings.host, port=port or node.settings.port)

@@ -1,0 +1,182 @@
+"""Worker and admin accounts: argon2 password hashes, throttled log-ins with lockout."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlite_utils import Database
+
+from edge_node.errors import BadRequest, Conflict, Locked, NotFound, Unauthorized
+from edge_node.storage import transaction
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that an unknown user costs
+# the same time as a wrong password and the two cannot be told apart.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$"
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+class Role(StrEnum):
+    admin = "admin"
+    worker = "worker"
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the rest of the node sees it: never with its hash."""
+
+    id: str
+    username: str
+    role: Role
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise BadRequest(f"The password must be at most {MAX_PASSWORD_LENGTH} characters long")
+
+
+def create_account(db: Database, *, username: str, password: str, role: Role) -> Account:
+    if not re.match(USERNAME_PATTERN, username):
+        raise BadRequest("The username must be 2–32 letters, digits, dots, dashes or underscores")
+    _check_password(password)
+    account = Account(id=secrets.token_hex(8), username=username, role=Role(role))
+    password_hash = _hasher.hash(password)
+    with transaction(db):
+        if db.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
+            raise Conflict(f"The username {username!r} is taken")
+        db.table("accounts").insert(
+            {
+                "id": account.id,
+                "username": username,
+                "password_hash": password_hash,
+                "role": account.role.value,
+                "created_at": datetime.now(UTC).isoformat(),
+                "disabled": 0,
+            }
+        )
+    return account
+
+
+def list_accounts(db: Database) -> list[Account]:
+    rows = db.execute(
+        "SELECT id, username, role FROM accounts WHERE disabled = 0 ORDER BY username"
+    ).fetchall()
+    return [Account(id=r[0], username=r[1], role=Role(r[2])) for r in rows]
+
+
+def get_account(db: Database, account_id: str) -> Account:
+    row = db.execute(
+        "SELECT id, username, role FROM accounts WHERE id = ? AND disabled = 0", [account_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound("No such account")
+    return Account(id=row[0], username=row[1], role=Role(row[2]))
+
+
+def set_password(db: Database, account_id: str, password: str) -> None:
+    _check_password(password)
+    password_hash = _hasher.hash(password)
+    with transaction(db):
+        db.execute(
+            "UPDATE accounts SET password_hash = ? WHERE id = ?", [password_hash, account_id]
+        )
+
+
+@dataclass(frozen=True)
+class Throttle:
+    max_failures: int = 5
+    lockout_s: int = 15 * 60
+
+
+def _check_not_locked(db: Database, keys: list[str], now: float) -> None:
+    for key in keys:
+        row = db.execute("SELECT locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
+        if row and row[0] and row[0] > now:
+            wait = int(row[0] - now) + 1
+            raise Locked(
+                f"Too many failed log-ins. Try again in {max(1, wait // 60)} minute(s).",
+                retry_after_s=wait,
+            )
+
+
+def _record_failure(db: Database, keys: list[str], now: float, throttle: Throttle) -> None:
+    with transaction(db):
+        for key in keys:
+            row = db.execute(
+                "SELECT failures, first_at FROM login_failures WHERE key = ?", [key]
+            ).fetchone()
+            failures, first_at = (0, now) if row is None else (row[0], row[1])
+            if now - first_at > throttle.lockout_s:
+                failures, first_at = 0, now
+            failures += 1
+            locked_until = now + throttle.lockout_s if failures >= throttle.max_failures else 0
+            db.execute(
+                "INSERT INTO login_failures (key, failures, first_at, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
+                " first_at = excluded.first_at, locked_until = excluded.locked_until",
+                [key, failures, first_at, locked_until],
+            )
+
+
+def _clear_failures(db: Database, keys: list[str]) -> None:
+    with transaction(db):
+        for key in keys:
+            db.execute("DELETE FROM login_failures WHERE key = ?", [key])
+
+
+def authenticate(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    throttle: Throttle | None = None,
+    now: float | None = None,
+) -> Account:
+    """Check a username and password; lock the username and the client address after
+    ``max_failures`` failures in a row for ``lockout_s`` seconds."""
+    throttle = throttle or Throttle()
+    now = time.time() if now is None else now
+    keys = [f"user:{username.lower()[:64]}", f"client:{client[:64]}"]
+    _check_not_locked(db, keys, now)
+    row = db.execute(
+        "SELECT id, username, role, password_hash FROM accounts "
+        "WHERE username = ? AND disabled = 0",
+        [username],
+    ).fetchone()
+    stored = row[3] if row else _DUMMY_HASH
+    ok: bool
+    try:
+        ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        _record_failure(db, keys, now, throttle)
+        raise Unauthorized("Wrong username or password")
+    _clear_failures(db, keys)
+    return Account(id=row[0], username=row[1], role=Role(row[2]))
+
+
+def hash_secret(secret: str) -> str:
+    """An argon2 hash of a short secret (a learner PIN)."""
+    return _hasher.hash(secret)
+
+
+def verify_secret(stored: str, secret: str) -> bool:
+    """Check a secret against its argon2 hash (argon2 compares in constant time)."""
+    try:
+        return _hasher.verify(stored, secret)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,87 @@
+"""The node's settings: one pydantic settings object, read from ``settings.json`` in the
+data directory and overridden by ``FIELDCRED_EDGE_*`` environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from edge_node.errors import NodeNotReady
+
+SETTINGS_FILE = "settings.json"
+DATABASE_FILE = "edge.db"
+NODE_KEY_FILE = "node.key"
+SESSION_SECRET_FILE = "session.secret"
+CERT_REQUEST_FILE = "node-certificate-request.cbor"
+CERT_FILE = "node-certificate.cbor"
+
+
+class EdgeSettings(BaseSettings):
+    """Everything a node needs to know that is not in its database."""
+
+    model_config = SettingsConfigDict(env_prefix="FIELDCRED_EDGE_", extra="ignore")
+
+    node_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
+    node_name: str = Field(min_length=1, max_length=120)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    hub_url: str | None = None
+    default_language: str = Field(default="en", pattern=r"^(en|sw|fr)$")
+    session_max_age_s: int = Field(default=12 * 3600, ge=60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_s: int = Field(default=15 * 60, ge=1)
+    secure_cookies: bool = False
+    """Set when the node is served over HTTPS (a centre hotspot usually is not)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file, so an operator can override one value.
+        return (env_settings, init_settings)
+
+
+def load_settings(data_dir: Path) -> EdgeSettings:
+    """Read the settings of the node at ``data_dir``, with clear errors for a bad directory."""
+    path = data_dir / SETTINGS_FILE
+    try:
+        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NodeNotReady(
+            f"{data_dir} is not an edge node data directory (no {SETTINGS_FILE}); "
+            "run `fieldcred edge init` first"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NodeNotReady(f"{path}: cannot read the settings: {error}") from None
+    if not isinstance(raw, dict):
+        raise NodeNotReady(f"{path}: the settings must be a JSON object")
+    try:
+        return EdgeSettings(**raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise NodeNotReady(f"{path}: {problems}") from None
+
+
+def write_settings(data_dir: Path, settings: EdgeSettings) -> None:
+    """Write the settings file atomically (a power cut leaves the old or the new file)."""
+    path = data_dir / SETTINGS_FILE
+    tmp = path.with_suffix(".tmp")
+    data = settings.model_dump(mode="json")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,247 @@
+"""Learners registered by a worker: who they are, their printed code and optional PIN.
+
+A learner's id, which is also the subject of their credentials, is random: it is
+never derived from their name, phone or any other personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from edge_node import events
+from edge_node.accounts import hash_secret, verify_secret
+from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
+from edge_node.events import EventType
+from edge_node.node import Node
+from edge_node.storage import transaction
+
+# Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or from paper
+# is hard to get wrong.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+GENDERS = ("female", "male", "other", "unstated")
+LANGUAGES = ("en", "sw", "fr")
+
+
+def new_learner_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """Upper-case, without spaces and dashes, with look-alike letters mapped to digits."""
+    cleaned = re.sub(r"[\s-]", "", text.upper())
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+class LearnerDetails(BaseModel):
+    """What a worker records about a learner."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    gender: str | None = Field(default=None)
+    village: str | None = Field(default=None, max_length=120)
+    language: str = "en"
+    consent: bool
+    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+
+    @field_validator("phone", "village", "gender", "pin", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("gender")
+    @classmethod
+    def _gender(cls, value: str | None) -> str | None:
+        if value is not None and value not in GENDERS:
+            raise ValueError(f"gender must be one of {', '.join(GENDERS)}")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("the learner's consent to store their data is required")
+        return value
+
+
+class LearnerPublic(BaseModel):
+    """A learner as shown to workers and in the API (never the PIN hash)."""
+
+    id: str
+    code: str
+    name: str
+    phone: str | None
+    birth_year: int | None
+    gender: str | None
+    village: str | None
+    language: str
+    has_pin: bool
+    created_at: str
+
+
+_COLUMNS = "id, code, name, phone, birth_year, gender, village, language, pin_hash, created_at"
+
+
+def _public(row: Any) -> LearnerPublic:
+    return LearnerPublic(
+        id=row[0],
+        code=format_code(row[1]),
+        name=row[2],
+        phone=row[3],
+        birth_year=row[4],
+        gender=row[5],
+        village=row[6],
+        language=row[7],
+        has_pin=row[8] is not None,
+        created_at=row[9],
+    )
+
+
+def register(node: Node, details: LearnerDetails, *, by: str) -> LearnerPublic:
+    now = datetime.now(UTC).isoformat()
+    learner_id = secrets.token_hex(8)
+    pin_hash = hash_secret(details.pin) if details.pin else None
+    with transaction(node.db):
+        code = new_learner_code()
+        while node.db.execute("SELECT 1 FROM learners WHERE code = ?", [code]).fetchone():
+            code = new_learner_code()
+        node.db.table("learners").insert(
+            {
+                "id": learner_id,
+                "code": code,
+                "pin_hash": pin_hash,
+                "name": details.name,
+                "phone": details.phone,
+                "birth_year": details.birth_year,
+                "gender": details.gender,
+                "village": details.village,
+                "language": details.language,
+                "consent": 1,
+                "consent_at": now,
+                "created_at": now,
+                "created_by": by,
+            }
+        )
+        events.record(
+            node.db,
+            node_id=node.node_id,
+            clock=node.clock,
+            type=EventType.learner_registered,
+            body={"id": learner_id, "code": code, "by": by, **_event_details(details)},
+        )
+    return get(node, learner_id)
+
+
+def _event_details(details: LearnerDetails) -> dict[str, Any]:
+    data = details.model_dump(exclude={"pin", "consent"})
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def get(node: Node, learner_id: str) -> LearnerPublic:
+    row = node.db.execute(
+        f"SELECT {_COLUMNS} FROM learners WHERE id = ? AND merged_into IS NULL", [learner_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound("No such learner")
+    return _public(row)
+
+
+def search(node: Node, query: str = "", *, limit: int = 200) -> list[LearnerPublic]:
+    query = query.strip()[:60]
+    pattern = f"%{query}%"
+    rows = node.db.execute(
+        f"SELECT {_COLUMNS} FROM learners WHERE merged_into IS NULL "
+        "AND (? = '' OR name LIKE ? OR village LIKE ? OR code LIKE ?) "
+        "ORDER BY name COLLATE NOCASE LIMIT ?",
+        [query, pattern, pattern, normalise_code(query) + "%", limit],
+    ).fetchall()
+    return [_public(row) for row in rows]
+
+
+def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> LearnerPublic:
+    get(node, learner_id)
+    values: dict[str, Any] = details.model_dump(exclude={"pin", "consent"})
+    if details.pin:
+        values["pin_hash"] = hash_secret(details.pin)
+    with transaction(node.db):
+        node.db.table("learners").update(learner_id, values)
+        events.record(
+            node.db,
+            node_id=node.node_id,
+            clock=node.clock,
+            type=EventType.learner_updated,
+            body={"id": learner_id, "by": by, "changes": _event_details(details)},
+        )
+    return get(node, learner_id)
+
+
+def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
+    """Fold a duplicate registration into ``keep_id``: its sittings, results and
+    credentials move over (credentials keep the subject they were signed with)."""
+    if keep_id == duplicate_id:
+        raise BadRequest("A learner cannot be merged with themselves")
+    get(node, keep_id)
+    get(node, duplicate_id)
+    db = node.db
+    clash = db.execute(
+        "SELECT 1 FROM sittings a JOIN sittings b ON a.session_id = b.session_id "
+        "WHERE a.learner_id = ? AND b.learner_id = ?",
+        [keep_id, duplicate_id],
+    ).fetchone()
+    if clash:
+        raise Conflict("Both records sat the same session; they cannot be merged")
+    with transaction(db):
+        for table in ("sittings", "results", "credentials"):
+            db.execute(
+                f"UPDATE {table} SET learner_id = ? WHERE learner_id = ?", [keep_id, duplicate_id]
+            )
+        db.execute("UPDATE learners SET merged_into = ? WHERE id = ?", [keep_id, duplicate_id])
+        events.record(
+            db,
+            node_id=node.node_id,
+            clock=node.clock,
+            type=EventType.learner_merged,
+            body={"id": duplicate_id, "into": keep_id, "by": by},
+        )
+    return get(node, keep_id)
+
+
+def authenticate_learner(node: Node, *, code: str, pin: str | None) -> LearnerPublic:
+    """The learner whose printed code (and PIN, when they chose one) this is."""
+    row = node.db.execute(
+        f"SELECT {_COLUMNS}, merged_into FROM learners WHERE code = ?", [normalise_code(code)]
+    ).fetchone()
+    if row is None:
+        raise Unauthorized("Unknown learner code")
+    if row[8] is not None and not verify_secret(row[8], pin or ""):
+        raise Unauthorized("Wrong PIN")
+    if row[10]:
+        return get(node, row[10])
+    return _public(row)
+
+
+def get_any(node: Node, learner_id: str) -> LearnerPublic:
+    """A learner even if merged into another record (for history and results)."""
+    row = node.db.execute(f"SELECT {_COLUMNS} FROM learners WHERE id = ?", [learner_id]).fetchone()
+    if row is None:
+        raise NotFound("No such learner")
+    return _public(row)

@@ -1,0 +1,141 @@
+"""A node's data directory: creating it (``edge init``) and opening it (``edge serve``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from content.model import Module, Pathway
+from credentials.keys import SigningKey, load_private_key, save_private_key
+from edge_node import catalogue as node_catalogue
+from edge_node.accounts import Account, Role, create_account
+from edge_node.clock import Clock
+from edge_node.config import (
+    CERT_REQUEST_FILE,
+    DATABASE_FILE,
+    NODE_KEY_FILE,
+    SESSION_SECRET_FILE,
+    EdgeSettings,
+    load_settings,
+    write_settings,
+)
+from edge_node.errors import BadRequest, NodeNotReady
+from edge_node.storage import open_database
+
+
+def make_node_id(name: str) -> str:
+    """A readable, random node id: a slug of the name and a random suffix."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "node"
+    return f"{slug}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Node:
+    """An open node: its settings, database, key and clock, and the installed content."""
+
+    data_dir: Path
+    settings: EdgeSettings
+    db: Database
+    key: SigningKey
+    session_secret: bytes
+    clock: Clock
+    modules: dict[str, Module] = field(default_factory=dict)
+    pathways: dict[str, Pathway] = field(default_factory=dict)
+
+    @property
+    def node_id(self) -> str:
+        return self.settings.node_id
+
+    def reload_content(self) -> None:
+        self.modules, self.pathways = node_catalogue.installed(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def init_node(
+    data_dir: Path,
+    *,
+    name: str,
+    admin_user: str,
+    admin_password: str,
+    install_shipped: bool = True,
+) -> Account:
+    """Create a node's data directory; safe to re-run on a directory it created.
+
+    Re-running keeps the key, settings and database, applies pending migrations and
+    adds the admin account only if it does not exist yet.
+    """
+    from credentials.certificates import make_request
+
+    if not name.strip():
+        raise BadRequest("The centre name must not be empty")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    try:
+        settings = load_settings(data_dir)
+    except NodeNotReady:
+        if any(data_dir.iterdir()):
+            raise NodeNotReady(
+                f"{data_dir} is not empty and is not an edge node data directory"
+            ) from None
+        settings = EdgeSettings(node_id=make_node_id(name), node_name=name.strip())
+        write_settings(data_dir, settings)
+    key_path = data_dir / NODE_KEY_FILE
+    if key_path.exists():
+        key = load_private_key(key_path)
+    else:
+        key = SigningKey.generate()
+        save_private_key(key, key_path)
+    secret_path = data_dir / SESSION_SECRET_FILE
+    if not secret_path.exists():
+        _write_private(secret_path, secrets.token_bytes(32))
+    request_path = data_dir / CERT_REQUEST_FILE
+    if not request_path.exists():
+        request_path.write_bytes(make_request(key, settings.node_id, settings.node_name))
+    db = open_database(data_dir / DATABASE_FILE, create=True)
+    try:
+        if install_shipped and not db["modules"].count:
+            node_catalogue.install_shipped(db)
+        existing = db.execute(
+            "SELECT id, username, role FROM accounts WHERE username = ?", [admin_user]
+        ).fetchone()
+        if existing:
+            return Account(id=existing[0], username=existing[1], role=Role(existing[2]))
+        return create_account(db, username=admin_user, password=admin_password, role=Role.admin)
+    finally:
+        db.close()
+
+
+def open_node(data_dir: Path) -> Node:
+    """Open an initialised node for serving or for a CLI command."""
+    settings = load_settings(data_dir)
+    try:
+        key = load_private_key(data_dir / NODE_KEY_FILE)
+        session_secret = (data_dir / SESSION_SECRET_FILE).read_bytes()
+    except FileNotFoundError as error:
+        raise NodeNotReady(f"{data_dir}: {Path(error.filename).name} is missing") from None
+    db = open_database(data_dir / DATABASE_FILE)
+    node = Node(
+        data_dir=data_dir,
+        settings=settings,
+        db=db,
+        key=key,
+        session_secret=session_secret,
+        clock=Clock(db),
+    )
+    node.reload_content()
+    return node

@@ -1,0 +1,27 @@
+"""Installing a signed content pack: its modules, pathways and trust list."""
+
+from __future__ import annotations
+
+from edge_node import catalogue
+from edge_node.errors import BadRequest
+from edge_node.node import Node
+from edge_node.trust import install_trust_list, pinned_roots
+
+
+def install_pack(node: Node, data: bytes) -> str:
+    """Verify a pack against the node's pinned roots and install it; a summary in words."""
+    from content.packs import read_pack
+
+    roots = pinned_roots(node)
+    if not roots:
+        raise BadRequest(
+            "No university root key is pinned yet: run `fieldcred edge install-cert` with --root"
+        )
+    pack = read_pack(data, pinned_roots=roots)
+    catalogue.store(node.db, list(pack.modules), list(pack.pathways))
+    if pack.trust:
+        install_trust_list(node, pack.trust)
+    node.reload_content()
+    return f"{len(pack.modules)} module(s), {len(pack.pathways)} pathway(s)" + (
+        ", trust list" if pack.trust else ""
+    )

@@ -1,0 +1,229 @@
+"""The node's SQLite store: opening it safely and its named migrations.
+
+Every state change is one transaction (``db.atomic()``). The journal is WAL with
+``synchronous=FULL``: a commit returns only once the WAL is on the card, so a
+power cut after an acknowledged write loses nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+from edge_node.errors import StorageError
+
+migrations = Migrations("edge_node")
+
+
+@migrations(name="0001_accounts")
+def _accounts(db: Database) -> None:
+    db.table("accounts").create(
+        {
+            "id": str,
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "created_at": str,
+            "disabled": int,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "created_at"},
+        defaults={"disabled": 0},
+    )
+    db.table("accounts").create_index(["username"], unique=True)
+    db.table("login_failures").create(
+        {"key": str, "failures": int, "first_at": float, "locked_until": float},
+        pk="key",
+    )
+
+
+@migrations(name="0002_learners")
+def _learners(db: Database) -> None:
+    db.table("learners").create(
+        {
+            "id": str,
+            "code": str,
+            "pin_hash": str,
+            "name": str,
+            "phone": str,
+            "birth_year": int,
+            "gender": str,
+            "village": str,
+            "language": str,
+            "consent": int,
+            "consent_at": str,
+            "created_at": str,
+            "created_by": str,
+            "merged_into": str,
+        },
+        pk="id",
+        not_null={"code", "name", "language", "consent", "created_at"},
+    )
+    db.table("learners").create_index(["code"], unique=True)
+
+
+@migrations(name="0003_content")
+def _content(db: Database) -> None:
+    db.table("modules").create(
+        {"id": str, "version": str, "content_hash": str, "definition": str, "installed_at": str},
+        pk="id",
+    )
+    db.table("pathways").create(
+        {"id": str, "version": str, "definition": str, "installed_at": str}, pk="id"
+    )
+    db.table("trust").create(
+        {"id": int, "version": int, "data": bytes, "installed_at": str}, pk="id"
+    )
+
+
+@migrations(name="0004_assessment")
+def _assessment(db: Database) -> None:
+    db.table("sessions").create(
+        {
+            "id": str,
+            "code": str,
+            "module_id": str,
+            "module_version": str,
+            "route": str,
+            "opened_by": str,
+            "opened_at": str,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"code", "module_id", "module_version", "route", "opened_at"},
+    )
+    db.table("sessions").create_index(["code"])
+    db.table("sittings").create(
+        {
+            "id": str,
+            "session_id": str,
+            "learner_id": str,
+            "drawn": str,
+            "answers": str,
+            "position": int,
+            "joined_at": str,
+            "submitted_at": str,
+            "checklist": str,
+            "scored_by": str,
+            "scored_at": str,
+        },
+        pk="id",
+        not_null={"session_id", "learner_id", "drawn", "answers", "position", "joined_at"},
+        foreign_keys=[("session_id", "sessions", "id"), ("learner_id", "learners", "id")],
+    )
+    db.table("sittings").create_index(["session_id", "learner_id"], unique=True)
+    db.table("results").create(
+        {
+            "id": str,
+            "sitting_id": str,
+            "learner_id": str,
+            "module_id": str,
+            "module_version": str,
+            "route": str,
+            "passed": int,
+            "score_percent": int,
+            "outcomes": str,
+            "detail": str,
+            "graded_at": str,
+        },
+        pk="id",
+        foreign_keys=[("sitting_id", "sittings", "id"), ("learner_id", "learners", "id")],
+    )
+    db.table("results").create_index(["sitting_id"], unique=True)
+    db.table("results").create_index(["learner_id"])
+    db.table("credentials").create(
+        {
+            "id": str,
+            "learner_id": str,
+            "subject": str,
+            "module_id": str,
+            "module_version": str,
+            "pathway": int,
+            "result_id": str,
+            "status_index": int,
+            "issued_at": str,
+            "cose": bytes,
+        },
+        pk="id",
+        not_null={"learner_id", "subject", "module_id", "status_index", "issued_at", "cose"},
+    )
+    db.table("credentials").create_index(["learner_id"])
+    db.table("credentials").create_index(["status_index"], unique=True)
+
+
+@migrations(name="0005_node_state")
+def _node_state(db: Database) -> None:
+    db.table("node_state").create({"key": str, "value": str}, pk="key")
+
+
+def open_database(path: Path, *, create: bool = False) -> Database:
+    """Open (or with ``create``, create) the node's database and bring it up to date."""
+    if not create and not path.exists():
+        raise StorageError(f"{path}: the database is missing")
+    try:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        result = conn.execute("PRAGMA quick_check").fetchone()
+        if result is None or result[0] != "ok":
+            raise StorageError(
+                f"{path}: the database is damaged ({result[0] if result else 'no answer'}); "
+                "the file has been left untouched — restore it from a backup or sync"
+            )
+        db = Database(conn)
+        migrate(db)
+    except sqlite3.DatabaseError as error:
+        raise StorageError(describe_sqlite_error(path, error)) from None
+    return db
+
+
+def migrate(db: Database) -> None:
+    """Apply the node's pending migrations and those of the event log it shares."""
+    from sync.eventlog import migrate_events
+
+    migrations.apply(db)
+    migrate_events(db)
+
+
+def describe_sqlite_error(path: Path | str, error: sqlite3.Error) -> str:
+    """Plain words for the storage failures a field node meets."""
+    text = str(error)
+    lowered = text.lower()
+    if "disk is full" in lowered or "database or disk is full" in lowered:
+        return f"{path}: the storage card is full; nothing new was saved ({text})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"{path}: the storage card is read-only; nothing new was saved ({text})"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"{path}: the database is damaged ({text}); the file has been left untouched — "
+            "restore it from a backup or sync"
+        )
+    return f"{path}: database error: {text}"
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """One state change: commits all or nothing, storage failures as :class:`StorageError`."""
+    try:
+        with db.atomic():
+            yield db
+    except sqlite3.OperationalError as error:
+        raise StorageError(describe_sqlite_error("database", error)) from None
+
+
+def get_state(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM node_state WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_state(db: Database, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO node_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )

@@ -1,0 +1,128 @@
+"""The node's trust anchors: the university root it is enrolled with, its own node
+certificate, and the signed trust list that packs and sync bring down."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+from credentials.catalogue import CatalogueEntry
+from credentials.certificates import NodeCertificate, check_node_certificate
+from credentials.errors import CredentialError
+from credentials.trust import TrustList, read_trust_list
+from edge_node.config import CERT_FILE
+from edge_node.errors import BadRequest
+from edge_node.node import Node
+from edge_node.storage import get_state, set_state, transaction
+
+
+def pinned_roots(node: Node) -> tuple[bytes, ...]:
+    raw = get_state(node.db, "trust.roots")
+    return tuple(bytes.fromhex(h) for h in json.loads(raw)) if raw else ()
+
+
+def pin_root(node: Node, public_key: bytes) -> None:
+    if len(public_key) != 32:
+        raise BadRequest("A root public key is 32 bytes (Ed25519)")
+    roots = list(pinned_roots(node))
+    if public_key not in roots:
+        roots.append(public_key)
+    with transaction(node.db):
+        set_state(node.db, "trust.roots", json.dumps([r.hex() for r in roots]))
+
+
+def install_certificate(node: Node, data: bytes) -> NodeCertificate:
+    """Check the certificate the university returned (signed by a pinned root, for
+    this node's key) and keep it."""
+    roots = pinned_roots(node)
+    if not roots:
+        raise BadRequest(
+            "No university root key is pinned yet: give --root with the university's public key"
+        )
+    try:
+        cert = check_node_certificate(data, roots)
+    except CredentialError as error:
+        raise BadRequest(f"The node certificate is not valid: {error}") from None
+    if cert.public_key != node.key.public_key:
+        raise BadRequest("This certificate is for another key, not this node's")
+    if cert.node_id != node.node_id:
+        raise BadRequest(f"This certificate is for node {cert.node_id}, not {node.node_id}")
+    path = node.data_dir / CERT_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return cert
+
+
+def node_certificate(node: Node) -> bytes | None:
+    path = node.data_dir / CERT_FILE
+    return path.read_bytes() if path.exists() else None
+
+
+def install_trust_list(node: Node, data: bytes) -> TrustList:
+    """Keep a trust list signed by a pinned root (inside the caller's transaction or its own)."""
+    trust = read_trust_list(data, pinned_roots=pinned_roots(node) or None)
+    current_row = node.db.execute("SELECT version FROM trust WHERE id = 1").fetchone()
+    if current_row is not None and current_row[0] > trust.version:
+        raise BadRequest(
+            f"This trust list (version {trust.version}) is older than the installed one "
+            f"(version {current_row[0]})"
+        )
+    with transaction(node.db):
+        node.db.table("trust").upsert(
+            {
+                "id": 1,
+                "version": trust.version,
+                "data": data,
+                "installed_at": datetime.now(UTC).isoformat(),
+            },
+            pk="id",
+        )
+        if not pinned_roots(node):
+            set_state(node.db, "trust.roots", json.dumps([r.hex() for r in trust.roots]))
+    return trust
+
+
+def local_entries(node: Node) -> tuple[CatalogueEntry, ...]:
+    from content.catalogue import catalogue_entry, pathway_entry
+
+    entries = [catalogue_entry(m) for m in node.modules.values()]
+    for pathway in node.pathways.values():
+        members = [node.modules[m] for m in pathway.modules if m in node.modules]
+        if len(members) == len(pathway.modules):
+            entries.append(pathway_entry(pathway, members))
+    return tuple(entries)
+
+
+def current(node: Node) -> TrustList | None:
+    """What the node verifies against: the installed trust list, completed with the
+    node's own certificate and installed modules, or, before any, just those."""
+    cert = node_certificate(node)
+    row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
+    if row is not None:
+        trust = read_trust_list(bytes(row[0]), pinned_roots=pinned_roots(node) or None)
+        certs = trust.node_certificates
+        if cert is not None and cert not in certs:
+            certs = (*certs, cert)
+        known = {e.key for e in trust.catalogue}
+        extra = tuple(e for e in local_entries(node) if e.key not in known)
+        return TrustList(
+            version=trust.version,
+            issued_at=trust.issued_at,
+            roots=trust.roots,
+            node_certificates=certs,
+            catalogue=trust.catalogue + extra,
+            revoked_nodes=trust.revoked_nodes,
+            status_lists=trust.status_lists,
+        )
+    roots = pinned_roots(node)
+    if cert is None or not roots:
+        return None
+    return TrustList(
+        version=0,
+        issued_at=datetime.now(UTC),
+        roots=roots,
+        node_certificates=(cert,),
+        catalogue=local_entries(node),
+    )

@@ -1,0 +1,521 @@
+"""The JSON API under ``/api/v1``: everything the pages do, for a phone app or a script.
+
+Authenticate with ``POST /api/v1/login`` (workers) or ``POST /api/v1/join`` (learners)
+and send the returned token as ``Authorization: Bearer <token>``; or use the session
+cookie and send ``X-CSRF-Token`` on writes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from content.public import PublicItem, PublicModule, public_module
+from edge_node import accounts, assessment, certificates, events, issuance, learners, verifying
+from edge_node.clock import ClockSource
+from edge_node.errors import NotFound
+from edge_node.learners import LearnerDetails, LearnerPublic
+from edge_node.web.context import CtxDep, parse
+from edge_node.web.security import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(BaseModel):
+    token: str
+    csrf: str
+    role: str
+    learner_id: str | None = None
+    sitting_id: str | None = None
+
+
+class MeOut(BaseModel):
+    kind: Literal["anonymous", "staff", "learner"]
+    account_id: str | None
+    role: str | None
+    learner: LearnerPublic | None
+    csrf: str
+
+
+class StatusOut(BaseModel):
+    node_id: str
+    node_name: str
+    clock_trusted: bool
+    clock_source: str
+    time: datetime
+
+
+class LearnerIn(_In):
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    gender: str | None = Field(default=None, max_length=16)
+    village: str | None = Field(default=None, max_length=120)
+    language: str = Field(default="en", max_length=2)
+    consent: bool
+    pin: str | None = Field(default=None, max_length=8)
+
+
+class MergeIn(_In):
+    keep: Id
+    duplicate: Id
+
+
+class SessionIn(_In):
+    module_id: Id
+    route: Literal["course", "prior_learning"] = "course"
+
+
+class SessionOut(BaseModel):
+    id: str
+    code: str
+    module_id: str
+    module_version: str
+    route: str
+    opened_at: str
+    closed_at: str | None
+
+
+class ResultOut(BaseModel):
+    passed: bool
+    score_percent: int
+    outcomes: list[bool]
+    credential_id: str | None
+    graded_at: str
+
+
+class SittingOut(BaseModel):
+    id: str
+    session_id: str
+    learner_id: str
+    position: int
+    total: int
+    answered: int
+    submitted: bool
+    checklist_scored: bool
+    result: ResultOut | None
+
+
+class ParticipantOut(BaseModel):
+    learner: LearnerPublic
+    sitting: SittingOut
+
+
+class SessionDetailOut(SessionOut):
+    participants: list[ParticipantOut]
+
+
+class JoinIn(_In):
+    session_code: str = Field(min_length=1, max_length=12)
+    learner_code: str = Field(min_length=1, max_length=16)
+    pin: str | None = Field(default=None, max_length=8)
+
+
+class ItemOut(BaseModel):
+    sitting_id: str
+    position: int
+    total: int
+    item: PublicItem
+    answer: Any = None
+
+
+class AnswerIn(_In):
+    answer: str | list[Annotated[str, Field(max_length=64)]] | bool | float = Field(
+        union_mode="left_to_right"
+    )
+
+
+class ChecklistIn(_In):
+    scores: dict[Annotated[str, Field(max_length=64)], int] = Field(max_length=100)
+
+
+class CredentialOut(BaseModel):
+    id: str
+    module_id: str
+    module_version: str
+    pathway: bool
+    issued_at: str
+    title: str
+    holder_name: str
+    qr_text: str
+
+
+class VerifyIn(_In):
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class VerifyOut(BaseModel):
+    genuine: bool
+    reason: str
+    headline: str
+    message: str
+    details: list[tuple[str, str]]
+
+
+class ClockIn(_In):
+    time: datetime
+
+
+class ClockOut(BaseModel):
+    time: datetime
+    trusted: bool
+    source: str
+    last_good: datetime | None
+    reason: str
+    issued_pending: int = 0
+
+
+class AccountIn(_In):
+    username: str = Field(max_length=32)
+    password: str = Field(max_length=256)
+    role: Literal["admin", "worker"] = "worker"
+
+
+class AccountOut(BaseModel):
+    id: str
+    username: str
+    role: str
+
+
+class DashboardOut(BaseModel):
+    sessions_today: list[SessionOut]
+    learner_count: int
+    results: list[ResultOut]
+    pending_sync: int
+    last_sync: str | None
+    pending_issuance: int
+    clock_trusted: bool
+
+
+def _session_out(s: assessment.Session) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        code=s.code,
+        module_id=s.module_id,
+        module_version=s.module_version,
+        route=s.route,
+        opened_at=s.opened_at,
+        closed_at=s.closed_at,
+    )
+
+
+def _result_out(r: issuance.ResultView | None) -> ResultOut | None:
+    if r is None:
+        return None
+    return ResultOut(
+        passed=r.passed,
+        score_percent=r.score_percent,
+        outcomes=r.outcomes,
+        credential_id=r.credential_id,
+        graded_at=r.graded_at,
+    )
+
+
+def _sitting_out(ctx: CtxDep, s: assessment.Sitting) -> SittingOut:
+    return SittingOut(
+        id=s.id,
+        session_id=s.session_id,
+        learner_id=s.learner_id,
+        position=s.position,
+        total=s.total,
+        answered=s.answered,
+        submitted=s.submitted_at is not None,
+        checklist_scored=s.checklist is not None,
+        result=_result_out(issuance.result_for_sitting(ctx.node, s.id)),
+    )
+
+
+def _client(ctx: CtxDep) -> str:
+    return ctx.request.client.host if ctx.request.client else "unknown"
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
+    node = ctx.node
+    throttle = accounts.Throttle(node.settings.login_max_failures, node.settings.login_lockout_s)
+    account = accounts.authenticate(
+        node.db,
+        username=body.username,
+        password=body.password,
+        client=_client(ctx),
+        throttle=throttle,
+    )
+    principal = Principal(nonce=ctx.principal.nonce, account_id=account.id, role=account.role)
+    return TokenOut(
+        token=ctx.codec.dumps(principal), csrf=ctx.codec.csrf_token(principal), role=account.role
+    )
+
+
+@router.post("/join", response_model=TokenOut)
+async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
+    learner, sitting = assessment.join(
+        ctx.node,
+        session_code=body.session_code,
+        learner_code=body.learner_code,
+        pin=body.pin,
+        client=_client(ctx),
+    )
+    principal = Principal(nonce=ctx.principal.nonce, learner_id=learner.id)
+    return TokenOut(
+        token=ctx.codec.dumps(principal),
+        csrf=ctx.codec.csrf_token(principal),
+        role="learner",
+        learner_id=learner.id,
+        sitting_id=sitting.id,
+    )
+
+
+@router.get("/me", response_model=MeOut)
+async def me(ctx: CtxDep) -> MeOut:
+    p = ctx.principal
+    learner = learners.get(ctx.node, p.learner_id) if p.learner_id else None
+    kind: Literal["anonymous", "staff", "learner"] = (
+        "staff" if p.is_staff else "learner" if p.is_learner else "anonymous"
+    )
+    ctx_csrf = ctx.csrf
+    return MeOut(kind=kind, account_id=p.account_id, role=p.role, learner=learner, csrf=ctx_csrf)
+
+
+@router.get("/status", response_model=StatusOut)
+async def status(ctx: CtxDep) -> StatusOut:
+    clock = ctx.node.clock.status()
+    return StatusOut(
+        node_id=ctx.node.node_id,
+        node_name=ctx.node.settings.node_name,
+        clock_trusted=clock.trusted,
+        clock_source=clock.source,
+        time=clock.now,
+    )
+
+
+@router.get("/modules", response_model=list[PublicModule])
+async def modules(ctx: CtxDep) -> list[PublicModule]:
+    return [public_module(m, ctx.lang) for m in ctx.node.modules.values()]
+
+
+@router.get("/learners", response_model=list[LearnerPublic])
+async def learner_list(
+    ctx: CtxDep, q: Annotated[str, Query(max_length=60)] = ""
+) -> list[LearnerPublic]:
+    ctx.require_staff()
+    return learners.search(ctx.node, q)
+
+
+@router.post("/learners", response_model=LearnerPublic, status_code=201)
+async def learner_create(ctx: CtxDep, body: LearnerIn) -> LearnerPublic:
+    by = ctx.require_staff()
+    details = parse(LearnerDetails, body.model_dump())
+    return learners.register(ctx.node, details, by=by)
+
+
+@router.get("/learners/{learner_id}", response_model=LearnerPublic)
+async def learner_get(ctx: CtxDep, learner_id: Id) -> LearnerPublic:
+    ctx.require_staff()
+    return learners.get(ctx.node, learner_id)
+
+
+@router.put("/learners/{learner_id}", response_model=LearnerPublic)
+async def learner_update(ctx: CtxDep, learner_id: Id, body: LearnerIn) -> LearnerPublic:
+    by = ctx.require_staff()
+    details = parse(LearnerDetails, body.model_dump())
+    return learners.update(ctx.node, learner_id, details, by=by)
+
+
+@router.post("/learners/merge", response_model=LearnerPublic)
+async def learner_merge(ctx: CtxDep, body: MergeIn) -> LearnerPublic:
+    by = ctx.require_staff()
+    return learners.merge(ctx.node, keep_id=body.keep, duplicate_id=body.duplicate, by=by)
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+async def session_list(ctx: CtxDep, open_only: bool = False) -> list[SessionOut]:
+    ctx.require_staff()
+    return [_session_out(s) for s in assessment.list_sessions(ctx.node, open_only=open_only)]
+
+
+@router.post("/sessions", response_model=SessionOut, status_code=201)
+async def session_create(ctx: CtxDep, body: SessionIn) -> SessionOut:
+    by = ctx.require_staff()
+    return _session_out(
+        assessment.open_session(ctx.node, module_id=body.module_id, route=body.route, by=by)
+    )
+
+
+@router.get("/sessions/{session_id}", response_model=SessionDetailOut)
+async def session_get(ctx: CtxDep, session_id: Id) -> SessionDetailOut:
+    ctx.require_staff()
+    session = assessment.get_session(ctx.node, session_id)
+    people = [
+        ParticipantOut(learner=p.learner, sitting=_sitting_out(ctx, p.sitting))
+        for p in assessment.participants(ctx.node, session_id)
+    ]
+    return SessionDetailOut(**_session_out(session).model_dump(), participants=people)
+
+
+@router.post("/sessions/{session_id}/close", response_model=SessionOut)
+async def session_close(ctx: CtxDep, session_id: Id) -> SessionOut:
+    ctx.require_staff()
+    return _session_out(assessment.close_session(ctx.node, session_id))
+
+
+def _sitting_for(ctx: CtxDep, sitting_id: str) -> assessment.Sitting:
+    if ctx.principal.is_staff:
+        return assessment.get_sitting(ctx.node, sitting_id)
+    return assessment.get_sitting(ctx.node, sitting_id, learner_id=ctx.require_learner())
+
+
+@router.get("/sittings/{sitting_id}", response_model=SittingOut)
+async def sitting_get(ctx: CtxDep, sitting_id: Id) -> SittingOut:
+    return _sitting_out(ctx, _sitting_for(ctx, sitting_id))
+
+
+@router.get("/sittings/{sitting_id}/items/{position}", response_model=ItemOut)
+async def item_get(ctx: CtxDep, sitting_id: Id, position: int) -> ItemOut:
+    sitting = assessment.get_sitting(ctx.node, sitting_id, learner_id=ctx.require_learner())
+    page = assessment.item_page(ctx.node, sitting, position, ctx.lang)
+    return ItemOut(
+        sitting_id=sitting.id,
+        position=page.position,
+        total=page.total,
+        item=page.item,
+        answer=page.answer,
+    )
+
+
+@router.put("/sittings/{sitting_id}/items/{position}", response_model=SittingOut)
+async def item_answer(ctx: CtxDep, sitting_id: Id, position: int, body: AnswerIn) -> SittingOut:
+    sitting = assessment.get_sitting(ctx.node, sitting_id, learner_id=ctx.require_learner())
+    return _sitting_out(
+        ctx, assessment.answer(ctx.node, sitting, position=position, raw=body.answer)
+    )
+
+
+@router.post("/sittings/{sitting_id}/submit", response_model=SittingOut)
+async def sitting_submit(ctx: CtxDep, sitting_id: Id) -> SittingOut:
+    sitting = assessment.get_sitting(ctx.node, sitting_id, learner_id=ctx.require_learner())
+    return _sitting_out(ctx, assessment.submit(ctx.node, sitting))
+
+
+@router.post("/sittings/{sitting_id}/checklist", response_model=SittingOut)
+async def sitting_checklist(ctx: CtxDep, sitting_id: Id, body: ChecklistIn) -> SittingOut:
+    by = ctx.require_staff()
+    sitting = assessment.get_sitting(ctx.node, sitting_id)
+    return _sitting_out(ctx, assessment.score_checklist(ctx.node, sitting, body.scores, by=by))
+
+
+def _credential_out(ctx: CtxDep, record: issuance.CredentialRecord) -> CredentialOut:
+    view = certificates.view(ctx.node, record, ctx.lang)
+    return CredentialOut(
+        id=record.id,
+        module_id=record.module_id,
+        module_version=record.module_version,
+        pathway=record.pathway,
+        issued_at=record.issued_at,
+        title=view.title,
+        holder_name=view.holder_name,
+        qr_text=view.qr_text,
+    )
+
+
+@router.get("/credentials", response_model=list[CredentialOut])
+def credential_list(
+    ctx: CtxDep, learner_id: Annotated[str | None, Query(max_length=64)] = None
+) -> list[CredentialOut]:
+    owner = learner_id if ctx.principal.is_staff and learner_id else ctx.require_learner()
+    return [_credential_out(ctx, r) for r in issuance.learner_credentials(ctx.node, owner)]
+
+
+@router.get("/credentials/{credential_id}", response_model=CredentialOut)
+async def credential_get(ctx: CtxDep, credential_id: Id) -> CredentialOut:
+    record = issuance.credential(ctx.node, credential_id)
+    if not ctx.principal.is_staff and ctx.principal.learner_id != record.learner_id:
+        raise NotFound("No such credential")
+    return _credential_out(ctx, record)
+
+
+@router.post("/verify", response_model=VerifyOut)
+async def verify(ctx: CtxDep, body: VerifyIn) -> VerifyOut:
+    result = verifying.check(ctx.node, text=body.text, image=None, lang=ctx.lang)
+    return VerifyOut(
+        genuine=result.genuine,
+        reason=result.reason,
+        headline=result.headline,
+        message=result.message,
+        details=result.details,
+    )
+
+
+def _clock_out(ctx: CtxDep, issued: int = 0) -> ClockOut:
+    c = ctx.node.clock.status()
+    return ClockOut(
+        time=c.now,
+        trusted=c.trusted,
+        source=c.source,
+        last_good=c.last_good,
+        reason=c.reason,
+        issued_pending=issued,
+    )
+
+
+@router.get("/clock", response_model=ClockOut)
+async def clock_get(ctx: CtxDep) -> ClockOut:
+    ctx.require_staff()
+    return _clock_out(ctx)
+
+
+@router.put("/clock", response_model=ClockOut)
+async def clock_set(ctx: CtxDep, body: ClockIn) -> ClockOut:
+    ctx.require_admin()
+    ctx.node.clock.set_time(body.time, ClockSource.admin)
+    return _clock_out(ctx, issuance.issue_pending(ctx.node))
+
+
+@router.get("/accounts", response_model=list[AccountOut])
+async def account_list(ctx: CtxDep) -> list[AccountOut]:
+    ctx.require_admin()
+    return [
+        AccountOut(id=a.id, username=a.username, role=a.role)
+        for a in accounts.list_accounts(ctx.node.db)
+    ]
+
+
+@router.post("/accounts", response_model=AccountOut, status_code=201)
+async def account_create(ctx: CtxDep, body: AccountIn) -> AccountOut:
+    ctx.require_admin()
+    account = accounts.create_account(
+        ctx.node.db,
+        username=body.username,
+        password=body.password,
+        role=accounts.Role(body.role),
+    )
+    return AccountOut(id=account.id, username=account.username, role=account.role)
+
+
+@router.get("/dashboard", response_model=DashboardOut)
+async def dashboard(ctx: CtxDep) -> DashboardOut:
+    ctx.require_staff()
+    node = ctx.node
+    since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
+    return DashboardOut(
+        sessions_today=[_session_out(s) for s in assessment.list_sessions(node, since=since)],
+        learner_count=node.db["learners"].count,
+        results=[r for r in (_result_out(x) for x in issuance.results(node, limit=50)) if r],
+        pending_sync=events.pending_count(node.db),
+        last_sync=events.last_sync(node.db),
+        pending_issuance=issuance.pending_issuance_count(node),
+        clock_trusted=node.clock.status().trusted,
+    )

@@ -1,0 +1,95 @@
+"""The FastAPI application of a node: pages, the JSON API, and one error handler."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from edge_node.errors import EdgeError, StorageError
+from edge_node.node import Node
+from edge_node.storage import describe_sqlite_error
+from edge_node.web import api, pages_learner, pages_public, pages_staff
+from edge_node.web.context import pick_language
+from edge_node.web.render import render_html
+from edge_node.web.security import SessionCodec
+
+log = logging.getLogger("edge_node")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, code: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": code, "message": message}, status_code=status)
+    node: Node = request.app.state.node
+    return render_html(
+        "error.html",
+        lang=pick_language(request, node.settings.default_language),
+        node_name=node.settings.node_name,
+        path=request.url.path,
+        status=status,
+        message=message,
+        code=code,
+        status_code=status,
+    )
+
+
+def create_app(node: Node) -> FastAPI:
+    app = FastAPI(
+        title="fieldcred edge node",
+        version="1",
+        description="A learning centre's offline assessment and credential server.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.node = node
+    app.state.codec = SessionCodec(node.session_secret, max_age_s=node.settings.session_max_age_s)
+
+    @app.exception_handler(EdgeError)
+    async def _edge_error(request: Request, error: EdgeError) -> Response:
+        response = _error_response(request, error.status, error.code, error.message)
+        retry = getattr(error, "retry_after_s", None)
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        parts = []
+        for item in error.errors()[:6]:
+            where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {item.get('msg', 'invalid')}")
+        return _error_response(request, 422, "invalid", "; ".join(parts) or "Invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        message = str(error.detail) if error.status_code != 404 else "Page not found"
+        return _error_response(request, error.status_code, "http", message)
+
+    @app.exception_handler(sqlite3.Error)
+    async def _storage(request: Request, error: sqlite3.Error) -> Response:
+        log.error("storage failure on %s: %s", request.url.path, error)
+        failure = StorageError(describe_sqlite_error(node.data_dir, error))
+        return _error_response(request, failure.status, failure.code, failure.message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error_response(request, 500, "internal", "Something went wrong on the node")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages_public.router)
+    app.include_router(pages_staff.router)
+    app.include_router(pages_learner.router)
+    return app

@@ -1,0 +1,158 @@
+"""The per-request context every page and API route receives: node, principal, language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from edge_node.errors import BadRequest, Forbidden, Unauthorized
+from edge_node.node import Node
+from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
+
+LANGUAGES = ("en", "sw", "fr")
+MAX_FORM_BYTES = 64 * 1024
+
+
+def pick_language(request: Request, default: str) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    for part in request.headers.get("accept-language", "").split(",")[:8]:
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default
+
+
+@dataclass
+class Ctx:
+    request: Request
+    node: Node
+    codec: SessionCodec
+    principal: Principal
+    lang: str
+    fresh: bool = False
+    set_lang: str | None = None
+    _form: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def csrf(self) -> str:
+        return self.codec.csrf_token(self.principal)
+
+    def sign_in(self, principal: Principal) -> None:
+        self.principal = principal
+        self.fresh = True
+
+    def sign_out(self) -> None:
+        self.principal = anonymous()
+        self.fresh = True
+
+    def choose_language(self, lang: str) -> None:
+        if lang in LANGUAGES:
+            self.lang = lang
+            self.set_lang = lang
+
+    def finish(self, response: Response) -> Response:
+        """Attach the cookies this request changed."""
+        secure = self.node.settings.secure_cookies
+        if self.fresh:
+            response.set_cookie(
+                SESSION_COOKIE,
+                self.codec.dumps(self.principal),
+                max_age=self.codec.max_age_s,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+            )
+        if self.set_lang:
+            response.set_cookie(
+                LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax", secure=secure
+            )
+        return response
+
+    async def form(self) -> dict[str, str]:
+        """The posted form, after its CSRF token is checked; files are not accepted here."""
+        if self._form is None:
+            length = int(self.request.headers.get("content-length") or 0)
+            if length > MAX_FORM_BYTES:
+                raise BadRequest("The form is too large")
+            raw = await self.request.form(max_files=0, max_fields=200)
+            data = {k: v for k, v in raw.items() if isinstance(v, str)}
+            if not self.codec.check_csrf(self.principal, data.get("csrf")):
+                raise Forbidden(
+                    "This form has expired or cookies are switched off. "
+                    "Go back, reload the page and try again."
+                )
+            self._form = data
+        return self._form
+
+    def require_staff(self) -> str:
+        if not self.principal.account_id:
+            raise Unauthorized("Please log in as a worker")
+        return self.principal.account_id
+
+    def require_admin(self) -> str:
+        account_id = self.require_staff()
+        if not self.principal.is_admin:
+            raise Forbidden("Only an admin may do this")
+        return account_id
+
+    def require_learner(self) -> str:
+        if not self.principal.learner_id:
+            raise Unauthorized("Please join a session with your learner code")
+        return self.principal.learner_id
+
+
+async def get_ctx(request: Request) -> Ctx:
+    app_state = request.app.state
+    codec: SessionCodec = app_state.codec
+    node: Node = app_state.node
+    principal = None
+    fresh = False
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization[7:] if authorization.lower().startswith("bearer ") else None
+    if bearer:
+        principal = codec.loads(bearer)
+        if principal is None:
+            raise Unauthorized("The bearer token is invalid or has expired")
+    else:
+        principal = codec.loads(request.cookies.get(SESSION_COOKIE))
+        if principal is None:
+            principal, fresh = anonymous(), True
+        elif (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.url.path.startswith("/api/")
+            and not codec.check_csrf(principal, request.headers.get("x-csrf-token"))
+        ):
+            raise Forbidden("Send the X-CSRF-Token header (from GET /api/v1/me) with cookies")
+    return Ctx(
+        request=request,
+        node=node,
+        codec=codec,
+        principal=principal,
+        lang=pick_language(request, node.settings.default_language),
+        fresh=fresh,
+    )
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+
+
+def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """Validate form data into a model; errors become one plain :class:`BadRequest`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise BadRequest(describe_validation(error)) from None
+
+
+def describe_validation(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:6]:
+        where = ".".join(str(p) for p in item["loc"] if p != "body")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)

@@ -1,0 +1,151 @@
+"""Pages a learner sees: one item per page, review and submit, results and credentials."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from content.model import localize
+from edge_node import assessment, certificates, issuance
+from edge_node.errors import BadRequest, Forbidden
+from edge_node.web.context import Ctx, CtxDep
+from edge_node.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _redirect(ctx: Ctx, url: str) -> Response:
+    return ctx.finish(RedirectResponse(url, status_code=303))
+
+
+def _own_sitting(ctx: Ctx, sitting_id: str) -> assessment.Sitting:
+    learner_id = ctx.require_learner()
+    return assessment.get_sitting(ctx.node, sitting_id, learner_id=learner_id)
+
+
+@router.get("/sit/{sitting_id}")
+async def sit(ctx: CtxDep, sitting_id: str, q: int | None = None) -> Response:
+    sitting = _own_sitting(ctx, sitting_id)
+    if sitting.submitted_at is not None:
+        return _redirect(ctx, f"/sit/{sitting_id}/result")
+    page = assessment.item_page(ctx.node, sitting, q, ctx.lang)
+    return render(ctx, "item.html", page=page)
+
+
+@router.post("/sit/{sitting_id}")
+async def sit_answer(ctx: CtxDep, sitting_id: str) -> Response:
+    sitting = _own_sitting(ctx, sitting_id)
+    await ctx.form()
+    raw = await ctx.request.form()
+    try:
+        position = int(str(raw.get("position", "")))
+    except ValueError:
+        position = -1
+    values = [v for v in raw.getlist("answer") if isinstance(v, str)]
+    answer: object = values if len(values) != 1 else values[0]
+    if not values:
+        answer = ""
+    try:
+        sitting = assessment.answer(ctx.node, sitting, position=position, raw=answer)
+    except BadRequest as error:
+        page = assessment.item_page(ctx.node, sitting, max(0, position), ctx.lang)
+        return render(ctx, "item.html", status=400, page=page, error=error.message)
+    if sitting.answered == sitting.total and position == sitting.total - 1:
+        return _redirect(ctx, f"/sit/{sitting_id}/review")
+    return _redirect(ctx, f"/sit/{sitting_id}?q={sitting.position}")
+
+
+@router.get("/sit/{sitting_id}/review")
+async def review(ctx: CtxDep, sitting_id: str) -> Response:
+    sitting = _own_sitting(ctx, sitting_id)
+    if sitting.submitted_at is not None:
+        return _redirect(ctx, f"/sit/{sitting_id}/result")
+    return render(ctx, "review.html", sitting=sitting)
+
+
+@router.post("/sit/{sitting_id}/submit")
+async def submit(ctx: CtxDep, sitting_id: str) -> Response:
+    sitting = _own_sitting(ctx, sitting_id)
+    await ctx.form()
+    assessment.submit(ctx.node, sitting)
+    return _redirect(ctx, f"/sit/{sitting_id}/result")
+
+
+@router.get("/sit/{sitting_id}/result")
+async def result(ctx: CtxDep, sitting_id: str) -> Response:
+    sitting = _own_sitting(ctx, sitting_id)
+    session = assessment.get_session(ctx.node, sitting.session_id)
+    module = assessment.module_of(ctx.node, session.module_id)
+    outcome = issuance.result_for_sitting(ctx.node, sitting_id)
+    return render(
+        ctx,
+        "result.html",
+        sitting=sitting,
+        module=module,
+        result=outcome,
+        clock=ctx.node.clock.status(),
+        localize=localize,
+    )
+
+
+@router.get("/me")
+async def me(ctx: CtxDep) -> Response:
+    learner_id = ctx.require_learner()
+    return render(
+        ctx,
+        "me.html",
+        sittings=assessment.learner_sittings(ctx.node, learner_id),
+        credentials=[
+            certificates.view(ctx.node, c, ctx.lang)
+            for c in issuance.learner_credentials(ctx.node, learner_id)
+        ],
+    )
+
+
+def _visible_credential(ctx: Ctx, credential_id: str) -> issuance.CredentialRecord:
+    record = issuance.credential(ctx.node, credential_id)
+    if not ctx.principal.is_staff and ctx.principal.learner_id != record.learner_id:
+        raise Forbidden("This credential belongs to someone else")
+    return record
+
+
+@router.get("/credentials/{credential_id}")
+async def credential_page(ctx: CtxDep, credential_id: str) -> Response:
+    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
+    return render(ctx, "credential.html", c=view)
+
+
+@router.get("/credentials/{credential_id}/certificate")
+async def certificate_page(ctx: CtxDep, credential_id: str) -> Response:
+    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
+    return render(ctx, "certificate.html", c=view)
+
+
+@router.get("/credentials/{credential_id}/card")
+async def pocket_card(ctx: CtxDep, credential_id: str) -> Response:
+    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
+    return render(ctx, "pocket_card.html", c=view)
+
+
+@router.get("/credentials/{credential_id}/credential.cose")
+async def download_cose(ctx: CtxDep, credential_id: str) -> Response:
+    record = _visible_credential(ctx, credential_id)
+    return ctx.finish(
+        Response(
+            record.cose,
+            media_type="application/cose; cose-type=cose-sign1",
+            headers={"Content-Disposition": f'attachment; filename="{record.id}.cose"'},
+        )
+    )
+
+
+@router.get("/credentials/{credential_id}/badge.json")
+async def download_badge(ctx: CtxDep, credential_id: str) -> Response:
+    record = _visible_credential(ctx, credential_id)
+    return ctx.finish(
+        Response(
+            certificates.open_badge_json(ctx.node, record, ctx.lang),
+            media_type="application/vc+ld+json",
+            headers={"Content-Disposition": f'attachment; filename="{record.id}.json"'},
+        )
+    )

@@ -1,0 +1,124 @@
+"""Pages anyone on the centre's Wi-Fi may open: home, language, log-in, join, verify."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from edge_node import accounts, assessment, verifying
+from edge_node.errors import BadRequest, NotFound, Unauthorized
+from edge_node.web.context import LANGUAGES, CtxDep
+from edge_node.web.render import render
+from edge_node.web.security import Principal
+
+router = APIRouter(include_in_schema=False)
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+def redirect(ctx: CtxDep, url: str) -> Response:
+    return ctx.finish(RedirectResponse(url, status_code=303))
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only same-site paths: never redirect to another host."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url[:300]
+    return default
+
+
+@router.get("/")
+async def home(ctx: CtxDep) -> Response:
+    return render(ctx, "home.html")
+
+
+@router.get("/lang/{code}")
+async def choose_language(ctx: CtxDep, code: str, next: str | None = None) -> Response:
+    if code not in LANGUAGES:
+        raise BadRequest("Unknown language")
+    ctx.choose_language(code)
+    return redirect(ctx, safe_next(next))
+
+
+@router.get("/login")
+async def login_page(ctx: CtxDep) -> Response:
+    return render(ctx, "login.html")
+
+
+@router.post("/login")
+async def login(ctx: CtxDep) -> Response:
+    form = await ctx.form()
+    node = ctx.node
+    throttle = accounts.Throttle(node.settings.login_max_failures, node.settings.login_lockout_s)
+    client = ctx.request.client.host if ctx.request.client else "unknown"
+
+    try:
+        account = accounts.authenticate(
+            node.db,
+            username=form.get("username", "")[:64],
+            password=form.get("password", ""),
+            client=client,
+            throttle=throttle,
+        )
+    except Unauthorized as error:
+        return render(ctx, "login.html", status=401, error=error.message)
+    ctx.sign_in(Principal(nonce=ctx.principal.nonce, account_id=account.id, role=account.role))
+    return redirect(ctx, "/dashboard")
+
+
+@router.post("/logout")
+async def logout(ctx: CtxDep) -> Response:
+    await ctx.form()
+    ctx.sign_out()
+    return redirect(ctx, "/")
+
+
+@router.get("/join")
+async def join_page(ctx: CtxDep, session: str = "", learner: str = "") -> Response:
+    return render(ctx, "join.html", session_code=session[:12], learner_code=learner[:12])
+
+
+@router.post("/join")
+async def join(ctx: CtxDep) -> Response:
+    form = await ctx.form()
+    session_code = form.get("session", "")[:12]
+    learner_code = form.get("learner", "")[:16]
+    try:
+        learner, sitting = assessment.join(
+            ctx.node,
+            session_code=session_code,
+            learner_code=learner_code,
+            pin=form.get("pin") or None,
+            client=ctx.request.client.host if ctx.request.client else "unknown",
+        )
+    except (Unauthorized, NotFound) as error:
+        return render(
+            ctx,
+            "join.html",
+            status=error.status,
+            error=error.message,
+            session_code=session_code,
+            learner_code=learner_code,
+        )
+    ctx.sign_in(Principal(nonce=ctx.principal.nonce, learner_id=learner.id))
+    if "fc_lang" not in ctx.request.cookies:
+        ctx.choose_language(learner.language)
+    return redirect(ctx, f"/sit/{sitting.id}")
+
+
+@router.get("/verify")
+async def verify_page(ctx: CtxDep) -> Response:
+    return render(ctx, "verify.html")
+
+
+@router.post("/verify")
+async def verify(ctx: CtxDep, photo: UploadFile | None = File(None)) -> Response:
+    form = await ctx.form()
+    text = form.get("text", "").strip()
+    image: bytes | None = None
+    if photo is not None and photo.filename:
+        image = await photo.read(MAX_PHOTO_BYTES + 1)
+        if len(image) > MAX_PHOTO_BYTES:
+            raise BadRequest("The photo is too large (8 MB at most)")
+    result = verifying.check(ctx.node, text=text or None, image=image, lang=ctx.lang)
+    return render(ctx, "verify.html", result=result, text=text)

@@ -1,0 +1,252 @@
+"""Pages for extension workers and admins: dashboard, learners, sessions, scoring, clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from content.model import localize
+from edge_node import accounts, assessment, events, issuance, learners
+from edge_node.clock import ClockSource
+from edge_node.errors import BadRequest
+from edge_node.web.context import CtxDep, parse
+from edge_node.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _redirect(ctx: CtxDep, url: str) -> Response:
+    return ctx.finish(RedirectResponse(url, status_code=303))
+
+
+def learner_form_data(form: dict[str, str]) -> dict[str, object]:
+    return {
+        "name": form.get("name", ""),
+        "phone": form.get("phone", ""),
+        "birth_year": form.get("birth_year") or None,
+        "gender": form.get("gender", ""),
+        "village": form.get("village", ""),
+        "language": form.get("language", "en"),
+        "consent": form.get("consent") == "yes",
+        "pin": form.get("pin", ""),
+    }
+
+
+@router.get("/dashboard")
+async def dashboard(ctx: CtxDep) -> Response:
+    ctx.require_staff()
+    node = ctx.node
+    since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
+    sessions = assessment.list_sessions(node, since=since)
+    rows = [(s, assessment.participants(node, s.id)) for s in sessions[:10]]
+    return render(
+        ctx,
+        "dashboard.html",
+        sessions=rows,
+        results=issuance.results(node, limit=10),
+        learner_count=node.db["learners"].count,
+        pending_sync=events.pending_count(node.db),
+        last_sync=events.last_sync(node.db),
+        pending_issuance=issuance.pending_issuance_count(node),
+        clock=node.clock.status(),
+        modules=node.modules,
+        localize=localize,
+    )
+
+
+@router.get("/learners")
+async def learner_list(ctx: CtxDep, q: str = "") -> Response:
+    ctx.require_staff()
+    return render(ctx, "learners.html", learners=learners.search(ctx.node, q), q=q[:60])
+
+
+@router.get("/learners/new")
+async def learner_new(ctx: CtxDep) -> Response:
+    ctx.require_staff()
+    return render(ctx, "learner_form.html", learner=None, values={"language": ctx.lang})
+
+
+@router.post("/learners/new")
+async def learner_create(ctx: CtxDep) -> Response:
+    by = ctx.require_staff()
+    form = await ctx.form()
+    data = learner_form_data(form)
+    try:
+        details = parse(learners.LearnerDetails, data)
+    except BadRequest as error:
+        return render(
+            ctx, "learner_form.html", status=400, learner=None, values=form, error=error.message
+        )
+    learner = learners.register(ctx.node, details, by=by)
+    return _redirect(ctx, f"/learners/{learner.id}/card")
+
+
+@router.get("/learners/{learner_id}/edit")
+async def learner_edit(ctx: CtxDep, learner_id: str) -> Response:
+    ctx.require_staff()
+    learner = learners.get(ctx.node, learner_id)
+    return render(ctx, "learner_form.html", learner=learner, values=learner.model_dump())
+
+
+@router.post("/learners/{learner_id}/edit")
+async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
+    by = ctx.require_staff()
+    learner = learners.get(ctx.node, learner_id)
+    form = await ctx.form()
+    try:
+        details = parse(learners.LearnerDetails, learner_form_data(form))
+    except BadRequest as error:
+        return render(
+            ctx, "learner_form.html", status=400, learner=learner, values=form, error=error.message
+        )
+    learners.update(ctx.node, learner_id, details, by=by)
+    return _redirect(ctx, f"/learners/{learner_id}/card")
+
+
+@router.post("/learners/merge")
+async def learner_merge(ctx: CtxDep) -> Response:
+    by = ctx.require_staff()
+    form = await ctx.form()
+    keep = learners.merge(
+        ctx.node, keep_id=form.get("keep", ""), duplicate_id=form.get("duplicate", ""), by=by
+    )
+    return _redirect(ctx, f"/learners/{keep.id}/card")
+
+
+@router.get("/learners/{learner_id}/card")
+async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
+    ctx.require_staff()
+    from credentials.qr import qr_svg
+
+    learner = learners.get(ctx.node, learner_id)
+    history = issuance.results(ctx.node, learner_id=learner_id)
+    creds = issuance.learner_credentials(ctx.node, learner_id)
+    others = [x for x in learners.search(ctx.node, learner.name[:20]) if x.id != learner.id]
+    return render(
+        ctx,
+        "learner_card.html",
+        learner=learner,
+        qr=qr_svg(f"FCL:{learner.code.replace('-', '')}"),
+        results=history,
+        credentials=creds,
+        duplicates=others,
+        modules=ctx.node.modules,
+        localize=localize,
+    )
+
+
+@router.get("/sessions/new")
+async def session_new(ctx: CtxDep) -> Response:
+    ctx.require_staff()
+    return render(ctx, "session_new.html", modules=ctx.node.modules, localize=localize)
+
+
+@router.post("/sessions/new")
+async def session_create(ctx: CtxDep) -> Response:
+    by = ctx.require_staff()
+    form = await ctx.form()
+    session = assessment.open_session(
+        ctx.node, module_id=form.get("module", ""), route=form.get("route", "course"), by=by
+    )
+    return _redirect(ctx, f"/sessions/{session.id}")
+
+
+@router.get("/sessions/{session_id}")
+async def session_view(ctx: CtxDep, session_id: str) -> Response:
+    ctx.require_staff()
+    session = assessment.get_session(ctx.node, session_id)
+    return render(
+        ctx,
+        "session.html",
+        session=session,
+        module=assessment.module_of(ctx.node, session.module_id),
+        participants=assessment.participants(ctx.node, session_id),
+        localize=localize,
+    )
+
+
+@router.post("/sessions/{session_id}/close")
+async def session_close(ctx: CtxDep, session_id: str) -> Response:
+    ctx.require_staff()
+    await ctx.form()
+    assessment.close_session(ctx.node, session_id)
+    return _redirect(ctx, f"/sessions/{session_id}")
+
+
+@router.get("/sittings/{sitting_id}/score")
+async def score_page(ctx: CtxDep, sitting_id: str) -> Response:
+    ctx.require_staff()
+    sitting = assessment.get_sitting(ctx.node, sitting_id)
+    session = assessment.get_session(ctx.node, sitting.session_id)
+    return render(
+        ctx,
+        "score.html",
+        sitting=sitting,
+        session=session,
+        learner=learners.get_any(ctx.node, sitting.learner_id),
+        module=assessment.module_of(ctx.node, session.module_id),
+        result=issuance.result_for_sitting(ctx.node, sitting_id),
+        localize=localize,
+    )
+
+
+@router.post("/sittings/{sitting_id}/score")
+async def score(ctx: CtxDep, sitting_id: str) -> Response:
+    by = ctx.require_staff()
+    form = await ctx.form()
+    sitting = assessment.get_sitting(ctx.node, sitting_id)
+    scores = {k[2:]: v for k, v in form.items() if k.startswith("c-")}
+    assessment.score_checklist(ctx.node, sitting, scores, by=by)
+    return _redirect(ctx, f"/sessions/{sitting.session_id}")
+
+
+@router.get("/admin")
+async def admin_page(ctx: CtxDep) -> Response:
+    ctx.require_admin()
+    return render(
+        ctx,
+        "admin.html",
+        accounts=accounts.list_accounts(ctx.node.db),
+        clock=ctx.node.clock.status(),
+        pending_issuance=issuance.pending_issuance_count(ctx.node),
+    )
+
+
+@router.post("/admin/accounts")
+async def admin_create_account(ctx: CtxDep) -> Response:
+    ctx.require_admin()
+    form = await ctx.form()
+    try:
+        role = accounts.Role(form.get("role", "worker"))
+    except ValueError:
+        raise BadRequest("The role must be admin or worker") from None
+    accounts.create_account(
+        ctx.node.db, username=form.get("username", ""), password=form.get("password", ""), role=role
+    )
+    return _redirect(ctx, "/admin")
+
+
+def parse_browser_time(form: dict[str, str]) -> datetime:
+    """The admin's time: milliseconds from the browser's clock, or a typed ISO 8601 time."""
+    millis = form.get("browser_ms", "").strip()
+    typed = form.get("time", "").strip()
+    try:
+        if millis:
+            return datetime.fromtimestamp(int(millis[:16]) / 1000, UTC)
+        if typed:
+            value = datetime.fromisoformat(typed[:40])
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise BadRequest("Give the time as YYYY-MM-DD HH:MM (UTC)")
+
+
+@router.post("/admin/clock")
+async def admin_clock(ctx: CtxDep) -> Response:
+    ctx.require_admin()
+    form = await ctx.form()
+    ctx.node.clock.set_time(parse_browser_time(form), ClockSource.admin)
+    issuance.issue_pending(ctx.node)
+    return _redirect(ctx, "/admin")

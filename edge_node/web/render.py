@@ -1,0 +1,57 @@
+"""Jinja2 pages: one environment, the translation function and the shared layout values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from edge_node.i18n import gettext
+from edge_node.web.context import Ctx
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+env.globals["LANGUAGES"] = (("en", "English"), ("sw", "Kiswahili"), ("fr", "Français"))
+
+
+def render_html(
+    template: str,
+    *,
+    lang: str,
+    node_name: str,
+    path: str,
+    status: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    def _(msgid: str, **kwargs: Any) -> str:
+        text = gettext(lang, msgid)
+        return text.format(**kwargs) if kwargs else text
+
+    html = env.get_template(template).render(
+        _=_, lang=lang, node_name=node_name, path=path, **values
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def render(ctx: Ctx, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
+    response = render_html(
+        template,
+        lang=ctx.lang,
+        node_name=ctx.node.settings.node_name,
+        path=ctx.request.url.path,
+        status=status,
+        csrf=ctx.csrf,
+        principal=ctx.principal,
+        **values,
+    )
+    ctx.finish(response)
+    return response

@@ -1,0 +1,141 @@
+"""``fieldcred edge init``: the data directory, settings, key, migrations, first admin."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from edge_node.config import CERT_REQUEST_FILE, NODE_KEY_FILE, SETTINGS_FILE, load_settings
+from edge_node.errors import NodeNotReady, StorageError
+from edge_node.node import init_node, open_node
+from edge_node.storage import migrations, open_database
+from fieldcred.cli import app
+
+runner = CliRunner()
+
+
+def _init(data: Path, *extra: str) -> object:
+    return runner.invoke(
+        app,
+        [
+            "edge",
+            "init",
+            "--data",
+            str(data),
+            "--name",
+            "Kisumu CLC",
+            "--admin-user",
+            "admin",
+            "--admin-password",
+            "correct horse",
+            *extra,
+        ],
+    )
+
+
+def test_init_creates_a_complete_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    result = _init(data)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((data / NODE_KEY_FILE).stat().st_mode) == 0o600
+    assert (data / CERT_REQUEST_FILE).stat().st_size > 0
+    settings = json.loads((data / SETTINGS_FILE).read_text())
+    assert settings["node_name"] == "Kisumu CLC"
+    node = open_node(data)
+    try:
+        assert node.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert node.db.execute("SELECT username, role FROM accounts").fetchall() == [
+            ("admin", "admin")
+        ]
+        assert set(node.modules) >= {"climate-smart-agriculture", "soil-health"}
+        hashed = node.db.execute("SELECT password_hash FROM accounts").fetchone()[0]
+        assert hashed.startswith("$argon2id$") and "correct horse" not in hashed
+    finally:
+        node.close()
+
+
+def test_init_is_safe_to_rerun_and_keeps_the_key(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    assert _init(data).exit_code == 0
+    key = (data / NODE_KEY_FILE).read_bytes()
+    assert _init(data).exit_code == 0
+    assert (data / NODE_KEY_FILE).read_bytes() == key
+    db = open_database(data / "edge.db")
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
+    assert not migrations.pending(db)
+    db.close()
+
+
+def test_init_never_prompts_when_flags_are_given_and_rejects_bad_input(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "edge",
+            "init",
+            "--data",
+            str(tmp_path / "n"),
+            "--name",
+            "X",
+            "--admin-user",
+            "a",
+            "--admin-password",
+            "short",
+        ],
+        input="",
+    )
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_init_prompts_for_what_is_missing(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["edge", "init", "--data", str(tmp_path / "n"), "--name", "Centre"],
+        input="admin\nlong enough\nlong enough\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Admin username" in result.output
+
+
+def test_init_refuses_a_foreign_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "photo.jpg").write_bytes(b"x")
+    with pytest.raises(NodeNotReady):
+        init_node(tmp_path, name="C", admin_user="admin", admin_password="long enough")
+
+
+def test_environment_overrides_the_settings_file(tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "node"
+    assert _init(data).exit_code == 0
+    monkeypatch.setenv("FIELDCRED_EDGE_PORT", "9191")
+    assert load_settings(data).port == 9191
+
+
+def test_a_damaged_database_is_reported_and_left_untouched(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    assert _init(data).exit_code == 0
+    db_file = data / "edge.db"
+    for extra in ("edge.db-wal", "edge.db-shm"):
+        (data / extra).unlink(missing_ok=True)
+    damaged = b"this is not a database" * 100
+    db_file.write_bytes(damaged)
+    with pytest.raises(StorageError, match="damaged"):
+        open_node(data)
+    assert db_file.read_bytes() == damaged
+    result = runner.invoke(app, ["edge", "serve", "--data", str(data)])
+    assert result.exit_code == 1 and "damaged" in result.output
+
+
+def test_serve_on_a_missing_directory_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["edge", "serve", "--data", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "edge init" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["init", "serve", "install-cert", "import-pack"])
+def test_every_edge_command_has_help(command: str) -> None:
+    result = runner.invoke(app, ["edge", command, "--help"])
+    assert result.exit_code == 0 and len(result.output) > 80
