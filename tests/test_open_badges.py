@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from credentials.catalogue import CatalogueEntry
 from credentials.claims import MicroCredential
 from credentials.jsonld import OB_V3P0_CONTEXT, UnknownContext, canonicalize, shipped_contexts
-from credentials.keys import SigningKey
+from credentials.keys import SigningKey, load_public_key
 from credentials.ob3 import (
     IssuerProfile,
     add_proof,
@@ -28,6 +28,7 @@ from credentials.ob3 import (
     verify_open_badge,
     verify_proof,
 )
+from credentials.sample import build_sample, write_sample
 
 STANDARDS = Path(__file__).parent / "standards"
 OB3 = STANDARDS / "ob3"
@@ -391,3 +392,18 @@ def test_deeply_nested_documents_are_not_verified(signed_badge: dict[str, Any]) 
     for _ in range(5000):
         nested = {"a": nested}
     assert not verify_open_badge({**signed_badge, "evidence": nested}, ISSUER_KEY.public_key)
+
+
+def test_sample_set_badge_validates_and_verifies_with_the_university_key(tmp_path: Path) -> None:
+    sample = build_sample(
+        SigningKey.from_seed(bytes([1]) * 32),
+        SigningKey.from_seed(bytes([2]) * 32),
+        issued_at=ISSUED,
+        credential_id=bytes(range(16)),
+    )
+    write_sample(tmp_path, sample, signed_at=SIGNED)
+    exported = read_json(tmp_path / "credential.ob3.json")
+    schema = read_json(OB3 / "ob_v3p0_achievementcredential_schema.json")
+    assert list(jsonschema.Draft201909Validator(schema).iter_errors(exported)) == []
+    assert verify_open_badge(exported, load_public_key(tmp_path / "root.jwk"))
+    assert not verify_open_badge(exported, load_public_key(tmp_path / "node.jwk"))
