@@ -45,3 +45,19 @@ class PackError(ContentError, ValueError):
     """A content pack that cannot be read: malformed, unsigned, tampered or untrusted."""
 
     status = 400
+
+
+class MalformedPack(PackError):
+    """Bytes that are not a well-formed content pack."""
+
+
+class UntrustedPack(PackError):
+    """A pack, or the trust list in it, not signed by a pinned university key."""
+
+    status = 403
+
+
+class TamperedPack(PackError):
+    """A pack whose signature does not verify, or whose modules do not match the trust list."""
+
+    status = 422
