@@ -1,0 +1,250 @@
+"""A whole assessment through the JSON API, in process: join, answer, submit, score, issue."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from content.model import Item, Module
+from edge_node.accounts import Role, create_account
+from edge_node.node import Node, init_node, open_node
+from edge_node.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+MODULE = "soil-health"
+WORKER = ("worker", "worker-password")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("edge-template")
+    init_node(data, name="Test Centre", admin_user="admin", admin_password="admin-password")
+    node = open_node(data)
+    create_account(node.db, username=WORKER[0], password=WORKER[1], role=Role.worker)
+    node.close()
+    return data
+
+
+@pytest.fixture
+def node(template: Path, tmp_path: Path) -> Iterator[Node]:
+    data = tmp_path / "node"
+    shutil.copytree(template, data)
+    opened = open_node(data)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def worker(node: Node) -> TestClient:
+    client = TestClient(create_app(node))
+    token = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    return client
+
+
+def register(worker: TestClient, name: str = "Amina", **extra: Any) -> dict[str, Any]:
+    response = worker.post(
+        "/api/v1/learners", json={"name": name, "language": "sw", "consent": True, **extra}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def open_session(worker: TestClient, module: str = MODULE) -> dict[str, Any]:
+    response = worker.post("/api/v1/sessions", json={"module_id": module})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def join(node: Node, session_code: str, learner_code: str) -> tuple[TestClient, str]:
+    client = TestClient(create_app(node))
+    response = client.post(
+        "/api/v1/join", json={"session_code": session_code, "learner_code": learner_code}
+    )
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    return client, response.json()["sitting_id"]
+
+
+def right_answer(item: Item) -> Any:
+    if item.kind == "single_choice":
+        return next(o.id for o in item.options if o.correct)
+    if item.kind == "multiple_choice":
+        return [o.id for o in item.options if o.correct]
+    if item.kind == "true_false":
+        return item.answer
+    assert item.numeric is not None
+    return item.numeric.value
+
+
+def answer_all(
+    learner: TestClient, sitting_id: str, module: Module, *, right: bool = True
+) -> list[Any]:
+    state = learner.get(f"/api/v1/sittings/{sitting_id}").json()
+    pages = []
+    for position in range(state["total"]):
+        page = learner.get(f"/api/v1/sittings/{sitting_id}/items/{position}")
+        assert page.status_code == 200, page.text
+        pages.append(page.json())
+        item = module.item(page.json()["item"]["id"])
+        value = right_answer(item) if right else _wrong(item)
+        saved = learner.put(
+            f"/api/v1/sittings/{sitting_id}/items/{position}", json={"answer": value}
+        )
+        assert saved.status_code == 200, saved.text
+    return pages
+
+
+def _wrong(item: Item) -> Any:
+    if item.kind == "single_choice":
+        return next(o.id for o in item.options if not o.correct)
+    if item.kind == "multiple_choice":
+        return [next(o.id for o in item.options if not o.correct)]
+    if item.kind == "true_false":
+        return not item.answer
+    assert item.numeric is not None
+    return item.numeric.value + 10 * item.numeric.tolerance + 1000
+
+
+def full_marks(module: Module) -> dict[str, int]:
+    return {c.id: max(level.score for level in c.levels) for c in module.checklist}
+
+
+def test_a_learner_passes_and_the_credential_is_issued(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    module = node.modules[MODULE]
+    answer_all(client, sitting_id, module)
+    submitted = client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    assert submitted.json()["submitted"] is True and submitted.json()["result"] is None
+    scored = worker.post(
+        f"/api/v1/sittings/{sitting_id}/checklist", json={"scores": full_marks(module)}
+    )
+    assert scored.status_code == 200, scored.text
+    result = client.get(f"/api/v1/sittings/{sitting_id}").json()["result"]
+    assert result["passed"] is True and result["score_percent"] == 100
+    assert all(result["outcomes"])
+    credentials = client.get("/api/v1/credentials").json()
+    assert [c["module_id"] for c in credentials] == [MODULE]
+    assert credentials[0]["qr_text"].startswith("FC1:")
+    types = [row[0] for row in node.db.execute("SELECT type FROM events ORDER BY seq")]
+    assert types == [
+        "learner.registered",
+        "sitting.submitted",
+        "checklist.scored",
+        "credential.issued",
+    ]
+
+
+def test_answers_are_final_after_submission(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    answer_all(client, sitting_id, node.modules[MODULE], right=False)
+    client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    again = client.put(f"/api/v1/sittings/{sitting_id}/items/0", json={"answer": "x"})
+    assert again.status_code == 409
+
+
+def test_rejoining_resumes_the_same_sitting(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    first, sitting_id = join(node, session["code"], learner["code"])
+    item = first.get(f"/api/v1/sittings/{sitting_id}/items/0").json()
+    value = right_answer(node.modules[MODULE].item(item["item"]["id"]))
+    first.put(f"/api/v1/sittings/{sitting_id}/items/0", json={"answer": value})
+    second, again = join(node, session["code"], learner["code"].lower())
+    assert again == sitting_id
+    state = second.get(f"/api/v1/sittings/{sitting_id}").json()
+    assert state["position"] == 1 and state["answered"] == 1
+    same = second.get(f"/api/v1/sittings/{sitting_id}/items/0").json()
+    assert same["item"] == item["item"] and same["answer"] == value
+
+
+def test_a_failed_attempt_issues_nothing(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    module = node.modules[MODULE]
+    answer_all(client, sitting_id, module, right=False)
+    client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    worker.post(f"/api/v1/sittings/{sitting_id}/checklist", json={"scores": full_marks(module)})
+    result = client.get(f"/api/v1/sittings/{sitting_id}").json()["result"]
+    assert result["passed"] is False and result["credential_id"] is None
+    assert client.get("/api/v1/credentials").json() == []
+
+
+def test_bad_answers_and_scores_are_clear_4xx(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    for bad in ({"answer": "no-such-option"}, {"answer": []}, {}, {"answer": None}):
+        response = client.put(f"/api/v1/sittings/{sitting_id}/items/0", json=bad)
+        assert 400 <= response.status_code < 500, (bad, response.text)
+        assert response.json()["message"]
+    assert client.get(f"/api/v1/sittings/{sitting_id}/items/999").status_code == 404
+    bad_score = worker.post(
+        f"/api/v1/sittings/{sitting_id}/checklist", json={"scores": {"nope": 1}}
+    )
+    assert bad_score.status_code == 400
+
+
+def test_learners_cannot_see_each_others_sittings(node: Node, worker: TestClient) -> None:
+    session = open_session(worker)
+    a = register(worker, "A")
+    b = register(worker, "B")
+    _client_a, sitting_a = join(node, session["code"], a["code"])
+    client_b, _ = join(node, session["code"], b["code"])
+    assert client_b.get(f"/api/v1/sittings/{sitting_a}").status_code == 404
+    assert client_b.get("/api/v1/learners").status_code == 401
+
+
+def test_prior_learning_route_is_recorded(node: Node, worker: TestClient) -> None:
+    module = node.modules[MODULE]
+    if not module.prior_learning.allowed:
+        pytest.skip("the module offers no prior-learning route")
+    response = worker.post(
+        "/api/v1/sessions", json={"module_id": MODULE, "route": "prior_learning"}
+    )
+    assert response.status_code == 201
+    learner = register(worker)
+    client, sitting_id = join(node, response.json()["code"], learner["code"])
+    answer_all(client, sitting_id, module)
+    client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    worker.post(f"/api/v1/sittings/{sitting_id}/checklist", json={"scores": full_marks(module)})
+    route = node.db.execute("SELECT route FROM results").fetchone()[0]
+    assert route == "prior_learning"
+
+
+def test_merging_duplicates_moves_history(node: Node, worker: TestClient) -> None:
+    keep = register(worker, "Amina Otieno")
+    dup = register(worker, "Amina Otieno ")
+    session = open_session(worker)
+    join(node, session["code"], dup["code"])
+    merged = worker.post(
+        "/api/v1/learners/merge", json={"keep": keep["id"], "duplicate": dup["id"]}
+    )
+    assert merged.status_code == 200
+    assert worker.get(f"/api/v1/learners/{dup['id']}").status_code == 404
+    owner = node.db.execute("SELECT learner_id FROM sittings").fetchone()[0]
+    assert owner == keep["id"]
+    # the duplicate's printed code still opens the kept record
+    _, sitting = join(node, session["code"], dup["code"])
+    assert sitting
+
+
+def test_learner_ids_are_random_not_derived(node: Node, worker: TestClient) -> None:
+    a = register(worker, "Same Name", village="X")
+    b = register(worker, "Same Name", village="X")
+    assert a["id"] != b["id"] and a["code"] != b["code"]
+    assert len(a["id"]) == 16
