@@ -96,11 +96,10 @@ def canonicalize(document: Mapping[str, Any], *, contexts: Mapping[str, Any] | N
     return nquads
 
 
-# Control characters other than LF and CR have no settled canonical N-Quads form
-# (RDF 1.1 and 1.2 canonical N-Triples differ: raw, ECHAR or UCHAR escapes),
-# and PyLD writes only a tab escaped. Text holding them could hash differently in
-# another implementation, so such documents are refused rather than signed.
-_AMBIGUOUS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than TAB, LF and CR have no portable canonical N-Quads
+# form: conforming writers escape them (\b, \f, \uXXXX) while PyLD writes them raw,
+# so their hashes would differ. Such text is refused rather than signed.
+_AMBIGUOUS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _refuse_ambiguous_text(value: object, depth: int = 0) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pyoxigraph
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,6 +124,31 @@ def test_unknown_context_is_refused_not_fetched() -> None:
     document = read_json(OB3 / "obv3p0-document.json")
     with pytest.raises(UnknownContext, match=r"ob_v3p0\.jsonld"):
         canonicalize(document)
+
+
+def oxigraph_canon(document: dict[str, Any], contexts: dict[str, Any]) -> str:
+    """RDFC-1.0 by Oxigraph, an independent JSON-LD parser and canonicalizer (Rust).
+
+    Oxigraph loads no remote contexts, so each context URL is replaced by the
+    context it names, which JSON-LD processing treats alike.
+    """
+    inlined = {
+        **document,
+        "@context": [contexts[url]["@context"] for url in document["@context"]],
+    }
+    dataset = pyoxigraph.Dataset(
+        pyoxigraph.parse(json.dumps(inlined).encode(), pyoxigraph.RdfFormat.JSON_LD)
+    )
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    nquads = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode()
+    return "".join(sorted(line + "\n" for line in nquads.splitlines()))
+
+
+def test_oxigraph_agrees_on_the_1edtech_vector() -> None:
+    contexts = {**shipped_contexts(), OB3_ALIAS: shipped_contexts()[OB_V3P0_CONTEXT]}
+    document = read_json(OB3 / "obv3p0-document.json")
+    expected = (OB3 / "test-vectors" / "obv3p0-document-canon.txt").read_text(encoding="utf-8")
+    assert oxigraph_canon(document, contexts) == expected
 
 
 # --- our export ------------------------------------------------------------------------------
@@ -380,7 +406,7 @@ def test_arbitrary_json_gets_an_answer_not_an_exception(document: Any, key: byte
     assert verify_open_badge(candidate, key) is False
 
 
-@pytest.mark.parametrize("control", ["\t", "\x00", "\x1b", "\x7f"])
+@pytest.mark.parametrize("control", ["\x00", "\x08", "\x0c", "\x1b", "\x7f"])
 def test_text_without_a_portable_canonical_form_is_refused(control: str) -> None:
     changed = dataclasses.replace(entry(), title={"en": f"Soil{control}health"})
     with pytest.raises(ValueError, match="control characters"):
@@ -407,3 +433,30 @@ def test_sample_set_badge_validates_and_verifies_with_the_university_key(tmp_pat
     assert list(jsonschema.Draft201909Validator(schema).iter_errors(exported)) == []
     assert verify_open_badge(exported, load_public_key(tmp_path / "root.jwk"))
     assert not verify_open_badge(exported, load_public_key(tmp_path / "node.jwk"))
+
+
+def test_oxigraph_canonicalizes_our_export_and_its_proof_configuration_alike(
+    signed_badge: dict[str, Any],
+) -> None:
+    document = {k: v for k, v in signed_badge.items() if k != "proof"}
+    options = {k: v for k, v in signed_badge["proof"][0].items() if k != "proofValue"}
+    proof_config = {**options, "@context": document["@context"]}
+    for item in (document, proof_config):
+        assert canonicalize(item) == oxigraph_canon(item, shipped_contexts())
+
+
+def test_oxigraph_agrees_on_text_with_newlines_tabs_quotes_and_non_latin_script() -> None:
+    text = (
+        'Mstari wa kwanza\n\t"udongo" \\ r\u00e9colte \u0939\u093f\u0902\u0926\u0940 \U0001f331\r'
+    )
+    exported = open_badge(
+        credential(),
+        dataclasses.replace(entry(), title={"en": text}),
+        issuer_key=ISSUER_KEY,
+        issuer_profile=PROFILE,
+        salt="5f0c",
+        signed_at=SIGNED,
+    )
+    document = {k: v for k, v in exported.items() if k != "proof"}
+    assert canonicalize(document) == oxigraph_canon(document, shipped_contexts())
+    assert verify_open_badge(exported, ISSUER_KEY.public_key)
