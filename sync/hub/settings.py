@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey, load_private_key, save_private_key
 from sync.errors import BadRequest
+from sync.hub.ingest import Hub
+from sync.hub.store import migrate, open_store
 
 SETTINGS_FILE = "settings.json"
 ROOT_KEY_FILE = "root.key"
@@ -28,6 +30,8 @@ class HubSettings(BaseModel):
     db: str = ""
     """Empty: ``hub.db`` in the data directory; or ``postgresql://...``."""
     session_secret: str = ""
+    public_url: str = "https://hub.example.org"
+    """The university's web address: achievement and xAPI activity IRIs live under it."""
     xapi_url: str = ""
     xapi_auth: str = ""
     """``user:password`` for the LRS's basic auth."""
@@ -77,3 +81,12 @@ def load_root_key(data: Path) -> SigningKey:
 
 def database_url(data: Path, settings: HubSettings, override: str | None = None) -> str:
     return override or settings.db or str(data / DB_FILE)
+
+
+def open_hub(data: Path, *, db: str | None = None) -> tuple[Hub, HubSettings]:
+    """The hub living in ``data``: settings, root key, migrated store."""
+    settings = load_settings(data)
+    root_key = load_root_key(data)
+    store = open_store(database_url(data, settings, db))
+    migrate(store)
+    return Hub(store, root_key), settings

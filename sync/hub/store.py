@@ -43,6 +43,9 @@ class Store:
     def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         raise NotImplementedError
 
+    def _raw_records(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
     def _begin(self) -> None:
         raise NotImplementedError
 
@@ -58,6 +61,11 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.lock:
             return self._raw_execute(self._sql(sql), params)
+
+    def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name (or ``AS`` alias)."""
+        with self.lock:
+            return self._raw_records(self._sql(sql), params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
@@ -117,6 +125,11 @@ class SqliteStore(Store):
     def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
+    def _raw_records(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, tuple(params))
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
@@ -158,6 +171,11 @@ class PostgresStore(Store):
     def _raw_executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(sql, [tuple(row) for row in rows])
+
+    def _raw_records(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, tuple(params))
+        names = [c.name for c in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _begin(self) -> None:
         self.conn.execute("BEGIN")

@@ -1,0 +1,76 @@
+"""Staff logins (argon2 password hashes) and API tokens scoped to one organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sync.errors import BadRequest, SyncError
+from sync.hub.store import Store
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+class NotAuthenticated(SyncError):
+    status = 401
+    reason = "not_authenticated"
+
+
+def add_staff(store: Store, username: str, password: str, organisation: str) -> None:
+    if not username.strip():
+        raise BadRequest("the username is empty")
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(f"the password must have {MIN_PASSWORD} characters or more")
+    with store.transaction():
+        if store.one("SELECT 1 FROM staff WHERE username = ?", [username]) is not None:
+            raise BadRequest(f"staff account {username!r} exists already")
+        store.execute(
+            "INSERT INTO staff (username, password_hash, organisation, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            [username, _hasher.hash(password), organisation, int(time.time())],
+        )
+
+
+def check_login(store: Store, username: str, password: str) -> str:
+    """The staff member's organisation, or :class:`NotAuthenticated` (same words either way)."""
+    row = store.one("SELECT password_hash, organisation FROM staff WHERE username = ?", [username])
+    try:
+        if row is None:
+            raise VerificationError
+        _hasher.verify(str(row[0]), password)
+    except (VerificationError, InvalidHashError):
+        raise NotAuthenticated("wrong username or password") from None
+    return str(row[1])
+
+
+def staff_organisation(store: Store, username: str) -> str | None:
+    value = store.scalar("SELECT organisation FROM staff WHERE username = ?", [username])
+    return None if value is None else str(value)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_token(store: Store, label: str, organisation: str) -> str:
+    """A new API token (shown once; only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    store.execute(
+        "INSERT INTO api_tokens (token_hash, organisation, label, created_at) VALUES (?, ?, ?, ?)",
+        [_token_hash(token), organisation, label, int(time.time())],
+    )
+    return token
+
+
+def token_organisation(store: Store, token: str) -> str:
+    value = store.scalar(
+        "SELECT organisation FROM api_tokens WHERE token_hash = ?", [_token_hash(token)]
+    )
+    if value is None:
+        raise NotAuthenticated("the API token is unknown")
+    return str(value)

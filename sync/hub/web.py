@@ -1,0 +1,368 @@
+"""Staff pages, the organisation-scoped JSON API and public verification, on top of the
+sync app. Staff log in; nothing is public except ``/verify`` and ``/trust-list``.
+
+JSON API (``Authorization: Bearer <token>``, tokens from ``fieldcred hub add-token``),
+every answer limited to the token's organisation:
+
+* ``GET /api/v1/modules/{module_id}/results`` — every sitting of the module synced from
+  the organisation's centres, with its credential id and status (the LMS plugin's view
+  of offline results);
+* ``GET /api/v1/credentials/{credential_id}`` — one registry entry;
+* ``GET /api/v1/credentials/{credential_id}/ob3`` — the same achievement as a signed
+  Open Badges 3.0 credential;
+* ``GET /api/v1/equity`` — learners, sittings, passes and credentials by gender, age
+  band and centre.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from sync.errors import NotFound, SyncError
+from sync.hub import nodes, reports
+from sync.hub.app import create_app
+from sync.hub.ingest import Hub
+from sync.hub.settings import HubSettings
+from sync.hub.staff import NotAuthenticated, check_login, staff_organisation, token_organisation
+
+SESSION_COOKIE = "fieldcred_hub"
+SESSION_MAX_AGE_S = 12 * 3600
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _when(epoch: object) -> str:
+    if not isinstance(epoch, int):
+        return ""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _link(text: object, href: str) -> dict[str, str]:
+    return {"text": str(text), "href": href}
+
+
+def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
+    app = create_app(hub, title=settings.name)
+    signer = URLSafeTimedSerializer(settings.session_secret or settings.name, salt="staff")
+    store = hub.store
+
+    def staff(request: Request) -> tuple[str, str]:
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        try:
+            username = str(signer.loads(cookie, max_age=SESSION_MAX_AGE_S))
+        except BadSignature:
+            raise NotAuthenticated("please log in") from None
+        organisation = staff_organisation(store, username)
+        if organisation is None:
+            raise NotAuthenticated("please log in")
+        return username, organisation
+
+    def api_scope(authorization: Annotated[str, Header()] = "") -> str:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("send Authorization: Bearer <token>")
+        return token_organisation(store, token.strip())
+
+    Staff = Annotated[tuple[str, str], Depends(staff)]
+    Scope = Annotated[str, Depends(api_scope)]
+
+    def page(request: Request, user: str | None, title: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            context.pop("template", "tables.html"),
+            {"title": title, "hub_name": settings.name, "user": user, "alerts": [], **context},
+        )
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, error: NotAuthenticated) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": error.reason, "message": str(error)}, 401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(SyncError)
+    async def sync_error(request: Request, error: SyncError) -> Response:
+        from sync.hub.app import _sync_error
+
+        if request.url.path.startswith("/sync/"):
+            return _sync_error(error.status, error.reason, str(error))
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": error.reason, "message": str(error)}, error.status)
+        return HTMLResponse(
+            f"<!doctype html><title>{error.status}</title><p>{_escape(str(error))}</p>",
+            error.status,
+        )
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        return page(request, None, "Staff login", template="login.html")
+
+    @app.post("/login")
+    def login(
+        request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    ) -> Response:
+        try:
+            check_login(store, username, password)
+        except NotAuthenticated as error:
+            refused = page(request, None, "Staff login", template="login.html", error=str(error))
+            refused.status_code = 401
+            return refused
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            signer.dumps(username),
+            max_age=SESSION_MAX_AGE_S,
+            httponly=True,
+            samesite="strict",
+        )
+        return response
+
+    @app.post("/logout")
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def overview(request: Request, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        node_rows = reports.nodes(store, organisation)
+        return page(
+            request,
+            user,
+            "Overview",
+            alerts=[f"{n['name']}: {n['alert']}" for n in node_rows if n["alert"]],
+            sections=[
+                {
+                    "heading": "Centres (nodes)",
+                    "columns": ["Node", "Centre", "Synced through", "Revoked"],
+                    "rows": [
+                        [n["node_id"], n["name"], n["acked"], _when(n["revoked_at"])]
+                        for n in node_rows
+                    ],
+                },
+                {
+                    "heading": "Results by module",
+                    "columns": ["Module", "Sittings", "Passed", "Centres"],
+                    "rows": [
+                        [
+                            _link(r["module_id"], f"/modules/{r['module_id']}"),
+                            r["sittings"],
+                            r["passed"],
+                            r["centres"],
+                        ]
+                        for r in reports.results_by_module(store, organisation)
+                    ],
+                },
+                {
+                    "heading": "Results by centre",
+                    "columns": ["Centre", "Sittings", "Passed"],
+                    "rows": [
+                        [r["centre"], r["sittings"], r["passed"]]
+                        for r in reports.results_by_centre(store, organisation)
+                    ],
+                },
+                {
+                    "heading": "Possibly the same person at two centres (linked, not merged)",
+                    "columns": ["Node", "Learner", "Node", "Learner", "Basis"],
+                    "rows": [
+                        [k["node_a"], k["learner_a"], k["node_b"], k["learner_b"], k["basis"]]
+                        for k in reports.links(store, organisation)
+                    ],
+                },
+            ],
+        )
+
+    @app.get("/modules/{module_id}", response_class=HTMLResponse)
+    def module_page(request: Request, module_id: str, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        rows = reports.module_results(store, organisation, module_id)
+        return page(
+            request,
+            user,
+            f"Module {module_id}",
+            sections=[
+                {
+                    "heading": "Sittings",
+                    "columns": [
+                        "Centre",
+                        "Learner",
+                        "Score %",
+                        "Passed",
+                        "Submitted",
+                        "Credential",
+                    ],
+                    "rows": [
+                        [
+                            r["centre"],
+                            _link(
+                                r["learner_id"],
+                                f"/centres/{r['node_id']}/learners/{r['learner_id']}",
+                            ),
+                            r["score_percent"],
+                            "yes" if r["passed"] else "no",
+                            _when(r["submitted_at"]),
+                            _link(r["credential_id"], f"/credentials/{r['credential_id']}")
+                            if r["credential_id"]
+                            else None,
+                        ]
+                        for r in rows
+                    ],
+                }
+            ],
+        )
+
+    @app.get("/centres/{node_id}/learners/{learner_id}", response_class=HTMLResponse)
+    def learner_page(request: Request, node_id: str, learner_id: str, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        rows = reports.learner_results(store, organisation, node_id, learner_id)
+        return page(
+            request,
+            user,
+            f"Learner {learner_id}",
+            sections=[
+                {
+                    "heading": "Sittings",
+                    "columns": ["Module", "Score %", "Passed", "Submitted"],
+                    "rows": [
+                        [
+                            r["module_id"],
+                            r["score_percent"],
+                            "yes" if r["passed"] else "no",
+                            _when(r["submitted_at"]),
+                        ]
+                        for r in rows
+                    ],
+                }
+            ],
+        )
+
+    @app.get("/credentials", response_class=HTMLResponse)
+    def registry_page(request: Request, who: Staff, offset: int = 0) -> HTMLResponse:
+        user, organisation = who
+        rows = reports.registry(store, organisation, offset=max(offset, 0))
+        return page(
+            request,
+            user,
+            "Credential registry",
+            sections=[
+                {
+                    "heading": f"Credentials from {offset + 1}",
+                    "columns": [
+                        "Credential",
+                        "Centre",
+                        "Module",
+                        "Issued (node clock)",
+                        "Made after (hub)",
+                        "Received",
+                        "Status",
+                    ],
+                    "rows": [
+                        [
+                            _link(r["credential_id"], f"/credentials/{r['credential_id']}"),
+                            r["centre"],
+                            r["module_id"],
+                            _when(r["issued_at"]) + (" ⚠ clock" if r["time_flag"] else ""),
+                            _when(r["not_before"]),
+                            _when(r["received_at"]),
+                            r["status"],
+                        ]
+                        for r in rows
+                    ],
+                }
+            ],
+        )
+
+    @app.get("/credentials/{credential_id}", response_class=HTMLResponse)
+    def credential_page(request: Request, credential_id: str, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        entry = reports.credential(store, organisation, credential_id)
+        if entry is None:
+            raise NotFound(f"no credential {credential_id}")
+        fields = [
+            (k, _when(v) if k.endswith(("_at", "not_before")) else v)
+            for k, v in entry.items()
+            if k != "cose"
+        ]
+        return page(
+            request,
+            user,
+            f"Credential {credential_id}",
+            sections=[{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}],
+            revoke=f"/credentials/{credential_id}/revoke" if entry["status"] == "active" else None,
+        )
+
+    @app.post("/credentials/{credential_id}/revoke")
+    def revoke(credential_id: str, reason: Annotated[str, Form()], who: Staff) -> Response:
+        _, organisation = who
+        if reports.credential(store, organisation, credential_id) is None:
+            raise NotFound(f"no credential {credential_id}")
+        nodes.revoke_credential(store, hub.root_key, credential_id, reason, now=datetime.now(UTC))
+        return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
+
+    @app.get("/equity", response_class=HTMLResponse)
+    def equity_page(request: Request, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        rows = reports.equity(store, organisation, year=datetime.now(UTC).year)
+        return page(
+            request,
+            user,
+            "Equity figures",
+            sections=[
+                {
+                    "heading": "By gender, age band and centre",
+                    "columns": [
+                        "Dimension",
+                        "Group",
+                        "Learners",
+                        "Sittings",
+                        "Passed",
+                        "Credentials",
+                    ],
+                    "rows": [
+                        [r.dimension, r.group, r.learners, r.sittings, r.passed, r.credentials]
+                        for r in rows
+                    ],
+                }
+            ],
+        )
+
+    @app.get("/api/v1/modules/{module_id}/results")
+    def api_module_results(module_id: str, organisation: Scope) -> dict[str, Any]:
+        return {
+            "module_id": module_id,
+            "results": reports.module_results(store, organisation, module_id),
+        }
+
+    @app.get("/api/v1/credentials/{credential_id}")
+    def api_credential(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        entry = reports.credential(store, organisation, credential_id)
+        if entry is None:
+            raise NotFound(f"no credential {credential_id}")
+        entry["cose"] = bytes(entry["cose"]).hex()
+        return entry
+
+    @app.get("/api/v1/credentials/{credential_id}/ob3")
+    def api_open_badge(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        from sync.hub.exports import open_badge_for
+
+        entry = reports.credential(store, organisation, credential_id)
+        if entry is None:
+            raise NotFound(f"no credential {credential_id}")
+        return open_badge_for(bytes(entry["cose"]), hub.root_key, settings)
+
+    @app.get("/api/v1/equity")
+    def api_equity(organisation: Scope) -> dict[str, Any]:
+        rows = reports.equity(store, organisation, year=datetime.now(UTC).year)
+        return {"equity": [row.__dict__ for row in rows]}
+
+    return app
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

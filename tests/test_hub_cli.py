@@ -1,0 +1,98 @@
+"""`fieldcred hub`: init, enrol-node, revoke-node, import-bundle, add-staff, add-token."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from credentials.certificates import read_node_certificate
+from fieldcred.cli import app
+from sync.bundles import export_bundle, import_answer
+from sync.hub.settings import open_hub
+from sync.simulate import ScriptedNode
+
+runner = CliRunner()
+
+
+def hub_cli(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["hub", *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    code, out = hub_cli("init", "--data", str(tmp_path / "hub"), "--name", "Maseno")
+    assert code == 0, out
+    return tmp_path / "hub"
+
+
+def test_init_makes_a_private_root_key(data: Path) -> None:
+    assert stat.S_IMODE((data / "root.key").stat().st_mode) == 0o600
+    assert (data / "hub.db").exists()
+    code, out = hub_cli("init", "--data", str(data), "--name", "Again")
+    assert code == 1 and "already" in out
+
+
+def test_every_command_has_help() -> None:
+    for command in (
+        "init",
+        "serve",
+        "enrol-node",
+        "revoke-node",
+        "import-bundle",
+        "add-staff",
+        "add-token",
+    ):
+        code, out = hub_cli(command, "--help")
+        assert code == 0 and len(out) > 80, command
+
+
+def test_enrol_bundle_round_trip(data: Path, tmp_path: Path) -> None:
+    node = ScriptedNode.create("node-k")
+    request = tmp_path / "node.request"
+    request.write_bytes(node.request())
+    code, out = hub_cli(
+        "enrol-node", str(request), "--data", str(data), "--modules", "soil-health", "--days", "30"
+    )
+    assert code == 0, out
+    cert, _ = read_node_certificate((tmp_path / "node.cert").read_bytes())
+    assert cert.node_id == "node-k" and cert.modules == ("soil-health",)
+    for _ in range(3):
+        node.sit_and_issue(node.register())
+    bundle = tmp_path / "stick.bundle"
+    bundle.write_bytes(export_bundle(db=node.db, node_key=node.key, node_id="node-k"))
+    code, out = hub_cli("import-bundle", str(bundle), "--data", str(data))
+    assert code == 0, out
+    hub, _ = open_hub(data)
+    report = import_answer(
+        db=node.db,
+        data=(tmp_path / "stick.answer").read_bytes(),
+        node_id="node-k",
+        hub_key=hub.root_key.public_key,
+    )
+    assert report.ok and report.pending == 0 and report.last_ack == 9
+    assert hub.store.scalar("SELECT count(*) FROM credentials") == 3
+    # The same stick again is a no-op.
+    code, out = hub_cli("import-bundle", str(bundle), "--data", str(data))
+    assert code == 0 and hub.store.scalar("SELECT count(*) FROM events") == 9
+
+
+def test_bad_input_gets_clear_messages(data: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00" * 10)
+    code, out = hub_cli("enrol-node", str(junk), "--data", str(data), "--modules", "x")
+    assert code == 1 and "request was refused" in out
+    code, out = hub_cli(
+        "enrol-node", str(tmp_path / "missing"), "--data", str(data), "--modules", "x"
+    )
+    assert code == 2 and "missing" in out
+    code, out = hub_cli("import-bundle", str(junk), "--data", str(data))
+    assert code == 1 and "not a sync bundle" in out
+    code, out = hub_cli("revoke-node", "nobody", "--data", str(data))
+    assert code == 1 and "no node" in out
+    code, out = hub_cli("serve", "--data", str(tmp_path / "nowhere"))
+    assert code == 1 and "hub init" in out
+    assert "Traceback" not in out
