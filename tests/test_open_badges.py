@@ -460,3 +460,37 @@ def test_oxigraph_agrees_on_text_with_newlines_tabs_quotes_and_non_latin_script(
     document = {k: v for k, v in exported.items() if k != "proof"}
     assert canonicalize(document) == oxigraph_canon(document, shipped_contexts())
     assert verify_open_badge(exported, ISSUER_KEY.public_key)
+
+
+SCHEMA_VALIDATOR = jsonschema.Draft201909Validator(
+    read_json(OB3 / "ob_v3p0_achievementcredential_schema.json")
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    score=st.integers(0, 100),
+    outcomes=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    subject=st.text(
+        st.characters(min_codepoint=0x20, max_codepoint=0x2FFF), min_size=1, max_size=64
+    ),
+    route=st.sampled_from(["course", "prior_learning"]),
+    ects=st.none() | st.sampled_from([0.5, 1.0, 2.5, 3.0]),
+    level=st.none() | st.integers(1, 8),
+)
+def test_any_credential_exports_to_a_valid_verifying_badge(
+    score: int,
+    outcomes: tuple[bool, bool, bool],
+    subject: str,
+    route: str,
+    ects: float | None,
+    level: int | None,
+) -> None:
+    exported = open_badge(
+        credential(score_percent=score, outcomes=outcomes, subject=subject, route=route),
+        dataclasses.replace(entry(), credit_points_ects=ects, level_eqf=level),
+        issuer_key=ISSUER_KEY,
+        issuer_profile=PROFILE,
+    )
+    assert list(SCHEMA_VALIDATOR.iter_errors(exported)) == []
+    assert verify_open_badge(json.loads(json.dumps(exported)), ISSUER_KEY.public_key)
