@@ -1,0 +1,82 @@
+"""QR text and images: prefix + base45, alphanumeric mode at ECC Q, print-size PNG read back."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+import segno
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageFilter
+
+from credentials.issuance import issue
+from credentials.keys import SigningKey
+from credentials.qr import (
+    PREFIX,
+    decode_qr_image,
+    from_qr_text,
+    qr_png,
+    qr_svg,
+    qr_version,
+    to_qr_text,
+)
+from credentials.sample import sample_credential
+
+COSE = issue(
+    SigningKey.from_seed(bytes(range(32))),
+    sample_credential(datetime(2026, 3, 14, 9, 30, tzinfo=UTC), bytes(8)),
+)
+TEXT = to_qr_text(COSE)
+
+
+@given(st.binary(max_size=400))
+def test_text_round_trip(data: bytes) -> None:
+    text = to_qr_text(data)
+    assert text.startswith(PREFIX)
+    assert re.fullmatch(r"[0-9A-Z $%*+\-./:]*", text)  # QR alphanumeric set only
+    assert from_qr_text(text) == data
+    assert from_qr_text(f"  {text}\n") == data
+
+
+def test_symbol_is_alphanumeric_at_ecc_q() -> None:
+    symbol = segno.make(TEXT, error="q", boost_error=False, micro=False)
+    assert symbol.mode == "alphanumeric"
+    assert symbol.error == "Q"
+    assert qr_version(TEXT) == symbol.version <= 13
+
+
+def test_print_size_png_decodes_to_identical_bytes() -> None:
+    png = qr_png(TEXT)
+    with Image.open(io.BytesIO(png)) as image:
+        assert round(image.info["dpi"][0]) == 300
+        assert image.width >= 500  # about 4 cm at 300 dpi
+    decoded = decode_qr_image(png)
+    assert decoded == TEXT
+    assert from_qr_text(decoded) == COSE
+
+
+def test_photo_like_jpeg_decodes() -> None:
+    with Image.open(io.BytesIO(qr_png(TEXT, scale=6))) as image:
+        photo = Image.new("RGB", (image.width + 400, image.height + 300), (205, 200, 190))
+        photo.paste(image.convert("RGB"), (180, 120))
+    photo = photo.rotate(7, expand=True, fillcolor=(205, 200, 190))
+    photo = photo.filter(ImageFilter.GaussianBlur(1.2))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=70)
+    assert decode_qr_image(buffer.getvalue()) == TEXT
+
+
+def test_svg() -> None:
+    svg = qr_svg(TEXT)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "<?xml" not in svg
+
+
+def test_images_without_a_qr_code_give_none() -> None:
+    blank = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(blank, format="PNG")
+    assert decode_qr_image(blank.getvalue()) is None
+    assert decode_qr_image(b"\x89PNG\r\n\x1a\n broken") is None
+    assert decode_qr_image(b"") is None
