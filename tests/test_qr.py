@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from datetime import UTC, datetime
 
 import segno
@@ -80,3 +81,10 @@ def test_images_without_a_qr_code_give_none() -> None:
     assert decode_qr_image(blank.getvalue()) is None
     assert decode_qr_image(b"\x89PNG\r\n\x1a\n broken") is None
     assert decode_qr_image(b"") is None
+
+
+def test_zlib_does_not_pay_on_a_credential() -> None:
+    # The measurement behind the format's choice (docs/credential-format.md §2).
+    compressed = zlib.compress(COSE, 9)
+    assert len(compressed) > len(COSE)
+    assert qr_version(to_qr_text(compressed)) >= qr_version(TEXT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import cbor2
 
@@ -165,3 +166,9 @@ def test_unknown_module() -> None:
 
 def test_every_reason_is_explained() -> None:
     assert set(EXPLANATIONS) == set(Reason)
+
+
+def test_every_reason_is_documented() -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "credential-format.md").read_text()
+    for reason in Reason:
+        assert f"`{reason}`" in doc, reason
