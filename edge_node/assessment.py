@@ -283,6 +283,7 @@ class ItemPage:
     """One item as a learner sees it: no answer key, their own answer if any."""
 
     sitting_id: str
+    module_id: str
     position: int
     total: int
     answered: int
@@ -301,6 +302,7 @@ def item_page(node: Node, sitting: Sitting, position: int | None, lang: str) -> 
     item = module.item(entry["item"])
     return ItemPage(
         sitting_id=sitting.id,
+        module_id=module.id,
         position=index,
         total=sitting.total,
         answered=sitting.answered,

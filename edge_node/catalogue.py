@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -23,10 +24,24 @@ def installed(db: Database) -> tuple[dict[str, Module], dict[str, Pathway]]:
     return modules, pathways
 
 
-def store(db: Database, modules: list[Module], pathways: list[Pathway]) -> None:
-    """Install or replace modules and pathways, in one transaction."""
+Media = Mapping[str, Mapping[str, bytes]]
+"""Image files by module id, then by the path the module's items name them with."""
+
+MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
+
+
+def store(
+    db: Database, modules: list[Module], pathways: list[Pathway], media: Media | None = None
+) -> None:
+    """Install or replace modules, pathways and their images, in one transaction."""
     now = datetime.now(UTC).isoformat()
     with transaction(db):
+        for module_id, files in (media or {}).items():
+            for path, data in files.items():
+                db.table("media").upsert(
+                    {"module_id": module_id, "path": path, "data": data},
+                    pk=("module_id", "path"),
+                )
         for module in modules:
             db.table("modules").upsert(
                 {
@@ -55,4 +70,28 @@ def install_shipped(db: Database) -> None:
     from content.loading import load_catalogue
 
     catalogue = load_catalogue()
-    store(db, list(catalogue.modules.values()), list(catalogue.pathways.values()))
+    modules = list(catalogue.modules.values())
+    store(db, modules, list(catalogue.pathways.values()), shipped_media(modules))
+
+
+def shipped_media(modules: list[Module]) -> dict[str, dict[str, bytes]]:
+    """The image files the shipped modules' items name, read from the shipped tree."""
+    from content.loading import SHIPPED
+
+    return {
+        module.id: {
+            item.image: (SHIPPED / item.image).read_bytes() for item in module.items if item.image
+        }
+        for module in modules
+    }
+
+
+def media_file(db: Database, module_id: str, path: str) -> tuple[bytes, str] | None:
+    """An item image and its media type, if the node has it."""
+    row = db.execute(
+        "SELECT data FROM media WHERE module_id = ? AND path = ?", [module_id, path]
+    ).fetchone()
+    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if row is None or suffix not in MEDIA_TYPES:
+        return None
+    return bytes(row[0]), MEDIA_TYPES[suffix]

@@ -18,7 +18,7 @@ def install_pack(node: Node, data: bytes) -> str:
             "No university root key is pinned yet: run `fieldcred edge install-cert` with --root"
         )
     pack = read_pack(data, pinned_roots=roots)
-    catalogue.store(node.db, list(pack.modules), list(pack.pathways))
+    catalogue.store(node.db, list(pack.modules), list(pack.pathways), pack.media)
     if pack.trust:
         install_trust_list(node, pack.trust)
     node.reload_content()

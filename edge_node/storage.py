@@ -160,6 +160,13 @@ def _node_state(db: Database) -> None:
     db.table("node_state").create({"key": str, "value": str}, pk="key")
 
 
+@migrations(name="0006_media")
+def _media(db: Database) -> None:
+    db.table("media").create(
+        {"module_id": str, "path": str, "data": bytes}, pk=("module_id", "path")
+    )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -1,0 +1,265 @@
+"""Issuance, certificates, verification, packs and the clock on a demo node."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from content.loading import load_catalogue
+from content.packs import build_pack
+from credentials.certificates import check_node_certificate
+from credentials.claims import decode_claims
+from credentials.cose import decode_sign1, verify_sign1
+from credentials.errors import CredentialError
+from credentials.keys import SigningKey, load_private_key, public_jwk
+from credentials.qr import decode_qr_image, qr_png
+from credentials.trust import TrustList, sign_trust_list
+from edge_node.catalogue import shipped_media
+from edge_node.clock import Clock
+from edge_node.demo import DEMO_ROOT_KEY_FILE, DemoInfo, prepare_demo
+from edge_node.node import Node, open_node
+from edge_node.trust import local_entries
+from edge_node.web.app import create_app
+from fieldcred.cli import app as cli
+from tests.test_edge_assessment import answer_all, full_marks
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoInfo]:
+    data = tmp_path_factory.mktemp("demo")
+    return data, prepare_demo(data)
+
+
+@pytest.fixture
+def demo(demo_template: tuple[Path, DemoInfo], tmp_path: Path) -> Iterator[tuple[Node, DemoInfo]]:
+    data = tmp_path / "node"
+    shutil.copytree(demo_template[0], data)
+    node = open_node(data)
+    yield node, demo_template[1]
+    node.close()
+
+
+def staff(node: Node, info: DemoInfo) -> TestClient:
+    client = TestClient(create_app(node))
+    token = client.post(
+        "/api/v1/login", json={"username": info.worker[0], "password": info.worker[1]}
+    ).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def pass_module(node: Node, worker: TestClient, learner_code: str, module_id: str) -> TestClient:
+    session = worker.post("/api/v1/sessions", json={"module_id": module_id}).json()
+    client = TestClient(create_app(node))
+    joined = client.post(
+        "/api/v1/join", json={"session_code": session["code"], "learner_code": learner_code}
+    ).json()
+    client.headers["Authorization"] = f"Bearer {joined['token']}"
+    sitting = joined["sitting_id"]
+    module = node.modules[module_id]
+    answer_all(client, sitting, module)
+    client.post(f"/api/v1/sittings/{sitting}/submit")
+    if module.checklist:
+        worker.post(f"/api/v1/sittings/{sitting}/checklist", json={"scores": full_marks(module)})
+    return client
+
+
+def test_an_issued_credential_verifies_from_its_qr_text_and_photo(demo) -> None:
+    node, info = demo
+    learner = pass_module(node, staff(node, info), info.learners[0][1], "soil-health")
+    credential = learner.get("/api/v1/credentials").json()[0]
+    anyone = TestClient(create_app(node))
+    verdict = anyone.post("/api/v1/verify", json={"text": credential["qr_text"]}).json()
+    assert verdict["genuine"] is True, verdict
+    assert ("Name", info.learners[0][0]) in [tuple(d) for d in verdict["details"]]
+    photo = qr_png(credential["qr_text"], scale=4)
+    assert decode_qr_image(photo) == credential["qr_text"]
+    page = anyone.get("/verify")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    shown = anyone.post(
+        "/verify", data={"csrf": csrf}, files={"photo": ("qr.png", photo, "image/png")}
+    )
+    assert shown.status_code == 200 and "Genuine credential" in shown.text
+    tampered = credential["qr_text"][:-6] + "AAAAAA"
+    bad = anyone.post("/api/v1/verify", json={"text": tampered}).json()
+    assert bad["genuine"] is False and bad["message"]
+
+
+def test_the_cose_download_is_signed_by_the_node_key(demo) -> None:
+    node, info = demo
+    learner = pass_module(node, staff(node, info), info.learners[1][1], "soil-health")
+    credential_id = learner.get("/api/v1/credentials").json()[0]["id"]
+    cose = learner.get(f"/credentials/{credential_id}/credential.cose")
+    assert cose.status_code == 200
+    envelope = decode_sign1(cose.content)
+    assert verify_sign1(envelope, node.key.public_key)
+    claims = decode_claims(envelope.payload)
+    assert claims.issuer == node.node_id and claims.module_id == "soil-health"
+    assert claims.subject != info.learners[1][0]
+
+
+def test_the_open_badge_download_is_a_signed_achievement_credential(demo) -> None:
+    node, info = demo
+    learner = pass_module(node, staff(node, info), info.learners[2][1], "soil-health")
+    credential_id = learner.get("/api/v1/credentials").json()[0]["id"]
+    badge = learner.get(f"/credentials/{credential_id}/badge.json")
+    assert badge.status_code == 200
+    document = json.loads(badge.content)
+    assert "AchievementCredential" in document["type"]
+    assert document["proof"]
+
+
+def test_certificate_pages_carry_the_qr_and_print_css(demo) -> None:
+    node, info = demo
+    worker = staff(node, info)
+    learner = pass_module(node, worker, info.learners[0][1], "soil-health")
+    credential_id = learner.get("/api/v1/credentials").json()[0]["id"]
+    for path, css in (("certificate", "print-a4.css"), ("card", "print-a6.css")):
+        page = learner.get(f"/credentials/{credential_id}/{path}")
+        assert page.status_code == 200
+        assert "<svg" in page.text and css in page.text
+        assert info.learners[0][0] in page.text
+    own = learner.get(f"/credentials/{credential_id}")
+    assert "<svg" in own.text and "badge.json" in own.text and "credential.cose" in own.text
+    stranger = TestClient(create_app(node))
+    assert stranger.get(f"/credentials/{credential_id}/certificate").status_code == 401
+
+
+def test_passing_every_module_of_a_pathway_issues_the_pathway(demo) -> None:
+    node, info = demo
+    worker = staff(node, info)
+    pathway = next(iter(node.pathways.values()))
+    code = info.learners[0][1]
+    learner = None
+    for module_id in pathway.modules:
+        learner = pass_module(node, worker, code, module_id)
+    assert learner is not None
+    held = learner.get("/api/v1/credentials").json()
+    assert [c["module_id"] for c in held if c["pathway"]] == [pathway.id]
+    assert len([c for c in held if not c["pathway"]]) == len(pathway.modules)
+    pathway_qr = next(c["qr_text"] for c in held if c["pathway"])
+    verdict = learner.post("/api/v1/verify", json={"text": pathway_qr}).json()
+    assert verdict["genuine"] is True, verdict
+    types = [r[0] for r in node.db.execute("SELECT type FROM events WHERE type LIKE 'pathway%'")]
+    assert types == ["pathway.issued"]
+
+
+def test_an_untrusted_clock_defers_issuance_until_an_admin_sets_the_time(demo) -> None:
+    node, info = demo
+    node.clock = Clock(node.db, system_now=lambda: datetime(1970, 1, 1, 0, 5, tzinfo=UTC))
+    worker = staff(node, info)
+    learner = pass_module(node, worker, info.learners[0][1], "soil-health")
+    sitting = node.db.execute("SELECT id FROM sittings").fetchone()[0]
+    result = learner.get(f"/api/v1/sittings/{sitting}").json()["result"]
+    assert result["passed"] is True and result["credential_id"] is None
+    assert node.db.execute("SELECT count(*) FROM credentials").fetchone()[0] == 0
+    admin = TestClient(create_app(node))
+    token = admin.post(
+        "/api/v1/login", json={"username": info.admin[0], "password": info.admin[1]}
+    ).json()["token"]
+    admin.headers["Authorization"] = f"Bearer {token}"
+    assert worker.put("/api/v1/clock", json={"time": "2026-11-23T10:00:00Z"}).status_code == 403
+    set_clock = admin.put("/api/v1/clock", json={"time": datetime.now(UTC).isoformat()})
+    assert set_clock.status_code == 200 and set_clock.json()["trusted"] is True
+    assert set_clock.json()["issued_pending"] == 1
+    issued = learner.get(f"/api/v1/sittings/{sitting}").json()["result"]["credential_id"]
+    assert issued is not None
+
+
+def test_the_clock_never_goes_back_past_the_last_good_time(demo) -> None:
+    node, _ = demo
+    now = datetime.now(UTC)
+    clock = Clock(node.db, system_now=lambda: now)
+    clock.trusted_now()
+    earlier = Clock(node.db, system_now=lambda: now - timedelta(days=2))
+    status = earlier.status()
+    assert status.trusted is False and "behind" in status.reason
+    rebooted = Clock(node.db, system_now=lambda: now + timedelta(hours=1), boot="another-boot")
+    assert rebooted.status().trusted is True
+
+
+def _pack(root: SigningKey, node: Node) -> bytes:
+    cert = node.data_dir.joinpath("node-certificate.cbor").read_bytes()
+    try:
+        check_node_certificate(cert, (root.public_key,))
+    except CredentialError:
+        cert = b""
+    listing = TrustList(
+        version=2,
+        issued_at=datetime.now(UTC).replace(microsecond=0),
+        roots=(root.public_key,),
+        node_certificates=(cert,) if cert else (),
+        catalogue=local_entries(node),
+    )
+    trust = sign_trust_list(root, listing)
+    catalogue = load_catalogue()
+    modules = list(catalogue.modules.values())
+    return build_pack(
+        modules, list(catalogue.pathways.values()), trust, shipped_media(modules), root
+    )
+
+
+def test_import_pack_installs_a_signed_pack_and_refuses_a_tampered_one(demo, tmp_path) -> None:
+    node, _ = demo
+    root = load_private_key(node.data_dir / DEMO_ROOT_KEY_FILE)
+    pack = _pack(root, node)
+    node.close()
+    runner = CliRunner()
+    good = tmp_path / "good.fcpack"
+    good.write_bytes(pack)
+    result = runner.invoke(cli, ["edge", "import-pack", str(good), "--data", str(node.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "module(s)" in result.output
+    tampered = bytearray(pack)
+    tampered[len(tampered) // 2] ^= 0x01
+    bad = tmp_path / "bad.fcpack"
+    bad.write_bytes(bytes(tampered))
+    result = runner.invoke(cli, ["edge", "import-pack", str(bad), "--data", str(node.data_dir)])
+    assert result.exit_code == 1 and "refused" in result.output
+    stranger = _pack(SigningKey.generate(), open_node(node.data_dir))
+    other = tmp_path / "other.fcpack"
+    other.write_bytes(stranger)
+    result = runner.invoke(cli, ["edge", "import-pack", str(other), "--data", str(node.data_dir)])
+    assert result.exit_code == 1 and "not signed by a pinned" in result.output
+    unsigned = tmp_path / "unsigned.fcpack"
+    unsigned.write_bytes(b"\xa0")
+    result = runner.invoke(
+        cli, ["edge", "import-pack", str(unsigned), "--data", str(node.data_dir)]
+    )
+    assert result.exit_code == 1 and "refused" in result.output
+
+
+def test_install_cert_checks_the_root_and_the_key(demo, tmp_path) -> None:
+    node, _ = demo
+    root = load_private_key(node.data_dir / DEMO_ROOT_KEY_FILE)
+    cert = (node.data_dir / "node-certificate.cbor").read_bytes()
+    jwk = tmp_path / "root.jwk"
+    jwk.write_text(json.dumps(public_jwk(root.public_key)))
+    other = tmp_path / "other.jwk"
+    other.write_text(json.dumps(public_jwk(SigningKey.generate().public_key)))
+    cert_file = tmp_path / "cert.cbor"
+    cert_file.write_bytes(cert)
+    node.close()
+    runner = CliRunner()
+    args = ["edge", "install-cert", str(cert_file), "--data", str(node.data_dir)]
+    result = runner.invoke(cli, [*args, "--root", str(jwk)])
+    assert result.exit_code == 0, result.output
+    assert "Installed the certificate" in result.output
+    broken = tmp_path / "broken.cbor"
+    broken.write_bytes(base64.b64encode(cert))
+    result = runner.invoke(cli, ["edge", "install-cert", str(broken), "--data", str(node.data_dir)])
+    assert result.exit_code == 1 and "not valid" in result.output
+    missing = runner.invoke(cli, ["edge", "install-cert", "/nonexistent", "--data", "/tmp"])
+    assert missing.exit_code in (1, 2) and "Traceback" not in missing.output
