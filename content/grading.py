@@ -81,28 +81,30 @@ def draw_sitting(module: Module, rng: random.Random) -> list[DrawnItem]:
     """Draw ``items_drawn`` items (or the whole bank if smaller) for one learner.
 
     Stratified by outcome: every outcome the items assess gets at least one item
-    whenever the number drawn allows it. Item order and each item's option order
-    are shuffled. The same ``rng`` state always gives the same sitting.
+    whenever the number drawn allows it, outcomes no scored checklist criterion
+    evidences first. Item order and each item's option order are shuffled. The
+    same ``rng`` state always gives the same sitting.
     """
     items = module.items
     count = min(module.pass_rule.items_drawn, len(items))
     order = list(range(len(items)))
     rng.shuffle(order)
+    observed = {o for c in module.checklist if _top(c) > 0 for o in c.outcomes}
     assessed = sorted({outcome for item in items for outcome in item.outcomes})
-    strata = list(assessed)
-    rng.shuffle(strata)
-    chosen: list[int] = []
-    uncovered = set(assessed)
-    for outcome in strata:
-        if outcome not in uncovered or len(chosen) == count:
-            continue
-        pick = next(i for i in order if i not in chosen and outcome in items[i].outcomes)
-        chosen.append(pick)
-        uncovered -= set(items[pick].outcomes)
-    if uncovered:
-        cover = smallest_cover(set(assessed), [set(item.outcomes) for item in items], order)
-        if cover is not None and len(cover) <= count:
-            chosen = cover
+    primary = [outcome for outcome in assessed if outcome not in observed]
+    secondary = [outcome for outcome in assessed if outcome in observed]
+    rng.shuffle(primary)
+    rng.shuffle(secondary)
+    chosen = _stratify(items, order, [], primary + secondary, count)
+    item_outcomes = [set(item.outcomes) for item in items]
+    if not set(assessed) <= _covered(items, chosen):
+        # Taking one item per outcome in turn fell short: search for a smallest cover,
+        # of every outcome if it fits, else of those without checklist evidence.
+        for goal in (assessed, primary):
+            cover = smallest_cover(set(goal), item_outcomes, order)
+            if cover is not None and len(cover) <= count:
+                chosen = _stratify(items, order, cover, secondary, count)
+                break
     chosen += [i for i in order if i not in chosen][: count - len(chosen)]
     rng.shuffle(chosen)
     sitting = []
@@ -111,6 +113,25 @@ def draw_sitting(module: Module, rng: random.Random) -> list[DrawnItem]:
         rng.shuffle(option_ids)
         sitting.append(DrawnItem(items[index].id, tuple(option_ids)))
     return sitting
+
+
+def _covered(items: Sequence[Item], chosen: list[int]) -> set[str]:
+    return {outcome for index in chosen for outcome in items[index].outcomes}
+
+
+def _stratify(
+    items: Sequence[Item], order: list[int], chosen: list[int], outcomes: list[str], count: int
+) -> list[int]:
+    """Add, for each outcome not yet covered, the first item in ``order`` assessing it."""
+    chosen = list(chosen)
+    covered = _covered(items, chosen)
+    for outcome in outcomes:
+        if outcome in covered or len(chosen) == count:
+            continue
+        pick = next(i for i in order if i not in chosen and outcome in items[i].outcomes)
+        chosen.append(pick)
+        covered |= set(items[pick].outcomes)
+    return chosen
 
 
 def grade_attempt(
