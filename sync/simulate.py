@@ -43,7 +43,8 @@ class ScriptedNode:
     @classmethod
     def create(cls, node_id: str, *, seed: int = 1, db: Database | None = None) -> ScriptedNode:
         key = SigningKey.from_seed(bytes([seed]) * 32)
-        return cls(db if db is not None else Database(memory=True), key, node_id)
+        database = db if db is not None else Database(memory=True)
+        return cls(database, key, node_id, rng=random.Random(seed))
 
     def request(self) -> bytes:
         return make_request(self.key, self.node_id, self.node_name)

@@ -12,10 +12,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from credentials.cbor import dumps_canonical
 from credentials.errors import CredentialError
-from sync.errors import SyncError, TooLarge
+from sync.errors import BadRequest, SyncError, TooLarge
 from sync.hub.ingest import Hub, answer
 from sync.hub.nodes import latest_trust_list
 from sync.protocol import MAX_WIRE_BYTES, MEDIA_TYPE
@@ -30,11 +31,14 @@ async def read_bounded(request: Request, limit: int) -> bytes:
         raise TooLarge(f"the request declares {declared} bytes; the limit is {limit}")
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the request is over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"the request is over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BadRequest("the node disconnected before its request was complete") from None
     return b"".join(chunks)
 
 
