@@ -5,7 +5,11 @@ from __future__ import annotations
 from credentials.errors import MalformedInput
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_VALUE = {char: index for index, char in enumerate(ALPHABET)}
+_INVALID = 0xFF
+# Byte value of a character -> its base45 value, or 0xFF: decoding translates in C.
+_VALUES = bytes(
+    ALPHABET.index(chr(byte)) if chr(byte) in ALPHABET else _INVALID for byte in range(256)
+)
 
 
 def encode(data: bytes) -> str:
@@ -26,20 +30,22 @@ def decode(text: str) -> bytes:
     """Inverse of ``encode``; raise ``MalformedInput`` on characters or values out of range."""
     if len(text) % 3 == 1:
         raise MalformedInput("base45 text length must not leave one character over")
-    try:
-        values = [_VALUE[char] for char in text]
-    except KeyError as exc:
-        raise MalformedInput(f"{exc.args[0]!r} is not a base45 character") from None
+    if not text.isascii():
+        raise MalformedInput("base45 text holds a character outside the alphabet")
+    values = text.encode("ascii").translate(_VALUES)
+    if _INVALID in values:
+        bad = text[values.index(_INVALID)]
+        raise MalformedInput(f"{bad!r} is not a base45 character")
     out = bytearray()
-    for start in range(0, len(values), 3):
-        chunk = values[start : start + 3]
-        n = sum(value * 45**power for power, value in enumerate(chunk))
-        if len(chunk) == 3:
-            if n > 0xFFFF:
-                raise MalformedInput("base45 triple exceeds two bytes")
-            out += n.to_bytes(2, "big")
-        else:
-            if n > 0xFF:
-                raise MalformedInput("base45 pair exceeds one byte")
-            out.append(n)
+    whole = len(values) - len(values) % 3
+    for start in range(0, whole, 3):
+        n = values[start] + values[start + 1] * 45 + values[start + 2] * 2025
+        if n > 0xFFFF:
+            raise MalformedInput("base45 triple exceeds two bytes")
+        out += n.to_bytes(2, "big")
+    if whole < len(values):
+        n = values[whole] + values[whole + 1] * 45
+        if n > 0xFF:
+            raise MalformedInput("base45 pair exceeds one byte")
+        out.append(n)
     return bytes(out)

@@ -8,6 +8,7 @@ over the protected header bytes as received.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +46,20 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
-def sign1(key: SigningKey, payload: bytes, *, typ: str | None = None) -> bytes:
-    """COSE_Sign1 bytes: tag 18, protected ``{1: -8, 4: kid}`` (+ ``16: typ`` if given)."""
-    header: dict[int, Any] = {HEADER_ALG: ALG_EDDSA, HEADER_KID: key.kid}
+@functools.lru_cache(maxsize=64)
+def _protected_header(kid: bytes, typ: str | None) -> bytes:
+    header: dict[int, Any] = {HEADER_ALG: ALG_EDDSA, HEADER_KID: kid}
     if typ is not None:
         header[HEADER_TYP] = typ
-    protected = dumps_canonical(header)
+    return dumps_canonical(header)
+
+
+def sign1(key: SigningKey, payload: bytes, *, typ: str | None = None) -> bytes:
+    """COSE_Sign1 bytes: tag 18, protected ``{1: -8, 4: kid}`` (+ ``16: typ`` if given)."""
+    protected = _protected_header(key.kid, typ)
     signature = key.sign(_sig_structure(protected, payload))
-    return dumps_canonical(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+    # Byte strings and an empty map have one encoding: no canonical sorting is needed.
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
 def decode_sign1(data: bytes, *, max_bytes: int = MAX_SIGN1_BYTES) -> Sign1:

@@ -35,10 +35,12 @@ def key_id(public_key: bytes) -> bytes:
 class SigningKey:
     """An Ed25519 private key; signatures are detached, 64 bytes."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_kid", "_public_key")
 
     def __init__(self, key: nacl.signing.SigningKey) -> None:
         self._key = key
+        self._public_key = bytes(key.verify_key)
+        self._kid = key_id(self._public_key)
 
     @classmethod
     def from_seed(cls, seed: bytes) -> SigningKey:
@@ -56,11 +58,11 @@ class SigningKey:
 
     @property
     def public_key(self) -> bytes:
-        return bytes(self._key.verify_key)
+        return self._public_key
 
     @property
     def kid(self) -> bytes:
-        return key_id(self.public_key)
+        return self._kid
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message).signature
