@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,13 @@ from hypothesis import strategies as st
 
 from credentials.catalogue import CatalogueEntry
 from credentials.claims import MicroCredential
-from credentials.jsonld import OB_V3P0_CONTEXT, UnknownContext, canonicalize, shipped_contexts
+from credentials.jsonld import (
+    OB_V3P0_CONTEXT,
+    VC_V2_CONTEXT,
+    UnknownContext,
+    canonicalize,
+    shipped_contexts,
+)
 from credentials.keys import SigningKey, load_public_key
 from credentials.ob3 import (
     IssuerProfile,
@@ -494,3 +501,19 @@ def test_any_credential_exports_to_a_valid_verifying_badge(
     )
     assert list(SCHEMA_VALIDATOR.iter_errors(exported)) == []
     assert verify_open_badge(json.loads(json.dumps(exported)), ISSUER_KEY.public_key)
+
+
+def test_blank_node_cycles_are_refused_before_canonicalization(
+    signed_badge: dict[str, Any],
+) -> None:
+    # Eight blank nodes all linked to each other: RDFC-1.0 would take minutes.
+    clique = [
+        {"id": f"_:b{i}", "https://example.org/p": [{"id": f"_:b{j}"} for j in range(8) if j != i]}
+        for i in range(8)
+    ]
+    with pytest.raises(ValueError, match="blank node"):
+        canonicalize({"@context": [VC_V2_CONTEXT], "@graph": clique})
+    started = time.perf_counter()
+    hostile = {**signed_badge, "evidence": clique}
+    assert not verify_open_badge(hostile, ISSUER_KEY.public_key)
+    assert time.perf_counter() - started < 5
