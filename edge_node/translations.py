@@ -1,5 +1,282 @@
-"""Kiswahili and French for every message of the interface, keyed by the English text."""
+"""Kiswahili and French for every message of the interface, keyed by the English text.
+
+Placeholders in braces (``{n}``) are filled after translation and must be kept.
+"""
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {}
+# English text: (Kiswahili, French)
+_PAIRS: dict[str, tuple[str, str]] = {
+    "Accounts": ("Akaunti", "Comptes"),
+    "Add the account": ("Ongeza akaunti", "Ajouter le compte"),
+    "Admin": ("Msimamizi", "Administration"),
+    "After the course": ("Baada ya kozi", "Après la formation"),
+    "After you submit, you cannot change your answers.": (
+        "Ukishatuma, huwezi kubadilisha majibu yako.",
+        "Après l'envoi, vous ne pourrez plus changer vos réponses.",
+    ),
+    "All learners": ("Wanafunzi wote", "Tous les apprenants"),
+    "Already scored.": ("Tayari imepewa alama.", "Déjà noté."),
+    "Anyone can scan this code to check your credential, even offline.": (
+        "Mtu yeyote anaweza kuchanganua msimbo huu kuhakiki cheti chako, hata bila mtandao.",
+        "Tout le monde peut scanner ce code pour vérifier votre attestation, même hors ligne.",
+    ),
+    "Assessment": ("Tathmini", "Évaluation"),
+    "Assessments": ("Tathmini", "Évaluations"),
+    "Back": ("Rudi", "Retour"),
+    "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
+    "Centre": ("Kituo", "Centre"),
+    "Certificate of achievement": ("Cheti cha mafanikio", "Certificat de réussite"),
+    "Certificate to print (A4)": ("Cheti cha kuchapisha (A4)", "Certificat à imprimer (A4)"),
+    "Check": ("Hakiki", "Vérifier"),
+    "Check a credential": ("Hakiki cheti", "Vérifier une attestation"),
+    "Checklist": ("Orodha ya ukaguzi", "Grille pratique"),
+    "Choose every answer that is right.": (
+        "Chagua kila jibu lililo sahihi.",
+        "Choisissez toutes les bonnes réponses.",
+    ),
+    "Clock": ("Saa", "Horloge"),
+    "Close the session": ("Funga kipindi", "Clore la session"),
+    "Continue": ("Endelea", "Continuer"),
+    "Credential": ("Cheti", "Attestation"),
+    "Credentials": ("Vyeti", "Attestations"),
+    "Credentials waiting to be issued": (
+        "Vyeti vinavyosubiri kutolewa",
+        "Attestations en attente d'émission",
+    ),
+    "Dashboard": ("Dashibodi", "Tableau de bord"),
+    "Date": ("Tarehe", "Date"),
+    "Download for a wallet (Open Badges 3.0)": (
+        "Pakua kwa pochi ya kidijitali (Open Badges 3.0)",
+        "Télécharger pour un portefeuille (Open Badges 3.0)",
+    ),
+    "Download the credential (.cose)": ("Pakua cheti (.cose)", "Télécharger l'attestation (.cose)"),
+    "Edit": ("Hariri", "Modifier"),
+    "Edit learner": ("Hariri mwanafunzi", "Modifier l'apprenant"),
+    "Events waiting to sync": (
+        "Matukio yanayosubiri kusawazishwa",
+        "Événements en attente de synchronisation",
+    ),
+    "False": ("Si kweli", "Faux"),
+    "Female": ("Mwanamke", "Femme"),
+    "Gender (optional)": ("Jinsia (si lazima)", "Genre (facultatif)"),
+    "Genuine credential": ("Cheti halali", "Attestation authentique"),
+    "Home": ("Mwanzo", "Accueil"),
+    "Join": ("Jiunge", "Rejoindre"),
+    "Join an assessment": ("Jiunge na tathmini", "Rejoindre une évaluation"),
+    "Language": ("Lugha", "Langue"),
+    "Last sync": ("Usawazishaji wa mwisho", "Dernière synchronisation"),
+    "Learner": ("Mwanafunzi", "Apprenant"),
+    "Learner code": ("Namba ya mwanafunzi", "Code apprenant"),
+    "Learners": ("Wanafunzi", "Apprenants"),
+    "Learners open this node, choose Join, and type this code and their learner code.": (
+        "Wanafunzi wafungue ukurasa huu, wachague Jiunge, kisha waandike namba hii na namba zao.",
+        "Les apprenants ouvrent ce serveur, choisissent Rejoindre et saisissent ce code "
+        "et leur code apprenant.",
+    ),
+    "Leave": ("Ondoka", "Quitter"),
+    "Level": ("Kiwango", "Niveau"),
+    "Log in": ("Ingia", "Se connecter"),
+    "Log out": ("Toka", "Se déconnecter"),
+    "Male": ("Mwanaume", "Homme"),
+    "Merge into this learner": ("Unganisha na mwanafunzi huyu", "Fusionner avec cet apprenant"),
+    "Module": ("Moduli", "Module"),
+    "My credential and QR code": ("Cheti changu na msimbo wa QR", "Mon attestation et son code QR"),
+    "My results": ("Matokeo yangu", "Mes résultats"),
+    "Name": ("Jina", "Nom"),
+    "Next": ("Endelea", "Suivant"),
+    "No QR code found": ("Hakuna msimbo wa QR", "Aucun code QR trouvé"),
+    "No learner found.": ("Hakuna mwanafunzi aliyepatikana.", "Aucun apprenant trouvé."),
+    "No session yet today.": ("Hakuna kipindi bado leo.", "Aucune session aujourd'hui."),
+    "Nobody has joined yet.": ("Hakuna aliyejiunga bado.", "Personne n'a encore rejoint."),
+    "Node time": ("Saa ya kituo", "Heure du serveur"),
+    "None yet.": ("Bado hakuna.", "Aucun pour l'instant."),
+    "Not valid": ("Si halali", "Non valide"),
+    "Not yet": ("Bado", "Pas encore"),
+    "Not yet passed.": ("Bado hujafaulu.", "Pas encore réussi."),
+    "Nothing to check": ("Hakuna cha kuhakiki", "Rien à vérifier"),
+    "Open": ("Fungua", "Ouvrir"),
+    "Open a session": ("Fungua kipindi", "Ouvrir une session"),
+    "Or take a photo of the QR code": (
+        "Au piga picha ya msimbo wa QR",
+        "Ou photographiez le code QR",
+    ),
+    "Or type the time (UTC), YYYY-MM-DD HH:MM": (
+        "Au andika saa (UTC), MMMM-MM-SS SS:DD",
+        "Ou saisissez l'heure (UTC), AAAA-MM-JJ HH:MM",
+    ),
+    "Other": ("Nyingine", "Autre"),
+    "Outcomes achieved": ("Matokeo yaliyofikiwa", "Acquis obtenus"),
+    "PIN (only if you chose one)": (
+        "PIN (ikiwa tu ulichagua)",
+        "Code PIN (seulement si vous en avez choisi un)",
+    ),
+    "PIN, 4 to 8 digits (optional)": (
+        "PIN, tarakimu 4 hadi 8 (si lazima)",
+        "Code PIN, 4 à 8 chiffres (facultatif)",
+    ),
+    "Passed": ("Amefaulu", "Réussi"),
+    "Password": ("Nenosiri", "Mot de passe"),
+    "Paste the text of the QR code": (
+        "Bandika maandishi ya msimbo wa QR",
+        "Collez le texte du code QR",
+    ),
+    "Phone (optional)": ("Simu (si lazima)", "Téléphone (facultatif)"),
+    "Pocket card": ("Kadi ya mfukoni", "Carte de poche"),
+    "Pocket card to print (A6)": (
+        "Kadi ya mfukoni ya kuchapisha (A6)",
+        "Carte de poche à imprimer (A6)",
+    ),
+    "Possible duplicates": ("Huenda wamesajiliwa mara mbili", "Doublons possibles"),
+    "Practical checklist": ("Orodha ya ukaguzi wa vitendo", "Grille de l'épreuve pratique"),
+    "Preferred language": ("Lugha anayopendelea", "Langue préférée"),
+    "Prefers not to say": ("Hapendi kusema", "Préfère ne pas répondre"),
+    "Print": ("Chapisha", "Imprimer"),
+    "Prior learning (assessment only, for experienced farmers)": (
+        "Ujuzi wa awali (tathmini pekee, kwa wakulima wenye uzoefu)",
+        "Acquis de l'expérience (évaluation seule, pour les agriculteurs expérimentés)",
+    ),
+    "Progress": ("Maendeleo", "Progression"),
+    "Question {n} of {total}": ("Swali {n} kati ya {total}", "Question {n} sur {total}"),
+    "Recent results": ("Matokeo ya karibuni", "Résultats récents"),
+    "Refresh": ("Onyesha upya", "Actualiser"),
+    "Register a learner": ("Sajili mwanafunzi", "Inscrire un apprenant"),
+    "Result": ("Matokeo", "Résultat"),
+    "Results": ("Matokeo", "Résultats"),
+    "Review": ("Pitia", "Relire"),
+    "Role": ("Jukumu", "Rôle"),
+    "Route": ("Njia", "Parcours"),
+    "Save": ("Hifadhi", "Enregistrer"),
+    "Save and review": ("Hifadhi na upitie", "Enregistrer et relire"),
+    "Save the scores (final)": ("Hifadhi alama (za mwisho)", "Enregistrer les notes (définitives)"),
+    "Scan to verify": ("Changanua ili kuhakiki", "Scannez pour vérifier"),
+    "Score": ("Alama", "Note"),
+    "Scored": ("Imepewa alama", "Noté"),
+    "Search": ("Tafuta", "Rechercher"),
+    "Search by name, village or code": (
+        "Tafuta kwa jina, kijiji au namba",
+        "Rechercher par nom, village ou code",
+    ),
+    "Session": ("Kipindi", "Session"),
+    "Session code": ("Namba ya kipindi", "Code de session"),
+    "Session code (from your worker)": (
+        "Namba ya kipindi (kutoka kwa mwezeshaji wako)",
+        "Code de session (donné par votre animateur)",
+    ),
+    "Set the node time": ("Weka saa ya kituo", "Régler l'heure du serveur"),
+    "Sorry": ("Samahani", "Désolé"),
+    "Submit my answers": ("Tuma majibu yangu", "Envoyer mes réponses"),
+    "Submitted": ("Imetumwa", "Envoyé"),
+    "Sync": ("Usawazishaji", "Synchronisation"),
+    "Take an assessment, get your credential, or check one.": (
+        "Fanya tathmini, pata cheti chako, au hakiki cheti.",
+        "Passez une évaluation, obtenez votre attestation ou vérifiez-en une.",
+    ),
+    "The clock is not trusted: credentials wait until an admin sets the time.": (
+        "Saa haiaminiki: vyeti vinasubiri hadi msimamizi aweke saa.",
+        "L'horloge n'est pas fiable : les attestations attendent qu'un administrateur "
+        "règle l'heure.",
+    ),
+    "The learner agrees that the centre stores these details to record their results "
+    "and credentials.": (
+        "Mwanafunzi anakubali kituo kihifadhi taarifa hizi ili kurekodi matokeo na vyeti vyake.",
+        "L'apprenant accepte que le centre conserve ces informations pour enregistrer ses "
+        "résultats et attestations.",
+    ),
+    "This certifies that": ("Hii inathibitisha kwamba", "Nous certifions que"),
+    "Today's sessions": ("Vipindi vya leo", "Sessions du jour"),
+    "True": ("Kweli", "Vrai"),
+    "Username": ("Jina la mtumiaji", "Nom d'utilisateur"),
+    "Valid until": ("Halali hadi", "Valable jusqu'au"),
+    "Village": ("Kijiji", "Village"),
+    "Welcome": ("Karibu", "Bienvenue"),
+    "Well done, you passed!": ("Hongera, umefaulu!", "Bravo, vous avez réussi !"),
+    "Worker": ("Mwezeshaji", "Animateur"),
+    "Worker log-in": ("Kuingia kwa mwezeshaji", "Connexion animateur"),
+    "Workload": ("Muda wa kujifunza", "Charge de travail"),
+    "Year of birth (optional)": (
+        "Mwaka wa kuzaliwa (si lazima)",
+        "Année de naissance (facultatif)",
+    ),
+    "You answered {answered} of {total} questions.": (
+        "Umejibu maswali {answered} kati ya {total}.",
+        "Vous avez répondu à {answered} questions sur {total}.",
+    ),
+    "You can try again in another session.": (
+        "Unaweza kujaribu tena katika kipindi kingine.",
+        "Vous pourrez réessayer lors d'une autre session.",
+    ),
+    "Your answer": ("Jibu lako", "Votre réponse"),
+    "Your answers are saved.": ("Majibu yako yamehifadhiwa.", "Vos réponses sont enregistrées."),
+    "Your credential will be issued as soon as the node clock is set.": (
+        "Cheti chako kitatolewa mara saa ya kituo itakapowekwa.",
+        "Votre attestation sera émise dès que l'horloge du serveur sera réglée.",
+    ),
+    "Your learner code (on your card)": (
+        "Namba yako ya mwanafunzi (iko kwenye kadi yako)",
+        "Votre code apprenant (sur votre carte)",
+    ),
+    "Your phone says": ("Simu yako inasema", "Votre téléphone indique"),
+    "Your result": ("Matokeo yako", "Votre résultat"),
+    "Your worker will now watch you do the practical part. Then your result appears here.": (
+        "Mwezeshaji wako sasa atakuangalia ukifanya sehemu ya vitendo. Kisha matokeo yako "
+        "yataonekana hapa.",
+        "Votre animateur va maintenant vous observer pendant la partie pratique. Ensuite, "
+        "votre résultat s'affichera ici.",
+    ),
+    "answered": ("limejibiwa", "répondu"),
+    "closed": ("kimefungwa", "close"),
+    "code": ("namba", "code"),
+    "course": ("kozi", "formation"),
+    "has achieved the micro-credential": (
+        "amefanikiwa kupata cheti kidogo cha",
+        "a obtenu la micro-certification",
+    ),
+    "learners": ("wanafunzi", "apprenants"),
+    "must pass": ("lazima afaulu", "obligatoire"),
+    "never": ("bado", "jamais"),
+    "not answered": ("halijajibiwa", "sans réponse"),
+    "not trusted": ("haiaminiki", "non fiable"),
+    "prior learning": ("ujuzi wa awali", "acquis de l'expérience"),
+    "trusted": ("inaaminika", "fiable"),
+    "waiting": ("inasubiri", "en attente"),
+    # Messages the node sends back to learners and workers
+    "No open session has this code. Check the code with your worker.": (
+        "Hakuna kipindi kilicho wazi chenye namba hii. Hakikisha namba na mwezeshaji wako.",
+        "Aucune session ouverte n'a ce code. Vérifiez le code avec votre animateur.",
+    ),
+    "Unknown learner code": ("Namba ya mwanafunzi haijulikani", "Code apprenant inconnu"),
+    "Wrong PIN": ("PIN si sahihi", "Code PIN incorrect"),
+    "Wrong username or password": (
+        "Jina la mtumiaji au nenosiri si sahihi",
+        "Nom d'utilisateur ou mot de passe incorrect",
+    ),
+    "Choose one of the answers": ("Chagua moja ya majibu", "Choisissez une des réponses"),
+    "Choose at least one answer": ("Chagua angalau jibu moja", "Choisissez au moins une réponse"),
+    "Choose among the answers shown": (
+        "Chagua kati ya majibu yaliyoonyeshwa",
+        "Choisissez parmi les réponses proposées",
+    ),
+    "Answer true or false": ("Jibu kweli au si kweli", "Répondez vrai ou faux"),
+    "Enter a number": ("Andika namba", "Saisissez un nombre"),
+    "Page not found": ("Ukurasa haukupatikana", "Page introuvable"),
+    "Please join a session with your learner code": (
+        "Tafadhali jiunge na kipindi kwa namba yako ya mwanafunzi",
+        "Veuillez rejoindre une session avec votre code apprenant",
+    ),
+    "Please log in as a worker": ("Tafadhali ingia kama mwezeshaji", "Veuillez vous connecter"),
+    "This form has expired or cookies are switched off. Go back, reload the page and try again.": (
+        "Fomu hii imepitwa na wakati au vidakuzi vimezimwa. Rudi, pakia ukurasa upya na ujaribu "
+        "tena.",
+        "Ce formulaire a expiré ou les cookies sont désactivés. Revenez en arrière, rechargez "
+        "la page et réessayez.",
+    ),
+    "This sitting is submitted; answers are final": (
+        "Tathmini hii imeshatumwa; majibu ni ya mwisho",
+        "Cette évaluation est envoyée ; les réponses sont définitives",
+    ),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    english: {"sw": sw, "fr": fr} for english, (sw, fr) in _PAIRS.items()
+}

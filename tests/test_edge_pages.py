@@ -1,0 +1,209 @@
+"""The server-rendered pages: a whole session by forms alone, no answer key ever shown,
+auth (lockout, CSRF, cookies), languages, sizes."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from content.model import LANGUAGES, Module
+from edge_node.i18n import gettext
+from edge_node.node import Node
+from edge_node.translations import MESSAGES
+from edge_node.web.app import create_app
+from tests.test_edge_assessment import WORKER, node, template  # noqa: F401  (fixtures)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+MODULE = "soil-health"
+TEMPLATES = Path(__file__).resolve().parent.parent / "edge_node" / "templates"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def login(client: TestClient, username: str, password: str) -> Any:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"csrf": token, "username": username, "password": password},
+        follow_redirects=False,
+    )
+
+
+def forbidden_strings(module: Module) -> list[str]:
+    """Text that only an answer key or post-submission feedback would put on a page."""
+    strings = ['"correct"', "tolerance"]
+    for item in module.items:
+        for text in (item.feedback or {}).values():
+            if len(text) > 12:
+                strings.append(text[:40])
+    return strings
+
+
+def assert_no_key(body: str, module: Module) -> None:
+    for needle in forbidden_strings(module):
+        assert needle not in body, needle
+
+
+def test_a_whole_session_by_forms_never_shows_an_answer_key(node: Node) -> None:
+    app = create_app(node)
+    worker = TestClient(app)
+    assert login(worker, *WORKER).status_code == 303
+    token = csrf_of(worker.get("/learners/new").text)
+    card = worker.post(
+        "/learners/new",
+        data={"csrf": token, "name": "Amina", "language": "fr", "consent": "yes"},
+    )
+    assert card.status_code == 200 and "<svg" in card.text
+    code = re.search(r'class="code">([0-9A-Z-]+)<', card.text).group(1)
+    opened = worker.post("/sessions/new", data={"csrf": token, "module": MODULE, "route": "course"})
+    session_code = re.search(r'class="code">(\d+)<', opened.text).group(1)
+
+    module = node.modules[MODULE]
+    learner = TestClient(app)
+    seen: list[str] = []
+    home = learner.get("/join")
+    ltoken = csrf_of(home.text)
+    page = learner.post("/join", data={"csrf": ltoken, "session": session_code, "learner": code})
+    assert page.status_code == 200 and 'lang="fr"' in page.text
+    seen.append(page.text)
+    sitting_url = str(page.url).split("?")[0]
+    sitting_id = sitting_url.rsplit("/", 1)[1]
+    for _ in range(module.pass_rule.items_drawn):
+        position = re.search(r'name="position" value="(\d+)"', page.text).group(1)
+        values = re.findall(r'name="answer" value="([^"]+)"', page.text) or ["1"]
+        page = learner.post(
+            sitting_url, data={"csrf": ltoken, "position": position, "answer": values[0]}
+        )
+        assert page.status_code == 200
+        seen.append(page.text)
+        seen.append(learner.get(f"/api/v1/sittings/{sitting_id}").text)
+        seen.append(learner.get(f"/api/v1/sittings/{sitting_id}/items/{position}").text)
+    assert "/review" in str(page.url)
+    seen.append(learner.get(f"{sitting_url}?q=0").text)
+    result = learner.post(f"{sitting_url}/submit", data={"csrf": ltoken})
+    seen.append(result.text)
+    session_page = worker.get(f"/sessions/{opened.url.path.rsplit('/', 1)[1]}")
+    score_url = re.search(r'href="(/sittings/[^"]+/score)"', session_page.text).group(1)
+    form = worker.get(score_url).text
+    scores: dict[str, str] = {}
+    for name, value in re.findall(r'name="(c-[^"]+)" value="(\d+)"', form):
+        scores[name] = max(scores.get(name, "0"), value, key=int)
+    assert worker.post(score_url, data={"csrf": token, **scores}).status_code == 200
+    seen.append(learner.get(f"{sitting_url}/result").text)
+    seen.append(learner.get("/me").text)
+    seen.append(learner.get("/api/v1/me").text)
+    seen.append(learner.get("/api/v1/modules").text)
+    seen.append(learner.get("/api/v1/credentials").text)
+    for body in seen:
+        assert_no_key(body, module)
+        assert len(body.encode()) < 50 * 1024
+
+
+def test_wrong_passwords_lock_the_account_with_retry_after(node: Node) -> None:
+    client = TestClient(create_app(node))
+    for _ in range(node.settings.login_max_failures):
+        assert login(client, WORKER[0], "wrong password").status_code == 401
+    locked = login(client, WORKER[0], WORKER[1])
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    api = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    assert api.status_code == 429 and api.json()["error"] == "locked"
+
+
+def test_unknown_users_and_wrong_passwords_look_the_same(node: Node) -> None:
+    client = TestClient(create_app(node))
+    a = client.post("/api/v1/login", json={"username": "nobody", "password": "whatever1"})
+    b = client.post("/api/v1/login", json={"username": WORKER[0], "password": "whatever1"})
+    assert a.status_code == b.status_code == 401 and a.json() == b.json()
+
+
+def test_forms_without_the_csrf_token_are_refused(node: Node) -> None:
+    client = TestClient(create_app(node))
+    assert login(client, *WORKER).status_code == 303
+    refused = client.post("/learners/new", data={"name": "X", "consent": "yes"})
+    assert refused.status_code == 403
+    other = TestClient(create_app(node))
+    foreign = csrf_of(other.get("/login").text)
+    refused = client.post("/learners/new", data={"csrf": foreign, "name": "X", "consent": "yes"})
+    assert refused.status_code == 403
+    api = client.post("/api/v1/learners", json={"name": "X", "consent": True})
+    assert api.status_code == 403
+
+
+def test_the_session_cookie_is_signed_and_http_only(node: Node) -> None:
+    client = TestClient(create_app(node))
+    response = login(client, *WORKER)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    value = client.cookies.get("fc_session")
+    client.cookies.set("fc_session", value[:-2] + ("AA" if value[-2:] != "AA" else "BB"))
+    assert client.get("/dashboard").status_code == 401
+    forged = TestClient(create_app(node), headers={"Authorization": "Bearer nonsense"})
+    assert forged.get("/api/v1/learners").status_code == 401
+
+
+def test_language_choice_sticks_and_every_message_is_translated(node: Node) -> None:
+    client = TestClient(create_app(node))
+    switched = client.get("/lang/sw?next=/join")
+    assert switched.status_code == 200 and 'lang="sw"' in switched.text
+    assert gettext("sw", "Join an assessment") in client.get("/").text
+    assert client.get("/lang/xx").status_code == 400
+    assert client.get("/lang/fr?next=//evil.example").url.path == "/"
+    pattern = re.compile(r"""_\(\s*(['"])(.+?)\1""")
+    messages = {
+        m.group(2) for f in TEMPLATES.glob("*.html") for m in pattern.finditer(f.read_text())
+    }
+    assert messages
+    for language in LANGUAGES:
+        if language == "en":
+            continue
+        missing = [m for m in messages if not MESSAGES.get(m, {}).get(language)]
+        assert not missing, (language, missing)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/login", "/join", "/verify", "/nope", "/sit/x", "/credentials/x", "/media/x/y.svg"],
+)
+def test_every_public_page_is_small_and_never_a_server_error(node: Node, path: str) -> None:
+    client = TestClient(create_app(node))
+    response = client.get(path)
+    assert response.status_code < 500
+    assert len(response.content) < 50 * 1024
+    assert "http://" not in response.text.replace("http://www.w3.org", "")
+
+
+def test_bad_form_input_is_a_clear_400(node: Node) -> None:
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    token = csrf_of(client.get("/learners/new").text)
+    missing_consent = client.post("/learners/new", data={"csrf": token, "name": "X"})
+    assert missing_consent.status_code == 400 and "consent" in missing_consent.text
+    bad_year = client.post(
+        "/learners/new",
+        data={"csrf": token, "name": "X", "birth_year": "nineteen", "consent": "yes"},
+    )
+    assert bad_year.status_code == 400
+    bad_module = client.post("/sessions/new", data={"csrf": token, "module": "x", "route": "c"})
+    assert bad_module.status_code == 404
+    join = TestClient(create_app(node))
+    ltoken = csrf_of(join.get("/join").text)
+    wrong = join.post("/join", data={"csrf": ltoken, "session": "000000", "learner": "ZZZZ"})
+    assert wrong.status_code == 404 and "session" in wrong.text
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for english, translated in MESSAGES.items():
+        wanted = sorted(re.findall(r"\{\w+\}", english))
+        for language, text in translated.items():
+            assert sorted(re.findall(r"\{\w+\}", text)) == wanted, (language, english)
