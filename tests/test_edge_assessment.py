@@ -23,9 +23,8 @@ MODULE = "soil-health"
 WORKER = ("worker", "worker-password")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("edge-template")
+def make_template(data: Path) -> Path:
+    """A node with the shipped modules and a worker account, to copy per test."""
     init_node(data, name="Test Centre", admin_user="admin", admin_password="admin-password")
     node = open_node(data)
     create_account(node.db, username=WORKER[0], password=WORKER[1], role=Role.worker)
@@ -33,13 +32,22 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
+def copied_node(template: Path, tmp_path: Path) -> Iterator[Node]:
     data = tmp_path / "node"
     shutil.copytree(template, data)
     opened = open_node(data)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("edge-template"))
+
+
+@pytest.fixture
+def node(template: Path, tmp_path: Path) -> Iterator[Node]:
+    yield from copied_node(template, tmp_path)
 
 
 @pytest.fixture
