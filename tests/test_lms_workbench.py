@@ -1,0 +1,138 @@
+"""The block in a real XBlock runtime: the SDK workbench served over HTTP, driven by Chromium.
+
+A learner answers, submits, sees the score and the QR; the QR read from a screenshot
+verifies against the university key; a reload keeps the state.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("workbench")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from content.catalogue import catalogue_entry  # noqa: E402
+from content.loading import load_catalogue  # noqa: E402
+from credentials.certificates import NodeCertificate, issue_node_certificate  # noqa: E402
+from credentials.keys import SigningKey, save_private_key  # noqa: E402
+from credentials.qr import PREFIX, decode_qr_image  # noqa: E402
+from credentials.trust import TrustList  # noqa: E402
+from credentials.verification import verify  # noqa: E402
+from lms_plugin.workbench import start_workbench, wait_until_ready  # noqa: E402
+
+CONTENT = Path(__file__).parent / "fixtures" / "content" / "valid"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = SigningKey.from_seed(b"\x07" * 32)
+ONLINE = SigningKey.from_seed(b"\x08" * 32)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, bytes]]:
+    """The workbench with an online issuer certified by ROOT; yields (URL, certificate)."""
+    workdir = tmp_path_factory.mktemp("workbench")
+    now = datetime.now(UTC).replace(microsecond=0)
+    save_private_key(ONLINE, workdir / "online.jwk")
+    certificate = issue_node_certificate(
+        ROOT,
+        NodeCertificate(
+            "online-test", "Test University online", ONLINE.public_key, ("*",),
+            now - timedelta(days=1), now + timedelta(days=30),
+        ),
+    )  # fmt: skip
+    (workdir / "online.cert").write_bytes(certificate)
+    port = _free_port()
+    process = start_workbench(port, workdir, workdir / "online.jwk", content_dir=CONTENT)
+    try:
+        yield wait_until_ready(process, port), certificate
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _right_answer(item: Any) -> tuple[str, list[str]]:
+    """The kind and the input values that answer ``item`` correctly."""
+    if item.kind == "true_false":
+        return item.kind, ["true" if item.answer else "false"]
+    if item.kind == "numeric":
+        return item.kind, [repr(item.numeric.value)]
+    return item.kind, [option.id for option in item.options if option.correct]
+
+
+def test_a_learner_earns_a_credential_in_the_workbench(workbench: tuple[str, bytes]) -> None:
+    url, certificate = workbench
+    modules = load_catalogue(CONTENT).modules
+    trust = TrustList(
+        version=1,
+        issued_at=datetime.now(UTC).replace(microsecond=0),
+        roots=(ROOT.public_key,),
+        node_certificates=(certificate,),
+        catalogue=tuple(catalogue_entry(module) for module in modules.values()),
+    )
+    module = modules["mulching"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_role("link", name="Green skills: Cover crops").click()
+            page.wait_for_selector(".gsm-item")
+            items = page.locator(".gsm-item")
+            assert items.count() == 2
+            cover = modules["cover-crops"]
+            for index in range(items.count()):
+                fieldset = items.nth(index)
+                kind, values = _right_answer(cover.item(fieldset.get_attribute("data-item") or ""))
+                assert kind == "true_false"
+                fieldset.locator(f"input[value={values[0]}]").check()
+            page.wait_for_load_state("networkidle")
+            with page.expect_navigation():
+                page.locator(".gsm-submit").click()
+            assert "Score: 100%" in page.locator(".gsm-score").inner_text()
+            assert page.locator(".gsm-verdict").inner_text() == "Passed"
+            qr = page.locator(".gsm-qr svg")
+            text = decode_qr_image(qr.screenshot())
+            assert text is not None and text.startswith(PREFIX)
+            verdict = verify(text, trust)
+            assert verdict.genuine, verdict.message
+            assert verdict.credential is not None and verdict.credential.module_id == "cover-crops"
+            page.reload()
+            assert "Score: 100%" in page.locator(".gsm-score").inner_text()
+            assert decode_qr_image(page.locator(".gsm-qr svg").screenshot()) == text
+            assert page.locator(".gsm-item").count() == 0
+
+            page.goto(url)
+            page.get_by_role("link", name="Green skills: Mulching").click()
+            page.wait_for_selector(".gsm-item")
+            assert page.locator(".gsm-practical").first.is_visible()
+            page.select_option("select[name=gsm-language]", "sw")
+            page.wait_for_selector("html:has(.gsm[lang=sw])")
+            assert "Wasilisha majibu yangu" in page.locator(".gsm-submit").inner_text()
+            assert "correct" not in page.content()
+            assert module.id == "mulching"
+        finally:
+            browser.close()
