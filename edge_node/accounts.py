@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,9 +18,15 @@ from edge_node.errors import BadRequest, Conflict, Locked, NotFound, Unauthorize
 from edge_node.storage import transaction
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that an unknown user costs
-# the same time as a wrong password and the two cannot be told apart.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that an unknown user costs the
+    same time as a wrong password and the two cannot be told apart (made on first use:
+    hashing at import would slow every start-up)."""
+    return _hasher.hash(secrets.token_hex(16))
+
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$"
 MIN_PASSWORD_LENGTH = 8
@@ -156,7 +163,7 @@ def authenticate(
         "WHERE username = ? AND disabled = 0",
         [username],
     ).fetchone()
-    stored = row[3] if row else _DUMMY_HASH
+    stored = row[3] if row else _dummy_hash()
     ok: bool
     try:
         ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])

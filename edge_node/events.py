@@ -12,10 +12,6 @@ from sync.eventlog import EventType, append_event
 
 __all__ = ["EventType", "last_sync", "pending_count", "record"]
 
-# Keys of the sync client's bookkeeping in ``sync_state``.
-ACKED_KEY = "acked_seq"
-LAST_SYNC_KEY = "last_sync_at"
-
 
 def record(db: Database, *, node_id: str, clock: Clock, type: str, body: dict[str, Any]) -> int:
     """Append one event; call inside the caller's ``transaction``. Returns its seq."""
@@ -30,18 +26,16 @@ def record(db: Database, *, node_id: str, clock: Clock, type: str, body: dict[st
     )
 
 
-def _sync_value(db: Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM sync_state WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
-
-
 def pending_count(db: Database) -> int:
     """How many events the hub has not acknowledged yet."""
-    acked = int(_sync_value(db, ACKED_KEY) or 0)
-    row = db.execute("SELECT count(*) FROM events WHERE seq > ?", [acked]).fetchone()
-    return int(row[0])
+    from sync.client import pending_count as pending
+
+    return pending(db)
 
 
 def last_sync(db: Database) -> str | None:
-    """When the hub last acknowledged events (ISO 8601), if ever."""
-    return _sync_value(db, LAST_SYNC_KEY)
+    """When the node last synced with the hub successfully (ISO 8601), if ever."""
+    from sync.client import status
+
+    success = status(db).last_success
+    return None if success is None else success.isoformat(timespec="minutes")

@@ -1,0 +1,407 @@
+"""Benchmark of the edge node: cold start, memory, throughput and latency under simulated
+learners, issuance rate, page sizes.
+
+The server runs pinned to core 0 (``taskset -c 0 python -m edge_node serve``) on a demo node
+with the shipped modules; this driver runs on core 1 with a small keep-alive HTTP/1.1
+client, so the load generator costs the server nothing. Each simulated learner joins
+a session, fetches and answers every item, submits, and the worker scores the
+checklist, which issues the credential. The last line of output is one JSON object.
+
+    python bench/edge.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from content.model import Item, Module  # noqa: E402
+from edge_node.demo import prepare_demo  # noqa: E402
+from edge_node.node import open_node  # noqa: E402
+
+MODULE = "soil-health"
+
+
+# -- a minimal keep-alive HTTP/1.1 client ---------------------------------------------------
+
+
+class Connection:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, bytes, float]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        payload = b"" if body is None else json.dumps(body).encode()
+        head = [f"{method} {path} HTTP/1.1", "Host: bench", f"Content-Length: {len(payload)}"]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        started = time.perf_counter()
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        status_line = await self.reader.readline()
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+        data = await self.reader.readexactly(length)
+        elapsed = time.perf_counter() - started
+        return int(status_line.split()[1]), data, elapsed
+
+
+# -- measurements ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except OSError:
+            continue
+    total_kb = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        stack.extend(children.get(current, []))
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+def right_answer(item: Item) -> Any:
+    if item.kind == "single_choice":
+        return next(o.id for o in item.options if o.correct)
+    if item.kind == "multiple_choice":
+        return [o.id for o in item.options if o.correct]
+    if item.kind == "true_false":
+        return item.answer
+    assert item.numeric is not None
+    return item.numeric.value
+
+
+class Bench:
+    def __init__(self, port: int, module: Module) -> None:
+        self.port = port
+        self.module = module
+        self.latencies: list[float] = []
+        self.requests = 0
+        self.errors = 0
+        self.worker_token = ""
+        self.session_code = ""
+
+    async def call(
+        self, conn: Connection, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> Any:
+        status, data, elapsed = await conn.request(method, path, body, token)
+        self.latencies.append(elapsed)
+        self.requests += 1
+        if status >= 400:
+            self.errors += 1
+            raise RuntimeError(f"{method} {path}: {status} {data[:200]!r}")
+        return json.loads(data) if data[:1] in (b"{", b"[") else data
+
+    async def setup(self) -> None:
+        conn = Connection(self.port)
+        login = await self.call(
+            conn, "POST", "/api/v1/login", {"username": "worker", "password": "fieldcred-worker"}
+        )
+        self.worker_token = login["token"]
+        session = await self.call(
+            conn, "POST", "/api/v1/sessions", {"module_id": MODULE}, self.worker_token
+        )
+        self.session_code = session["code"]
+
+    async def register(self, count: int) -> list[str]:
+        conn = Connection(self.port)
+        codes = []
+        for index in range(count):
+            learner = await self.call(
+                conn,
+                "POST",
+                "/api/v1/learners",
+                {"name": f"Bench Learner {index}", "consent": True, "language": "sw"},
+                self.worker_token,
+            )
+            codes.append(learner["code"])
+        return codes
+
+    async def join(self, conn: Connection, code: str) -> tuple[str, str]:
+        joined = await self.call(
+            conn,
+            "POST",
+            "/api/v1/join",
+            {"session_code": self.session_code, "learner_code": code},
+        )
+        return joined["token"], joined["sitting_id"]
+
+    async def sit(self, conn: Connection, code: str, *, score: bool = True) -> str:
+        token, sitting = await self.join(conn, code)
+        state = await self.call(conn, "GET", f"/api/v1/sittings/{sitting}", token=token)
+        for position in range(state["total"]):
+            page = await self.call(
+                conn, "GET", f"/api/v1/sittings/{sitting}/items/{position}", token=token
+            )
+            answer = right_answer(self.module.item(page["item"]["id"]))
+            await self.call(
+                conn,
+                "PUT",
+                f"/api/v1/sittings/{sitting}/items/{position}",
+                {"answer": answer},
+                token,
+            )
+        await self.call(conn, "POST", f"/api/v1/sittings/{sitting}/submit", token=token)
+        if score:
+            await self.score(conn, sitting)
+        return sitting
+
+    async def score(self, conn: Connection, sitting: str) -> None:
+        marks = {c.id: max(level.score for level in c.levels) for c in self.module.checklist}
+        await self.call(
+            conn,
+            "POST",
+            f"/api/v1/sittings/{sitting}/checklist",
+            {"scores": marks},
+            self.worker_token,
+        )
+
+    async def load(self, concurrency: int, codes: list[str], duration_s: float) -> dict[str, float]:
+        self.latencies, self.requests = [], 0
+        pool = iter(codes)
+        deadline = time.perf_counter() + duration_s
+
+        async def user() -> None:
+            conn = Connection(self.port)
+            while time.perf_counter() < deadline:
+                code = next(pool, None)
+                if code is None:
+                    return
+                await self.sit(conn, code)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+        return {
+            "rps": self.requests / wall,
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "requests": self.requests,
+        }
+
+
+async def run_phases(
+    bench: Bench, pid: int, quick: bool
+) -> tuple[dict[int, dict[str, float]], float, float, float]:
+    await bench.setup()
+    duration = 3.0 if quick else 12.0
+    per_level = {1: 15 if quick else 60, 10: 60 if quick else 250, 50: 120 if quick else 500}
+    codes = await bench.register(sum(per_level.values()) + 50 + (40 if quick else 150))
+    results: dict[int, dict[str, float]] = {}
+    peak_rss = 0.0
+    offset = 0
+    for concurrency, count in per_level.items():
+        chunk = codes[offset : offset + count]
+        offset += count
+        sampler_stop = asyncio.Event()
+
+        async def sample(stop: asyncio.Event) -> None:
+            nonlocal peak_rss
+            while not stop.is_set():
+                peak_rss = max(peak_rss, tree_rss_mb(pid))
+                await asyncio.sleep(0.2)
+
+        sampler = asyncio.create_task(sample(sampler_stop))
+        results[concurrency] = await bench.load(concurrency, chunk, duration)
+        sampler_stop.set()
+        await sampler
+        print(
+            f"c={concurrency:>2}: {results[concurrency]['rps']:7.1f} req/s  "
+            f"p50 {results[concurrency]['p50_ms']:6.1f} ms  "
+            f"p95 {results[concurrency]['p95_ms']:6.1f} ms  "
+            f"p99 {results[concurrency]['p99_ms']:6.1f} ms  "
+            f"({results[concurrency]['requests']} requests)"
+        )
+    # 50 learners join at the same moment.
+    joiners = codes[offset : offset + 50]
+    offset += 50
+    conns = [Connection(bench.port) for _ in joiners]
+    started = time.perf_counter()
+    await asyncio.gather(*(bench.join(c, code) for c, code in zip(conns, joiners, strict=True)))
+    join50 = time.perf_counter() - started
+    # Issuance: submitted sittings, then the worker scores them as fast as the node issues.
+    waiting = codes[offset:]
+    conns = [Connection(bench.port) for _ in range(10)]
+    sittings: list[str] = []
+
+    async def prepare(conn: Connection, batch: list[str]) -> None:
+        for code in batch:
+            sittings.append(await bench.sit(conn, code, score=False))
+
+    await asyncio.gather(*(prepare(c, waiting[i::10]) for i, c in enumerate(conns)))
+    started = time.perf_counter()
+
+    async def scorer(conn: Connection, batch: list[str]) -> None:
+        for sitting in batch:
+            await bench.score(conn, sitting)
+
+    await asyncio.gather(*(scorer(c, sittings[i::4]) for i, c in enumerate(conns[:4])))
+    issued_per_s = len(sittings) / (time.perf_counter() - started)
+    return results, peak_rss, join50, issued_per_s
+
+
+def page_sizes(port: int, data_dir: Path) -> dict[str, int]:
+    """Bytes of every page a learner and a worker load, fetched as a browser would."""
+    import httpx
+
+    node = open_node(data_dir)
+    credential_id = node.db.execute("SELECT id FROM credentials LIMIT 1").fetchone()[0]
+    session_id = node.db.execute("SELECT id FROM sessions LIMIT 1").fetchone()[0]
+    node.close()
+    sizes: dict[str, int] = {}
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base) as client:
+        for path in ("/", "/login", "/join", "/verify"):
+            sizes[path] = len(client.get(path).content)
+        sizes["/static/app.css"] = len(client.get("/static/app.css").content)
+        page = client.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/login", data={"csrf": csrf, "username": "worker", "password": "fieldcred-worker"}
+        )
+        for path in (
+            "/dashboard",
+            "/learners/new",
+            "/sessions/new",
+            f"/sessions/{session_id}",
+            f"/credentials/{credential_id}",
+            f"/credentials/{credential_id}/certificate",
+            f"/credentials/{credential_id}/card",
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            sizes[re.sub(r"/[0-9a-f]{16,}", "/ID", path)] = len(response.content)
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
+        os.sched_setaffinity(0, {1})
+    workdir = Path(tempfile.mkdtemp(prefix="fieldcred-bench-edge-"))
+    data_dir = workdir / "node"
+    prepare_demo(data_dir)
+    node = open_node(data_dir)
+    module = node.modules[MODULE]
+    node.close()
+    port = free_port()
+    command = [
+        "taskset",
+        "-c",
+        "0",
+        sys.executable,
+        "-m",
+        "edge_node",  # the same command as `fieldcred edge serve`, without the other CLIs
+        "serve",
+        "--data",
+        str(data_dir),
+        "--port",
+        str(port),
+    ]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        import httpx
+
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit("the server exited during start-up")
+            time.sleep(0.01)
+        cold_start = time.perf_counter() - started
+        time.sleep(1.0)
+        idle_rss = tree_rss_mb(server.pid)
+        print(f"cold start to first 200: {cold_start:.2f} s; idle RSS {idle_rss:.1f} MB")
+        bench = Bench(port, module)
+        results, load_rss, join50, issued = asyncio.run(run_phases(bench, server.pid, args.quick))
+        print(f"RSS under load: {load_rss:.1f} MB")
+        print(f"50 learners joining at once: all in after {join50:.2f} s")
+        print(f"credentials issued: {issued:.1f}/s")
+        sizes = page_sizes(port, data_dir)
+        for path, size in sorted(sizes.items()):
+            print(f"page {path:<28} {size / 1024:6.1f} KB")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures = {
+        "cold_start_s": round(cold_start, 3),
+        "idle_rss_mb": round(idle_rss, 1),
+        "load_rss_mb": round(load_rss, 1),
+        "rps_c1": round(results[1]["rps"], 1),
+        "rps_c10": round(results[10]["rps"], 1),
+        "rps_c50": round(results[50]["rps"], 1),
+        "p50_ms_c50": round(results[50]["p50_ms"], 1),
+        "p95_ms_c50": round(results[50]["p95_ms"], 1),
+        "p99_ms_c50": round(results[50]["p99_ms"], 1),
+        "join50_s": round(join50, 2),
+        "issued_per_s": round(issued, 1),
+        "max_page_kb": round(max(sizes.values()) / 1024, 1),
+        "errors": bench.errors,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
