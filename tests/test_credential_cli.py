@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credentials.certificates import read_node_certificate
+from credentials.cli import credentials_app, keys_app
 from credentials.keys import load_private_key
 from fieldcred.cli import app
 
@@ -204,3 +205,11 @@ def test_world_readable_root_key_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "chmod 600" in flat(result.output)
+
+
+def test_every_command_is_documented() -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "credential-format.md").read_text()
+    for group, typer_app in (("keys", keys_app), ("credentials", credentials_app)):
+        for command in typer_app.registered_commands:
+            assert f"`fieldcred {group} {command.name}" in doc, command.name
+    assert "`fieldcred verify " in doc
