@@ -10,7 +10,7 @@ from credentials.catalogue import CatalogueEntry
 from credentials.certificates import NodeCertificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import Sign1, decode_sign1, verify_sign1
-from credentials.errors import CredentialError, UnsupportedAlgorithm
+from credentials.errors import CredentialError, MalformedInput, UnsupportedAlgorithm
 from credentials.qr import PREFIX, from_qr_text
 from credentials.trust import TrustList
 
@@ -72,11 +72,11 @@ def _fail(
 
 
 def _envelope(data: bytes | str) -> Sign1:
-    if isinstance(data, bytes | bytearray) and bytes(data[: len(PREFIX)]) == PREFIX.encode():
-        data = bytes(data[:MAX_INPUT_CHARS]).decode("ascii", errors="replace")
+    if len(data) > MAX_INPUT_CHARS:
+        raise MalformedInput(f"input is longer than {MAX_INPUT_CHARS}")
+    if isinstance(data, bytes | bytearray) and data.startswith(PREFIX.encode()):
+        data = bytes(data).decode("ascii", errors="replace")
     if isinstance(data, str):
-        if len(data) > MAX_INPUT_CHARS:
-            raise UnicodeError("QR text is too long")
         data = from_qr_text(data)
     return decode_sign1(bytes(data))
 
