@@ -1,7 +1,166 @@
-"""Commands of ``lms_plugin``."""
+"""Commands of ``lms_plugin``: what a course publishes, checked and packed for edge nodes."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="The Open edX plugin: content packs and the workbench.")
+if TYPE_CHECKING:
+    from content.loading import Catalogue
+
+app = typer.Typer(
+    no_args_is_help=True, help="The Open edX plugin: content packs and the workbench."
+)
+
+ContentOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--content",
+        help="Folder of module and pathway YAML files (default: the shipped modules).",
+        show_default=False,
+    ),
+]
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+
+
+def _catalogue(content: Path | None) -> Catalogue:
+    from content.errors import InvalidContent
+    from content.loading import load_catalogue
+
+    if content is not None and not content.is_dir():
+        raise typer.BadParameter(f"{content} is not a folder", param_hint="--content")
+    try:
+        return load_catalogue(content)
+    except InvalidContent as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo("the catalogue has problems: run 'fieldcred content validate'", err=True)
+        raise typer.Exit(1) from None
+
+
+def _read(path: Path, option: str) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=option) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise typer.BadParameter(f"{path} is too large", param_hint=option)
+    return data
+
+
+@app.command("list")
+def list_modules(
+    content: ContentOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    language: Annotated[str, typer.Option("--lang", help="Language of the titles.")] = "en",
+) -> None:
+    """List the modules a course can offer, with the OLX element that places each one."""
+    from lms_plugin.publishing import module_rows
+
+    rows = module_rows(_catalogue(content), language)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['id']} {row['version']}  {row['title']}  [{' '.join(row['languages'])}]  "
+            f"items {row['items']}, practical criteria {row['practical']}, "
+            f"pass {row['threshold']:g}\n    {row['olx']}"
+        )
+
+
+@app.command("validate")
+def validate(
+    olx: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A course's OLX: one .xml file or a folder (e.g. an unpacked course export).",
+            show_default=False,
+        ),
+    ] = None,
+    content: ContentOption = None,
+) -> None:
+    """Check the catalogue, and every green_skills_module block of a course's OLX against it.
+
+    Prints FILE:LINE: MESSAGE per problem. Exits 0 when all is well, 1 on problems,
+    2 on a usage error.
+    """
+    from lms_plugin.publishing import check_olx, olx_files
+
+    if olx is not None and not olx.exists():
+        raise typer.BadParameter(f"{olx} does not exist", param_hint="OLX")
+    catalogue = _catalogue(content)
+    typer.echo(f"catalogue: {len(catalogue.modules)} module(s), valid")
+    if olx is None:
+        return
+    files = olx_files(olx)
+    found, problems = check_olx(files, catalogue)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {olx}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{olx}: {found} green_skills_module block(s) in {len(files)} file(s), valid")
+
+
+@app.command("export-pack")
+def export_pack(
+    key: Annotated[Path, typer.Option("--key", help="The university root key (private JWK).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the pack.")],
+    module: Annotated[
+        list[str] | None, typer.Option("--module", help="A module id to include (repeat).")
+    ] = None,
+    node_cert: Annotated[
+        list[Path] | None,
+        typer.Option("--node-cert", help="A node certificate to trust (repeat)."),
+    ] = None,
+    trust_list: Annotated[
+        Path | None,
+        typer.Option("--trust-list", help="The current signed trust list, to carry forward."),
+    ] = None,
+    content: ContentOption = None,
+) -> None:
+    """Write a signed content pack for edge nodes: module definitions, media, the pathways
+    they complete, catalogue entries and the trust list, signed by the university key."""
+    from credentials.errors import CredentialError
+    from credentials.keys import load_private_key
+    from lms_plugin.errors import LmsError
+    from lms_plugin.publishing import export_pack as build
+
+    if not module:
+        raise typer.BadParameter("name at least one --module", param_hint="--module")
+    catalogue = _catalogue(content)
+    try:
+        signing_key = load_private_key(key)
+    except (OSError, CredentialError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
+    certificates = [_read(path, "--node-cert") for path in node_cert or []]
+    base = None if trust_list is None else _read(trust_list, "--trust-list")
+    try:
+        pack, modules, pathways = build(
+            catalogue,
+            module,
+            signing_key,
+            node_certificates=certificates,
+            base_trust_list=base,
+        )
+    except LmsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    try:
+        out.write_bytes(pack)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write {out}: {exc.strerror}", param_hint="--out"
+        ) from None
+    names = ", ".join(f"{m.id} {m.version}" for m in modules)
+    extra = f"; pathways: {', '.join(p.id for p in pathways)}" if pathways else ""
+    typer.echo(
+        f"{out} written: {len(pack)} bytes, sha256 {hashlib.sha256(pack).hexdigest()[:16]}; "
+        f"modules: {names}{extra}"
+    )

@@ -1,0 +1,218 @@
+"""`fieldcred lms list|validate|export-pack`, and the hub client behind the staff view."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from content.packs import read_pack
+from credentials.certificates import NodeCertificate, issue_node_certificate
+from credentials.keys import SigningKey, save_private_key
+from credentials.trust import read_trust_list
+from fieldcred.cli import app
+from lms_plugin.cli import app as lms_app
+from lms_plugin.errors import HubUnavailable, NotConfigured
+from lms_plugin.hub_results import fetch_offline_results, parse_results
+
+CONTENT = Path(__file__).parent / "fixtures" / "content" / "valid"
+ROOT = SigningKey.from_seed(b"\x05" * 32)
+NODE = SigningKey.from_seed(b"\x06" * 32)
+runner = CliRunner()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Path:
+    save_private_key(ROOT, tmp_path / "root.key")
+    now = datetime.now(UTC).replace(microsecond=0)
+    cert = NodeCertificate("ke-01", "Centre", NODE.public_key, ("*",), now, now + timedelta(days=9))
+    (tmp_path / "node.cert").write_bytes(issue_node_certificate(ROOT, cert))
+    return tmp_path
+
+
+def lms(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["lms", *args])
+    return result.exit_code, result.output
+
+
+def test_export_pack_writes_a_pack_edge_nodes_accept(keys: Path) -> None:
+    out = keys / "course.pack"
+    code, output = lms(
+        "export-pack", "--module", "mulching", "--module", "cover-crops", "--key",
+        str(keys / "root.key"), "--out", str(out), "--node-cert", str(keys / "node.cert"),
+        "--content", str(CONTENT),
+    )  # fmt: skip
+    assert code == 0, output
+    assert "mulching 1.0.0" in output and "soil-cover" in output
+    pack = read_pack(out.read_bytes(), pinned_roots=[ROOT.public_key])
+    assert sorted(m.id for m in pack.modules) == ["cover-crops", "mulching"]
+    assert [p.id for p in pack.pathways] == ["soil-cover"]
+    assert pack.media["mulching"]
+    trust = pack.trust_list
+    assert trust.entry("mulching", "1.0.0") is not None
+    assert trust.entry("soil-cover", pack.pathways[0].version) is not None
+    assert trust.nodes_for(NODE.kid)[0].node_id == "ke-01"
+    with pytest.raises(ValueError):
+        read_pack(out.read_bytes(), pinned_roots=[NODE.public_key])
+
+    (keys / "trust.cose").write_bytes(pack.trust)
+    again = keys / "next.pack"
+    code, output = lms(
+        "export-pack", "--module", "cover-crops", "--key", str(keys / "root.key"),
+        "--out", str(again), "--trust-list", str(keys / "trust.cose"), "--content", str(CONTENT),
+    )  # fmt: skip
+    assert code == 0, output
+    carried = read_trust_list(
+        read_pack(again.read_bytes(), pinned_roots=[ROOT.public_key]).trust,
+        pinned_roots=[ROOT.public_key],
+    )
+    assert carried.version == trust.version + 1
+    assert carried.nodes_for(NODE.kid) and carried.entry("mulching", "1.0.0") is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--module", "nope"], "not in the catalogue"),
+        ([], "name at least one --module"),
+        (["--module", "mulching", "--node-cert", "/no/such.cert"], "cannot read"),
+        (["--module", "mulching", "--content", "/no/such/folder"], "is not a folder"),
+    ],
+)
+def test_export_pack_refuses_bad_input_without_a_traceback(
+    keys: Path, args: list[str], message: str
+) -> None:
+    code, output = lms(
+        "export-pack", "--key", str(keys / "root.key"), "--out", str(keys / "x.pack"),
+        *(args if "--content" in args else [*args, "--content", str(CONTENT)]),
+    )  # fmt: skip
+    assert code in (1, 2) and message in output and "Traceback" not in output
+    assert not (keys / "x.pack").exists()
+
+
+def test_export_pack_refuses_an_unprotected_or_missing_key(keys: Path) -> None:
+    (keys / "root.key").chmod(0o644)
+    code, output = lms("export-pack", "--module", "mulching", "--key", str(keys / "root.key"),
+                       "--out", str(keys / "x.pack"))  # fmt: skip
+    assert code == 2 and "chmod 600" in output
+    code, output = lms("export-pack", "--module", "mulching", "--out", str(keys / "x.pack"))
+    assert code == 2 and "--key" in output
+
+
+def test_list_shows_each_module_with_its_olx() -> None:
+    code, output = lms("list", "--content", str(CONTENT), "--json")
+    assert code == 0
+    rows = json.loads(output)
+    assert [row["id"] for row in rows] == ["cover-crops", "mulching"]
+    assert rows[1]["olx"] == '<green_skills_module module="mulching"/>'
+    code, output = lms("list", "--content", str(CONTENT))
+    assert code == 0 and "mulching 1.0.0" in output
+
+
+def test_validate_checks_every_block_of_a_course(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    (course / "vertical").mkdir(parents=True)
+    (course / "vertical" / "good.xml").write_text(
+        '<vertical><green_skills_module module="mulching" pass_threshold="0.8"'
+        ' languages="en sw"/><green_skills_module module="cover-crops"/></vertical>'
+    )
+    code, output = lms("validate", str(course), "--content", str(CONTENT))
+    assert code == 0 and "2 green_skills_module block(s)" in output
+    (course / "vertical" / "bad.xml").write_text(
+        '<!DOCTYPE v [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<vertical>&x;\n'
+        '<green_skills_module module="nope"/>\n'
+        '<green_skills_module module="mulching" pass_threshold="0.1"/>\n'
+        '<green_skills_module module="mulching" languages="de"/>\n</vertical>'
+    )
+    (course / "vertical" / "broken.xml").write_text("<vertical>")
+    code, output = lms("validate", str(course), "--content", str(CONTENT))
+    assert code == 1
+    assert "bad.xml:3: module 'nope' is not in the catalogue" in output
+    assert "bad.xml:4: mulching: pass_threshold '0.1'" in output
+    assert "bad.xml:5: mulching: languages" in output
+    assert "broken.xml:0: not readable OLX" in output
+    assert "root:" not in output
+    code, output = lms("validate", str(tmp_path / "missing"), "--content", str(CONTENT))
+    assert code == 2 and "Invalid value for OLX" in output
+
+
+def test_every_lms_command_has_help() -> None:
+    for command in lms_app.registered_commands:
+        assert command.callback is not None and command.callback.__doc__
+        code, output = lms(str(command.name), "--help")
+        assert code == 0 and "Usage" in output
+
+
+class _Hub(BaseHTTPRequestHandler):
+    answers: ClassVar[dict[str, tuple[int, bytes]]] = {}
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        status, body = self.answers.get(self.path.split("?")[0], (404, b"{}"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hub() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+ROW = {
+    "node_id": "ke-01", "node_name": "Kisumu centre", "learner_id": "L1",
+    "learner_name": "Achieng", "module_version": "1.0.0", "score_percent": 80,
+    "passed": True, "submitted_at": 1763900000, "credential_id": "ab12",
+}  # fmt: skip
+
+
+def test_offline_results_come_from_the_hub_with_the_token(hub: str) -> None:
+    _Hub.answers = {
+        "/api/v1/modules/mulching/results": (200, json.dumps({"results": [ROW]}).encode()),
+        "/api/v1/modules/broken/results": (200, b'{"results": [{"node_id": 5}]}'),
+    }
+    rows = fetch_offline_results(hub, "secret", "mulching", centre="ke-01")
+    assert rows[0].centre == "Kisumu centre" and rows[0].learner == "Achieng" and rows[0].passed
+    assert _Hub.seen[-1] == ("/api/v1/modules/mulching/results?centre=ke-01", "Bearer secret")
+    with pytest.raises(HubUnavailable, match="not a results list"):
+        fetch_offline_results(hub, "secret", "broken")
+    with pytest.raises(HubUnavailable, match="404"):
+        fetch_offline_results(hub, "secret", "other")
+    with pytest.raises(NotConfigured):
+        fetch_offline_results(None, None, "mulching")
+    with pytest.raises(HubUnavailable, match="cannot be reached"):
+        fetch_offline_results("http://127.0.0.1:9", "secret", "mulching")
+
+
+_VALUES = st.none() | st.integers() | st.text(max_size=5) | st.booleans()
+_ROWS = st.lists(st.dictionaries(st.sampled_from(sorted(ROW)), _VALUES), max_size=3)
+
+
+@given(st.binary(max_size=300) | _ROWS.map(lambda rows: json.dumps({"results": rows}).encode()))
+def test_any_hub_answer_parses_or_is_refused_cleanly(body: bytes) -> None:
+    try:
+        rows = parse_results(body)
+    except HubUnavailable:
+        return
+    assert all(0 <= row.score_percent <= 100 for row in rows)
