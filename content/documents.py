@@ -30,6 +30,9 @@ MAX_DEPTH = 32
 
 SUFFIXES = (".yaml", ".yml")
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML was built with it (about ten times faster), else pure Python."""
+
 
 @dataclass(frozen=True)
 class Document:
@@ -81,7 +84,7 @@ def read_document(file: Path) -> tuple[Document | None, list[Problem]]:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [_whole(file, f"cannot read the file: {exc}")]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
