@@ -31,7 +31,7 @@ class ScriptedNode:
     key: SigningKey
     node_id: str
     node_name: str = "Scripted centre"
-    clock: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 8, tzinfo=UTC))
+    clock: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     clock_quality: str = "hub"
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     status_index: int = 0

@@ -413,9 +413,12 @@ def _fork(
 def _store_events(
     store: Store, node: NodeCert, branch: int, held: int, new: list[Incoming], now: int
 ) -> None:
+    # The latest hub time at which the node's log was known to end before these events
+    # (a hello's head, or the enrolment itself) is when they were made at the earliest.
     not_before = store.scalar(
-        "SELECT max(hub_time) FROM anchors WHERE node_id = ? AND head_seq < ?",
-        [node.node_id, new[0].seq],
+        "SELECT max(t) FROM (SELECT max(hub_time) AS t FROM anchors WHERE node_id = ? "
+        "AND head_seq < ? UNION ALL SELECT enrolled_at AS t FROM nodes WHERE node_id = ?) a",
+        [node.node_id, new[0].seq, node.node_id],
     )
     rows = []
     for event in new:
