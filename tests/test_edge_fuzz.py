@@ -1,0 +1,69 @@
+"""An OpenAPI fuzzer (schemathesis) against the node's API: no answer is a server error."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from edge_node.node import Node
+from edge_node.web.app import create_app
+from tests.test_edge_assessment import WORKER, copied_node, make_template
+
+
+@pytest.fixture(scope="module")
+def fuzz_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("edge-fuzz"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_node(fuzz_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    yield from copied_node(fuzz_template, tmp_path_factory.mktemp("edge-fuzz-node"))
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_node: Node) -> object:
+    app = create_app(fuzz_node)
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+@pytest.fixture(scope="module")
+def worker_token(api_schema: object, fuzz_node: Node) -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(fuzz_node))
+    response = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    return str(response.json()["token"])
+
+
+def test_no_server_errors(api_schema: schemathesis.BaseSchema, worker_token: str) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) > 20
+    statuses: Counter[int] = Counter()
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        def check(case: schemathesis.Case) -> None:
+            for headers in ({"Authorization": f"Bearer {worker_token}"}, {}):
+                response = case.call(headers=headers)
+                assert response.status_code < 500, (case.method, case.path, response.text[:300])
+                statuses[response.status_code // 100] += 1
+
+        check()
+    # The fuzzer reached past validation and auth, not only 4xx walls.
+    assert statuses[2] > 20 and statuses[4] > 20, statuses
