@@ -158,11 +158,15 @@ def _duplicates(module: Module, report: _Report) -> None:
     ]
     for index, item in enumerate(module.items):
         groups.append((("items", index, "options"), [option.id for option in item.options]))
+    for index, criterion in enumerate(module.checklist):
+        scores = [str(level.score) for level in criterion.levels]
+        groups.append((("checklist", index, "levels"), scores))
     for prefix, ids in groups:
         seen: set[str] = set()
+        field_name = "score" if prefix[-1] == "levels" else "id"
         for position, identifier in enumerate(ids):
             if identifier in seen:
-                report((*prefix, position, "id"), f"duplicate id {identifier!r}")
+                report((*prefix, position, field_name), f"duplicate {field_name} {identifier!r}")
             seen.add(identifier)
 
 
@@ -176,7 +180,9 @@ def _references(module: Module, report: _Report) -> None:
     ]
     for section, index, outcomes in evidence:
         for position, outcome_id in enumerate(outcomes):
-            if outcome_id in known:
+            if outcome_id in outcomes[:position]:
+                report((section, index, "outcomes", position), f"outcome {outcome_id!r} twice")
+            elif outcome_id in known:
                 assessed.add(outcome_id)
             else:
                 report((section, index, "outcomes", position), f"unknown outcome {outcome_id!r}")

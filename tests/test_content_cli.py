@@ -32,13 +32,13 @@ def test_validate_prints_each_problem_as_file_line_field_message() -> None:
     result = runner.invoke(app, ["content", "validate", str(FIXTURES / "unknown-outcome")])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     first = PROBLEM_LINE.match(lines[0])
     assert first is not None
     assert Path(first["file"]).name == "mulching.yaml"
     assert (first["line"], first["field"]) == ("44", "items[1].outcomes[2]")
     assert first["message"] == "unknown outcome 'O7'"
-    assert "2 problem(s)" in result.stderr
+    assert "3 problem(s)" in result.stderr
 
 
 def test_validate_nonexistent_path_is_a_usage_error() -> None:

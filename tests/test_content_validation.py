@@ -23,14 +23,14 @@ BROKEN = {
     "yaml-syntax": "YAML syntax error",
     "schema": "Input should be|version must be semantic",
     "unknown-kind": "unknown kind 'course'",
-    "unknown-outcome": "unknown outcome",
+    "unknown-outcome": "unknown outcome|outcome 'O1' twice",
     "unassessed-outcome": "assessed by no item or criterion",
     "missing-translation": "missing translation",
     "items-drawn": "draws 5 items from a bank of 4",
     "threshold": "",
     "must-pass-minimum": "tops out at 2, below the must-pass minimum 3",
     "outcome-minimum": "cannot cover the 2 outcomes only items assess",
-    "duplicate-ids": "duplicate id",
+    "duplicate-ids": "duplicate (id|score)",
     "item-kinds": "item",
     "images": "image",
     "pathway-references": "module 'composting' does not exist",
@@ -95,13 +95,17 @@ def test_valid_fixture_has_no_problem_and_loads() -> None:
 
 def test_a_single_file_validates_on_its_own() -> None:
     problems = validate_tree(FIXTURES / "unknown-outcome" / "mulching.yaml")
-    assert [p.field for p in problems] == ["items[1].outcomes[2]", "checklist[0].outcomes[1]"]
+    assert [p.field for p in problems] == [
+        "items[1].outcomes[2]",
+        "items[2].outcomes[1]",
+        "checklist[0].outcomes[1]",
+    ]
 
 
 def test_load_catalogue_raises_with_every_problem() -> None:
     with pytest.raises(InvalidContent) as raised:
         load_catalogue(FIXTURES / "duplicate-ids")
-    assert len(raised.value.problems) == 4
+    assert len(raised.value.problems) == 5
     assert raised.value.status == 422
     assert "duplicate-ids/mulching.yaml:53: items[2].id: duplicate id 'q1'" in str(raised.value)
 
@@ -118,6 +122,7 @@ def test_broken_files_do_not_hide_problems_in_other_files(tmp_path: Path) -> Non
     assert fields == [
         ("module-pathway.yaml", "pathways[0]"),
         ("unknown-outcome.yaml", "items[1].outcomes[2]"),
+        ("unknown-outcome.yaml", "items[2].outcomes[1]"),
         ("unknown-outcome.yaml", "checklist[0].outcomes[1]"),
         ("yaml-syntax.yaml", "(syntax)"),
     ]
