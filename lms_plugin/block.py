@@ -115,7 +115,7 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
     credential = String(default="", scope=Scope.user_state, help="COSE_Sign1, base64")
     language = String(default="", scope=Scope.user_state)
 
-    editable_fields = ("display_name", "module_id", "pass_threshold", "languages")
+    icon_class = "problem"
 
     # --- configuration and the learner ---------------------------------------------------
 
@@ -529,7 +529,7 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
 
     def studio_view(self, context: dict[str, Any] | None = None) -> Fragment:
         settings = self._settings()
-        t = labels("en")
+        t = labels(self._site_language())
         try:
             modules = installed_catalogue(settings.content_dir).modules
             problem = ""

@@ -81,9 +81,15 @@ def _shape(item: Item, answer: object) -> Answer:
         if not isinstance(answer, bool):
             raise BadRequest(f"item {item.id} takes true or false")
         return answer
-    if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
         raise BadRequest(f"item {item.id} takes a number")
-    return answer
+    try:
+        number = float(answer)
+    except OverflowError:
+        raise BadRequest(f"item {item.id} takes a number of sensible size") from None
+    if not math.isfinite(number):
+        raise BadRequest(f"item {item.id} takes a finite number")
+    return number
 
 
 def grade_online(

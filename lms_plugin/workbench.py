@@ -3,8 +3,9 @@
 The workbench from PyPI (xblock-sdk 0.14) ships no ``manage.py`` and no migrations and
 logs into ``var/`` of its working directory, so this helper prepares a working
 directory: ``var/``, a settings module that extends ``workbench.settings`` with the
-plugin's ``FIELDCRED`` settings and a logger for ``workbench.runtime`` (where the
-workbench writes grade events), then ``migrate --run-syncdb`` and ``runserver``.
+plugin's ``FIELDCRED`` settings and a logger for ``workbench.runtime`` into
+``var/events.log`` (the workbench only logs grade and completion events), then
+``migrate --run-syncdb`` and ``runserver``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ _SETTINGS = '''"""Workbench settings for fieldcred, written by lms_plugin.workbe
 from workbench.settings import *  # noqa: F403
 
 FIELDCRED = {fieldcred!r}
-LOGGING["loggers"]["workbench.runtime"] = {{"handlers": ["logfile"], "level": "INFO"}}  # noqa: F405
+EVENTS = {{"class": "logging.FileHandler", "filename": "var/events.log"}}
+LOGGING["handlers"]["events"] = EVENTS  # noqa: F405
+LOGGING["loggers"]["workbench.runtime"] = {{"handlers": ["events"], "level": "INFO"}}  # noqa: F405
 '''
 
 

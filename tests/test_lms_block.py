@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 django = pytest.importorskip("django")
 pytest.importorskip("xblock")
@@ -521,3 +523,34 @@ def test_staff_export_is_csv_safe() -> None:
     assert io.StringIO(text).readline().strip() == (
         "route,centre,learner,module_version,score_percent,passed,submitted,credential_id"
     )
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(JSON_HANDLERS),
+    body=_JSON
+    | st.builds(lambda v: {"item": "q1", "answer": v}, _JSON)
+    | st.builds(lambda v: {"answers": {"q1": v, "q2": v}}, _JSON)
+    | st.binary(max_size=40),
+)
+def test_any_request_body_gets_a_clear_answer_never_a_server_error(
+    make: Make, name: str, body: Any
+) -> None:
+    block, runtime = make("mulching", user="fuzz")
+    view(runtime, block)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = runtime.handle(block, name, Request.blank("/", method="POST", body=raw))
+    assert response.status_code in (200, 400, 403)
+    if response.status_code != 200:
+        assert json.loads(response.body)["error"]

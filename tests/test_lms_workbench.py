@@ -52,8 +52,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, bytes]]:
-    """The workbench with an online issuer certified by ROOT; yields (URL, certificate)."""
+def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, bytes, Path]]:
+    """The workbench with an online issuer certified by ROOT: (URL, certificate, workdir)."""
     workdir = tmp_path_factory.mktemp("workbench")
     now = datetime.now(UTC).replace(microsecond=0)
     save_private_key(ONLINE, workdir / "online.jwk")
@@ -68,7 +68,7 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, b
     port = _free_port()
     process = start_workbench(port, workdir, workdir / "online.jwk", content_dir=CONTENT)
     try:
-        yield wait_until_ready(process, port), certificate
+        yield wait_until_ready(process, port), certificate, workdir
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -83,8 +83,10 @@ def _right_answer(item: Any) -> tuple[str, list[str]]:
     return item.kind, [option.id for option in item.options if option.correct]
 
 
-def test_a_learner_earns_a_credential_in_the_workbench(workbench: tuple[str, bytes]) -> None:
-    url, certificate = workbench
+def test_a_learner_earns_a_credential_in_the_workbench(
+    workbench: tuple[str, bytes, Path],
+) -> None:
+    url, certificate, workdir = workbench
     modules = load_catalogue(CONTENT).modules
     trust = TrustList(
         version=1,
@@ -124,6 +126,9 @@ def test_a_learner_earns_a_credential_in_the_workbench(workbench: tuple[str, byt
             assert "Score: 100%" in page.locator(".gsm-score").inner_text()
             assert decode_qr_image(page.locator(".gsm-qr svg").screenshot()) == text
             assert page.locator(".gsm-item").count() == 0
+            events = (workdir / "var" / "events.log").read_text(encoding="utf-8")
+            assert "XBlock event grade for green_skills_module" in events
+            assert "'value': 1.0, 'max_value': 1.0" in events
 
             page.goto(url)
             page.get_by_role("link", name="Green skills: Mulching").click()
@@ -133,6 +138,29 @@ def test_a_learner_earns_a_credential_in_the_workbench(workbench: tuple[str, byt
             page.wait_for_selector("html:has(.gsm[lang=sw])")
             assert "Wasilisha majibu yangu" in page.locator(".gsm-submit").inner_text()
             assert "correct" not in page.content()
-            assert module.id == "mulching"
+
+            page.goto(url)
+            studio = (
+                url
+                + (
+                    page.get_by_role("link", name="Green skills: Mulching").get_attribute("href")
+                    or ""
+                ).lstrip("/")
+                + "studio_view/"
+            )
+            page.goto(studio)
+            page.fill("input[name=pass_threshold]", "0.1")
+            page.locator(".gsm-save").click()
+            page.wait_for_selector(".gsm-studio .gsm-error:not([hidden])")
+            assert "between the module's own" in page.locator(".gsm-studio .gsm-error").inner_text()
+            page.fill("input[name=pass_threshold]", "0.9")
+            page.uncheck("input[name=languages][value=fr]")
+            with page.expect_response(lambda response: "studio_submit" in response.url) as saved:
+                page.locator(".gsm-save").click()
+            assert saved.value.status == 200
+            page.goto(studio)
+            assert page.input_value("input[name=pass_threshold]") == "0.9"
+            assert not page.is_checked("input[name=languages][value=fr]")
+            assert module.pass_rule.overall_threshold < 0.9
         finally:
             browser.close()
