@@ -11,6 +11,7 @@ import typer
 from content.documents import content_files
 from content.errors import InvalidContent
 from content.loading import SHIPPED, Catalogue, load_catalogue
+from content.model import Level
 from content.validation import check_tree
 
 app = typer.Typer(no_args_is_help=True, help="Green-skills modules and pathways.")
@@ -78,13 +79,20 @@ def list_catalogue(
         _print_tables(catalogue, listing)
 
 
+def _level_text(level: Level) -> str:
+    parts = [] if level.eqf is None else [f"EQF {level.eqf}"]
+    if level.nqf_level is not None:
+        parts.append(f"{level.nqf_framework or 'NQF'} {level.nqf_level}")
+    return ", ".join(parts) or "-"
+
+
 def _print_tables(catalogue: Catalogue, listing: dict[str, list[dict[str, object]]]) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     modules = Table(title="Modules")
-    for column in ("id", "version", "title", "items", "checklist", "languages", "hours", "EQF"):
+    for column in ("id", "version", "title", "items", "checklist", "languages", "hours", "level"):
         modules.add_column(column, no_wrap=column in ("id", "version"))
     for row in listing["modules"]:
         level = catalogue.modules[str(row["id"])].level
@@ -98,8 +106,8 @@ def _print_tables(catalogue: Catalogue, listing: dict[str, list[dict[str, object
                     row["item_count"],
                     row["checklist_count"],
                     " ".join(catalogue.modules[str(row["id"])].languages),
-                    row["workload_hours"],
-                    "-" if level.eqf is None else level.eqf,
+                    f"{catalogue.modules[str(row['id'])].workload_hours:g}",
+                    _level_text(level),
                 )
             )
         )
