@@ -78,6 +78,23 @@ def serve(
     from sync.hub.web import create_web_app
 
     hub, settings = _open(data, db)
+    if settings.xapi_url:
+        import threading
+
+        from sync.hub.xapi import forward_forever
+
+        user, _, password = settings.xapi_auth.partition(":")
+        threading.Thread(
+            target=forward_forever,
+            kwargs={
+                "store": hub.store,
+                "lrs_url": settings.xapi_url,
+                "auth": (user, password) if settings.xapi_auth else None,
+                "stop": lambda: False,
+            },
+            daemon=True,
+        ).start()
+        typer.echo(f"Forwarding xAPI statements to {settings.xapi_url}")
     typer.echo(f"Hub {settings.name!r} on http://{host}:{port}/")
     uvicorn.run(create_web_app(hub, settings), host=host, port=port, log_level="warning")
 

@@ -67,6 +67,8 @@ class Hub:
     store: Store
     root_key: SigningKey
     clock: Callable[[], float] = time.time
+    base_url: str = "https://hub.example.org"
+    """The university's web address: xAPI actors and activities are named under it."""
     after_store: Callable[[], None] | None = None
     """Called between storing a batch and answering (tests use it to kill the hub there)."""
 
@@ -362,7 +364,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
             _check_event(node, event)
         held = branches[branch][4]
         if new:
-            _store_events(store, node, branch, held, new, now)
+            _store_events(hub, node, branch, held, new, now)
         tip = branches[branch][2]
         quarantined = store.query(
             "SELECT seq, quarantine FROM events WHERE node_id = ? AND branch = ? AND seq >= ? "
@@ -411,8 +413,9 @@ def _fork(
 
 
 def _store_events(
-    store: Store, node: NodeCert, branch: int, held: int, new: list[Incoming], now: int
+    hub: Hub, node: NodeCert, branch: int, held: int, new: list[Incoming], now: int
 ) -> None:
+    store = hub.store
     # The latest hub time at which the node's log was known to end before these events
     # (a hello's head, or the enrolment itself) is when they were made at the earliest.
     not_before = store.scalar(
@@ -460,6 +463,7 @@ def _store_events(
             [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
             received_at=now,
             not_before=not_before,
+            base_url=hub.base_url,
         )
 
 

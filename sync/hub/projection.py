@@ -11,6 +11,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from sync.eventlog import EventType
+from sync.hub import xapi
 from sync.hub.store import Store
 
 if TYPE_CHECKING:
@@ -98,10 +99,13 @@ def project_events(
     *,
     received_at: int,
     not_before: int | None,
+    base_url: str,
 ) -> None:
-    """Apply accepted, unheld events (each with its clock flag) to the hub's tables."""
-    credentials = []
-    sittings = []
+    """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
+    queue their xAPI statements in the same transaction."""
+    credentials: list[tuple[Any, ...]] = []
+    sittings: list[tuple[Any, ...]] = []
+    statements: list[tuple[str, dict[str, Any]]] = []
     for event, time_flag in events:
         body = event.fields
         kind = EventType(event.type)
@@ -128,6 +132,7 @@ def project_events(
                     event.at,
                 )
             )
+            statements.append(xapi.sitting_statement(base_url, node_id, body, event.at))
         elif kind is EventType.checklist_scored:
             if sittings:
                 _flush_sittings(store, sittings)
@@ -158,6 +163,17 @@ def project_events(
                     body["cose"],
                 )
             )
+            statements.append(
+                xapi.credential_statement(
+                    base_url,
+                    node_id,
+                    body["learner"],
+                    credential.credential_id.hex(),
+                    credential.module_id,
+                    credential.module_version,
+                    int(credential.issued_at.timestamp()),
+                )
+            )
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials)
@@ -168,6 +184,7 @@ def project_events(
             )
     _flush_sittings(store, sittings)
     _flush_credentials(store, credentials)
+    xapi.enqueue(store, statements, received_at)
 
 
 def _flush_sittings(store: Store, rows: list[tuple[Any, ...]]) -> None:
