@@ -82,6 +82,12 @@ def handler(func: Handler) -> Handler:
 
 loader = ResourceLoader(__name__)
 DEFAULT_NAME = "Green-skills module"
+MEDIA_TYPES = {
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
 
 
 @XBlock.needs("i18n")
@@ -333,7 +339,12 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
             "items": []
             if self.submitted
             else [
-                {**item, "answer": self.answers.get(item["id"])}
+                {
+                    **item,
+                    "answer": self.answers.get(item["id"]),
+                    "image_url": item["image"]
+                    and self.runtime.handler_url(self, "media", item["image"]),
+                }
                 for item in sitting.learner_items(module, self.drawn, lang)
             ],
             "answers": self.answers,
@@ -429,6 +440,26 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
             content_type="application/json",
             content_disposition=f'attachment; filename="{self.module_id}.ob3.json"',
         )
+
+    @handler
+    def media(self, request: Any, suffix: str = "") -> Response:
+        """An image a module's item shows, by the path the item names it with."""
+        settings = self._settings()
+        try:
+            module = self._module(settings)
+            files = installed_catalogue(settings.content_dir).media(module.id)
+        except (LmsError, OSError) as exc:
+            return Response(str(exc), status=404, content_type="text/plain")
+        kind = MEDIA_TYPES.get(suffix.rsplit(".", 1)[-1].lower())
+        if suffix not in files or kind is None:
+            return Response("no such image in this module", status=404, content_type="text/plain")
+        response = Response(body=files[suffix], content_type=kind)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+        response.cache_control.max_age = 86400
+        return response
 
     # --- staff -----------------------------------------------------------------------------
 

@@ -66,8 +66,8 @@ class _Runtime(TestRuntime):  # type: ignore[misc]
         super().__init__(services={"field-data": KvsFieldData(kvs), "user": _Users(user=user)})
         self.events: list[tuple[str, dict[str, Any]]] = []
 
-    def handler_url(self, block: Any, handler_name: str, *args: Any, **kwargs: Any) -> str:
-        return f"/handler/{handler_name}"
+    def handler_url(self, block: Any, handler_name: str, suffix: str = "", *args: Any) -> str:
+        return f"/handler/{handler_name}/{suffix}".rstrip("/")
 
     def publish(self, block: Any, event_type: str, event_data: dict[str, Any]) -> None:
         self.events.append((event_type, event_data))
@@ -554,3 +554,14 @@ def test_any_request_body_gets_a_clear_answer_never_a_server_error(
     assert response.status_code in (200, 400, 403)
     if response.status_code != 200:
         assert json.loads(response.body)["error"]
+
+
+def test_item_images_are_served_from_the_module_only(make: Make) -> None:
+    block, runtime = make("mulching")
+    view(runtime, block)
+    image = runtime.handle(block, "media", Request.blank("/"), "images/depth.svg")
+    assert image.status_code == 200 and image.content_type == "image/svg+xml"
+    assert image.body.startswith(b"<svg") or b"<svg" in image.body[:200]
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    for suffix in ("../mulching.yaml", "images/none.svg", "/etc/passwd", ""):
+        assert runtime.handle(block, "media", Request.blank("/"), suffix).status_code == 404
