@@ -1,0 +1,142 @@
+"""In Debian's Chromium at 360×640: a worker logs in, registers a learner and opens a session;
+the learner (a second browser context) joins and answers; the worker scores the checklist;
+the learner sees the result and the QR, which decodes and verifies."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from content.model import localize
+from credentials.qr import decode_qr_image
+from edge_node.demo import DemoInfo, prepare_demo
+from edge_node.node import Node, open_node
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = "soil-health"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, DemoInfo, Node]]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    data = tmp_path_factory.mktemp("browser") / "node"
+    info = prepare_demo(data)
+    node = open_node(data)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edge_node", "serve", "--data", str(data), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base + "/", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield base, info, node
+    process.terminate()
+    process.wait(timeout=10)
+    node.close()
+
+
+def go(page: Any, selector: str) -> None:
+    """Click a submit button or link and wait until the next page has loaded."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state()
+
+
+def test_a_session_in_a_real_browser(server: tuple[str, DemoInfo, Node]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, info, node = server
+    module = node.modules[MODULE]
+    by_prompt = {localize(item.prompt, "en"): item for item in module.items}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        size = {"width": 360, "height": 640}
+        worker = browser.new_context(viewport=size).new_page()
+        worker.goto(base + "/login")
+        worker.fill("#username", info.worker[0])
+        worker.fill("#password", info.worker[1])
+        go(worker, "button.wide")
+        assert worker.url.endswith("/dashboard")
+        # nothing overflows a 360 px screen
+        assert worker.evaluate("document.documentElement.scrollWidth") <= 360
+        worker.goto(base + "/learners/new")
+        worker.fill("#name", "Neema Browser")
+        worker.select_option("#language", "en")
+        worker.check("input[name=consent]")
+        go(worker, "button.wide")
+        learner_code = worker.inner_text(".card .code")
+        worker.goto(base + "/sessions/new")
+        worker.check(f"input[name=module][value={MODULE}]")
+        go(worker, "button.wide")
+        session_code = worker.inner_text("main .code")
+        session_url = worker.url
+
+        learner = browser.new_context(viewport=size).new_page()
+        learner.goto(base + "/join")
+        learner.fill("#session", session_code)
+        learner.fill("#learner", learner_code)
+        go(learner, "button.wide")
+        for _ in range(module.pass_rule.items_drawn):
+            assert learner.evaluate("document.documentElement.scrollWidth") <= 360
+            item = by_prompt[learner.inner_text("legend h1").strip()]
+            if item.kind == "single_choice":
+                right = next(o.id for o in item.options if o.correct)
+                learner.check(f"input[name=answer][value='{right}']")
+            elif item.kind == "multiple_choice":
+                for option in item.options:
+                    if option.correct:
+                        learner.check(f"input[name=answer][value='{option.id}']")
+            elif item.kind == "true_false":
+                learner.check(f"input[name=answer][value={'true' if item.answer else 'false'}]")
+            else:
+                assert item.numeric is not None
+                learner.fill("#answer", str(item.numeric.value))
+            go(learner, "form button.wide")
+        assert "/review" in learner.url
+        go(learner, "form button.wide")
+        assert "/result" in learner.url
+
+        worker.goto(session_url)
+        go(worker, "a.button[href$='/score']")
+        for criterion in module.checklist:
+            top = max(level.score for level in criterion.levels)
+            worker.check(f"input[name='c-{criterion.id}'][value='{top}']")
+        go(worker, "button.wide")
+
+        learner.reload()
+        assert learner.locator("p.ok strong").count() == 1
+        go(learner, "a.button.wide[href^='/credentials/']")
+        qr = learner.locator(".qr svg")
+        qr.scroll_into_view_if_needed()
+        text = decode_qr_image(qr.screenshot())
+        assert text is not None and text.startswith("FC1:")
+        verdict = httpx.post(base + "/api/v1/verify", json={"text": text}).json()
+        assert verdict["genuine"] is True, verdict
+        browser.close()
