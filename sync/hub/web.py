@@ -47,30 +47,36 @@ def _link(text: object, href: str) -> dict[str, str]:
     return {"text": str(text), "href": href}
 
 
+def _staff(request: Request) -> tuple[str, str]:
+    """The logged-in staff member and their organisation, from the signed session cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        username = str(request.app.state.signer.loads(cookie, max_age=SESSION_MAX_AGE_S))
+    except BadSignature:
+        raise NotAuthenticated("please log in") from None
+    organisation = staff_organisation(request.app.state.hub.store, username)
+    if organisation is None:
+        raise NotAuthenticated("please log in")
+    return username, organisation
+
+
+def _api_scope(request: Request, authorization: Annotated[str, Header()] = "") -> str:
+    """The organisation of the bearer token."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("send Authorization: Bearer <token>")
+    return token_organisation(request.app.state.hub.store, token.strip())
+
+
+Staff = Annotated[tuple[str, str], Depends(_staff)]
+Scope = Annotated[str, Depends(_api_scope)]
+
+
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     app = create_app(hub, title=settings.name)
     signer = URLSafeTimedSerializer(settings.session_secret or settings.name, salt="staff")
+    app.state.signer = signer
     store = hub.store
-
-    def staff(request: Request) -> tuple[str, str]:
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        try:
-            username = str(signer.loads(cookie, max_age=SESSION_MAX_AGE_S))
-        except BadSignature:
-            raise NotAuthenticated("please log in") from None
-        organisation = staff_organisation(store, username)
-        if organisation is None:
-            raise NotAuthenticated("please log in")
-        return username, organisation
-
-    def api_scope(authorization: Annotated[str, Header()] = "") -> str:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise NotAuthenticated("send Authorization: Bearer <token>")
-        return token_organisation(store, token.strip())
-
-    Staff = Annotated[tuple[str, str], Depends(staff)]
-    Scope = Annotated[str, Depends(api_scope)]
 
     def page(request: Request, user: str | None, title: str, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(
