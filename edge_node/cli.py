@@ -136,3 +136,74 @@ def serve(
 
     node = _open(data)
     run(node, host=host or node.settings.host, port=port or node.settings.port)
+
+
+def _print_report(report: object) -> None:
+    ok = getattr(report, "ok", False)
+    typer.echo(
+        f"{'Synced' if ok else 'Sync incomplete'}: {getattr(report, 'events_sent', 0)} event(s) "
+        f"sent, {getattr(report, 'pending', 0)} were pending, hub has everything through "
+        f"seq {getattr(report, 'last_ack', 0)}, {getattr(report, 'items_pulled', 0)} item(s) "
+        "pulled."
+    )
+    error = getattr(report, "last_error", None)
+    if error:
+        typer.echo(f"Last error: {error}", err=True)
+
+
+@app.command("sync")
+def sync(
+    data: Path = DataOption,
+    hub: str | None = typer.Option(None, "--hub", help="The hub's URL (default: settings)."),
+) -> None:
+    """Push pending events to the university hub and pull trust lists, packs and the time."""
+    from edge_node.errors import EdgeError
+    from edge_node.syncing import sync_now
+
+    node = _open(data)
+    try:
+        report = sync_now(node, hub_url=hub)
+    except EdgeError as error:
+        _fail(str(error))
+    finally:
+        node.close()
+    _print_report(report)
+    if not getattr(report, "ok", False):
+        raise typer.Exit(1)
+
+
+@app.command("export-bundle")
+def export_bundle(
+    file: Path = typer.Argument(..., help="Where to write the bundle (e.g. on a USB stick)."),
+    data: Path = DataOption,
+) -> None:
+    """Write every event the hub has not acknowledged to a file, for a USB stick."""
+    from edge_node.syncing import export_bundle as export
+
+    node = _open(data)
+    try:
+        size = export(node, file)
+    except OSError as error:
+        _fail(f"{file}: {error.strerror or error}")
+    finally:
+        node.close()
+    typer.echo(f"Wrote {size} bytes to {file}; bring it to the hub, then import its answer.")
+
+
+@app.command("import-answer")
+def import_answer(
+    file: Path = typer.Argument(..., help="The hub's answer file for a bundle."),
+    data: Path = DataOption,
+) -> None:
+    """Apply the hub's answer to a USB bundle: acknowledgements, trust list, packs, time."""
+    from edge_node.errors import EdgeError
+    from edge_node.syncing import import_answer as apply
+
+    node = _open(data)
+    try:
+        report = apply(node, _read(file))
+    except EdgeError as error:
+        _fail(str(error))
+    finally:
+        node.close()
+    _print_report(report)

@@ -31,6 +31,9 @@ class EdgeSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     hub_url: str | None = None
+    hub_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """The hub's Ed25519 public key (hex), when it is not the university root."""
+    sync_interval_s: int = Field(default=300, ge=10)
     default_language: str = Field(default="en", pattern=r"^(en|sw|fr)$")
     session_max_age_s: int = Field(default=12 * 3600, ge=60)
     login_max_failures: int = Field(default=5, ge=1)

@@ -1,0 +1,89 @@
+"""The node's side of sync: one attempt against the hub (or a USB answer file), the items
+the hub sends down installed, and the hub's time taken as the node's trusted time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from edge_node import issuance, packs, trust
+from edge_node.clock import ClockSource
+from edge_node.errors import BadRequest
+from edge_node.node import Node
+
+
+def hub_key(node: Node) -> bytes:
+    """The key the hub signs its answers with: the university root the node is enrolled with."""
+    if node.settings.hub_key:
+        return bytes.fromhex(node.settings.hub_key)
+    roots = trust.pinned_roots(node)
+    if not roots:
+        raise BadRequest("The node is not enrolled yet: no university root key is pinned")
+    return roots[0]
+
+
+def item_installer(node: Node) -> Callable[[str, bytes], None]:
+    """Installs what the hub pulls down; raising refuses the item."""
+
+    def install(kind: str, data: bytes) -> None:
+        if kind == "trust":
+            trust.install_trust_list(node, data)
+        elif kind == "pack":
+            packs.install_pack(node, data)
+        elif kind == "certificate":
+            trust.install_certificate(node, data)
+        else:
+            raise BadRequest(f"unknown item kind {kind!r}")
+
+    return install
+
+
+def _after(node: Node, report: object) -> None:
+    hub_time = getattr(report, "hub_time", None)
+    if hub_time is not None:
+        node.clock.set_time(hub_time, ClockSource.hub)
+        issuance.issue_pending(node)
+    node.reload_content()
+
+
+def sync_now(node: Node, *, hub_url: str | None = None) -> object:
+    """One sync attempt; returns the sync client's report (it never raises for a link fault)."""
+    from sync.client import sync_once
+
+    url = hub_url or node.settings.hub_url
+    if not url:
+        raise BadRequest("No hub address: give --hub or set hub_url in the settings")
+    report = sync_once(
+        db=node.db,
+        node_key=node.key,
+        node_id=node.node_id,
+        hub_url=url,
+        hub_key=hub_key(node),
+        apply_item=item_installer(node),
+    )
+    _after(node, report)
+    return report
+
+
+def export_bundle(node: Node, path: Path) -> int:
+    """Write every unacknowledged event to a file for a USB stick; returns its size."""
+    from sync.bundles import export_bundle as export
+
+    data = export(db=node.db, node_key=node.key, node_id=node.node_id)
+    path.write_bytes(data)
+    return len(data)
+
+
+def import_answer(node: Node, data: bytes) -> object:
+    """Apply the hub's answer file brought back on a USB stick."""
+    from sync.bundles import import_answer as apply
+
+    report = apply(
+        db=node.db,
+        data=data,
+        node_id=node.node_id,
+        hub_key=hub_key(node),
+        apply_item=item_installer(node),
+    )
+    _after(node, report)
+    return report

@@ -1,0 +1,77 @@
+"""A demo node syncs with a hub over HTTP: its events are acknowledged, the hub's time
+becomes the node's trusted time, and the dashboard shows the count and the time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from credentials.keys import load_private_key
+from edge_node import events
+from edge_node.clock import ClockSource
+from edge_node.config import CERT_REQUEST_FILE, load_settings, write_settings
+from edge_node.demo import DEMO_ROOT_KEY_FILE, prepare_demo
+from edge_node.node import open_node
+from edge_node.syncing import sync_now
+from fieldcred.cli import app as cli
+from sync.hub.app import create_app
+from sync.hub.nodes import enrol_node
+from sync.hub.server import BackgroundServer
+from sync.hub.store import SqliteStore
+from sync.simulate import simulated_hub
+
+
+def test_a_node_syncs_its_events_and_takes_the_hub_time(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    prepare_demo(data)
+    root = load_private_key(data / DEMO_ROOT_KEY_FILE)
+    store = SqliteStore(tmp_path / "hub.db")
+    hub = simulated_hub(store, root_key=root)
+    now = datetime.now(UTC)
+    enrol_node(
+        hub.store,
+        root,
+        (data / CERT_REQUEST_FILE).read_bytes(),
+        modules=("*",),
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=365),
+        organisation="university",
+        now=now,
+    )
+    server = BackgroundServer(create_app(hub)).start()
+    try:
+        node = open_node(data)
+        before = events.pending_count(node.db)
+        assert before >= 3  # the demo learners' registrations
+        report = sync_now(node, hub_url=server.url)
+        assert getattr(report, "ok", False), getattr(report, "last_error", None)
+        assert events.pending_count(node.db) == 0
+        assert events.last_sync(node.db) is not None
+        assert node.clock.status().source is ClockSource.hub
+        node.close()
+        settings = load_settings(data)
+        write_settings(data, settings.model_copy(update={"hub_url": server.url}))
+        result = CliRunner().invoke(cli, ["edge", "sync", "--data", str(data)])
+        assert result.exit_code == 0, result.output
+        assert "Synced" in result.output
+    finally:
+        server.stop()
+        store.close()
+
+
+def test_sync_without_a_hub_address_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    prepare_demo(data)
+    result = CliRunner().invoke(cli, ["edge", "sync", "--data", str(data)])
+    assert result.exit_code == 1 and "hub" in result.output and "Traceback" not in result.output
+
+
+def test_a_usb_bundle_is_written(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    prepare_demo(data)
+    bundle = tmp_path / "bundle.fcsync"
+    result = CliRunner().invoke(cli, ["edge", "export-bundle", str(bundle), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert bundle.stat().st_size > 0
