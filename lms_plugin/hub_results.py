@@ -1,17 +1,18 @@
 """Offline results for a module, read from the hub's token-authenticated JSON API.
 
-The endpoint this client reads (the hub's organisation-scoped API)::
+The endpoint (``sync.hub.web``, scoped to the token's organisation)::
 
-    GET {HUB_URL}/api/v1/modules/{module_id}/results[?centre={node_id}]
+    GET {HUB_URL}/api/v1/modules/{module_id}/results
     Authorization: Bearer {HUB_TOKEN}
 
     200 {"module_id": "...", "results": [
-          {"node_id": "ke-ksm-01", "node_name": "Kisumu centre", "learner_id": "...",
-           "learner_name": "...", "module_version": "1.0.0", "score_percent": 80,
-           "passed": true, "submitted_at": 1763900000, "credential_id": "ab12..." | null}]}
+          {"node_id": "ke-ksm-01", "centre": "Kisumu centre", "learner_id": "...",
+           "sitting_id": "...", "module_version": "1.0.0", "route": "course",
+           "score_percent": 80, "passed": 1, "submitted_at": 1763900000,
+           "credential_id": "ab12..." | null, "credential_status": "active" | null}]}
 
-Every field is checked; a row that does not fit makes the whole answer unreadable,
-so staff never see a silently partial list.
+Every field the staff view shows is checked; a row that does not fit makes the whole
+answer unreadable, so staff never see a silently partial list.
 """
 
 from __future__ import annotations
@@ -47,24 +48,25 @@ class ResultRow:
     passed: bool
     submitted_at: int
     credential_id: str = ""
+    credential_status: str = ""
 
     @property
     def submitted(self) -> str:
         return datetime.fromtimestamp(self.submitted_at, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def results_url(hub_url: str, module_id: str, centre: str | None) -> str:
-    url = f"{hub_url}/api/v1/modules/{urllib.parse.quote(module_id, safe='')}/results"
-    return url if not centre else url + "?" + urllib.parse.urlencode({"centre": centre})
+def results_url(hub_url: str, module_id: str) -> str:
+    return f"{hub_url}/api/v1/modules/{urllib.parse.quote(module_id, safe='')}/results"
 
 
 def fetch_offline_results(
-    hub_url: str | None, token: str | None, module_id: str, centre: str | None = None
+    hub_url: str | None, token: str | None, module_id: str
 ) -> list[ResultRow]:
+    """Every offline result of the module that the token's organisation may see."""
     if not hub_url or not token:
         raise NotConfigured("no hub is configured: set FIELDCRED HUB_URL and HUB_TOKEN")
     request = urllib.request.Request(
-        results_url(hub_url, module_id, centre),
+        results_url(hub_url, module_id),
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
     )
     try:
@@ -93,30 +95,26 @@ def parse_results(body: bytes) -> list[ResultRow]:
 def _row(row: Any) -> ResultRow:
     if not isinstance(row, dict):
         raise TypeError("a result is not an object")
-    text = {
-        key: row[key]
-        for key in ("node_id", "learner_id", "module_version")
-        if isinstance(row[key], str)
-    }
-    if len(text) != 3:
+    node, learner, version = row["node_id"], row["learner_id"], row["module_version"]
+    if not all(isinstance(value, str) for value in (node, learner, version)):
         raise TypeError("node_id, learner_id and module_version must be text")
     score, passed, at = row["score_percent"], row["passed"], row["submitted_at"]
     if type(score) is not int or not 0 <= score <= 100:
         raise TypeError("score_percent must be an integer from 0 to 100")
-    if not isinstance(passed, bool) or type(at) is not int or at < 0:
-        raise TypeError("passed must be a boolean and submitted_at integer seconds")
-    name = row.get("learner_name")
-    centre = row.get("node_name")
-    credential = row.get("credential_id")
+    if passed not in (True, False) or type(at) is not int or at < 0:
+        raise TypeError("passed must be a boolean (or 0/1) and submitted_at integer seconds")
+    centre = row.get("centre")
+    credential, status = row.get("credential_id"), row.get("credential_status")
     return ResultRow(
         route="offline",
-        centre=centre if isinstance(centre, str) and centre else text["node_id"],
-        learner=name if isinstance(name, str) and name else text["learner_id"],
-        module_version=text["module_version"],
+        centre=centre if isinstance(centre, str) and centre else node,
+        learner=learner,
+        module_version=version,
         score_percent=score,
-        passed=passed,
+        passed=bool(passed),
         submitted_at=at,
         credential_id=credential if isinstance(credential, str) else "",
+        credential_status=status if isinstance(status, str) else "",
     )
 
 
@@ -148,6 +146,7 @@ CSV_COLUMNS = (
     "passed",
     "submitted",
     "credential_id",
+    "credential_status",
 )
 
 
@@ -166,6 +165,7 @@ def results_csv(rows: Iterable[ResultRow]) -> str:
                 "yes" if row.passed else "no",
                 row.submitted,
                 row.credential_id,
+                row.credential_status,
             ]
         )
     return out.getvalue()

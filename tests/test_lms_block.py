@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -517,11 +520,12 @@ def test_a_block_without_module_or_issuer_explains_itself(
 def test_staff_export_is_csv_safe() -> None:
     from lms_plugin.hub_results import ResultRow, results_csv
 
-    row = ResultRow("offline", "=cmd()", "@evil", "1.0.0", 80, True, 0, "ab")
+    row = ResultRow("offline", "=cmd()", "@evil", "1.0.0", 80, True, 0, "ab", "active")
     text = results_csv([row])
     assert "'=cmd()" in text and "'@evil" in text
     assert io.StringIO(text).readline().strip() == (
-        "route,centre,learner,module_version,score_percent,passed,submitted,credential_id"
+        "route,centre,learner,module_version,score_percent,passed,submitted,credential_id,"
+        "credential_status"
     )
 
 
@@ -565,3 +569,70 @@ def test_item_images_are_served_from_the_module_only(make: Make) -> None:
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     for suffix in ("../mulching.yaml", "images/none.svg", "/etc/passwd", ""):
         assert runtime.handle(block, "media", Request.blank("/"), suffix).status_code == 404
+
+
+@pytest.fixture
+def real_hub(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The hub's web app over HTTP, with two offline mulching results; yields (URL, token)."""
+    uvicorn = pytest.importorskip("uvicorn")
+    from sync.client import batch_message
+    from sync.eventlog import read_events
+    from sync.hub.ingest import answer
+    from sync.hub.settings import HubSettings
+    from sync.hub.staff import add_token
+    from sync.hub.store import SqliteStore
+    from sync.hub.web import create_web_app
+    from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+    store = SqliteStore(tmp_path / "hub.db")
+    hub = simulated_hub(store)
+    node = ScriptedNode.create("ke-01")
+    enrol(hub, node, modules=("mulching",))
+    for _ in range(2):
+        node.sit_and_issue(node.register(), module="mulching")
+    answer(hub, batch_message(node.db, node.key, "ke-01", read_events(node.db, after=0), b"n" * 8))
+    token = add_token(hub.store, "open edx", "university")
+    app = create_web_app(hub, HubSettings(name="hub", session_secret="s" * 32))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def test_staff_see_offline_and_online_learners_side_by_side(
+    make: Make,
+    modules: dict[str, Module],
+    real_hub: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, token = real_hub
+    monkeypatch.setenv("FIELDCRED_HUB_URL", url)
+    monkeypatch.setenv("FIELDCRED_HUB_TOKEN", token)
+    block, runtime = make("mulching")
+    view(runtime, block)
+    call(runtime, block, "submit", {"answers": right_answers(block, modules["mulching"])})
+    staff, staff_runtime = make("mulching", user="teacher", staff=True)
+    status, listing = call(staff_runtime, staff, "staff_results", {"centre": None})
+    assert status == 200 and not listing["hub_problem"]
+    routes = sorted(row["route"] for row in listing["rows"])
+    assert routes == ["offline", "offline", "online"]
+    assert listing["centres"] == ["Scripted centre", "online"]
+    offline = [row for row in listing["rows"] if row["route"] == "offline"]
+    assert all(row["credential_status"] == "active" for row in offline)
+    _, only = call(staff_runtime, staff, "staff_results", {"centre": "Scripted centre"})
+    assert [row["route"] for row in only["rows"]] == ["offline", "offline"]
+    csv = staff_runtime.handle(staff, "staff_results_csv", Request.blank("/"))
+    assert csv.body.decode().count("\noffline,Scripted centre,") == 2
+    monkeypatch.setenv("FIELDCRED_HUB_TOKEN", "wrong")
+    _, refused = call(staff_runtime, staff, "staff_results", {"centre": None})
+    assert "401" in refused["hub_problem"] and [r["route"] for r in refused["rows"]] == ["online"]

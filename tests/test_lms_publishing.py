@@ -181,9 +181,9 @@ def hub() -> Iterator[str]:
 
 
 ROW = {
-    "node_id": "ke-01", "node_name": "Kisumu centre", "learner_id": "L1",
-    "learner_name": "Achieng", "module_version": "1.0.0", "score_percent": 80,
-    "passed": True, "submitted_at": 1763900000, "credential_id": "ab12",
+    "node_id": "ke-01", "centre": "Kisumu centre", "learner_id": "ke-01-L1", "sitting_id": "S1",
+    "module_version": "1.0.0", "route": "course", "score_percent": 80, "passed": 1,
+    "submitted_at": 1763900000, "credential_id": "ab12", "credential_status": "active",
 }  # fmt: skip
 
 
@@ -192,9 +192,10 @@ def test_offline_results_come_from_the_hub_with_the_token(hub: str) -> None:
         "/api/v1/modules/mulching/results": (200, json.dumps({"results": [ROW]}).encode()),
         "/api/v1/modules/broken/results": (200, b'{"results": [{"node_id": 5}]}'),
     }
-    rows = fetch_offline_results(hub, "secret", "mulching", centre="ke-01")
-    assert rows[0].centre == "Kisumu centre" and rows[0].learner == "Achieng" and rows[0].passed
-    assert _Hub.seen[-1] == ("/api/v1/modules/mulching/results?centre=ke-01", "Bearer secret")
+    rows = fetch_offline_results(hub, "secret", "mulching")
+    assert rows[0].centre == "Kisumu centre" and rows[0].learner == "ke-01-L1" and rows[0].passed
+    assert rows[0].credential_status == "active"
+    assert _Hub.seen[-1] == ("/api/v1/modules/mulching/results", "Bearer secret")
     with pytest.raises(HubUnavailable, match="not a results list"):
         fetch_offline_results(hub, "secret", "broken")
     with pytest.raises(HubUnavailable, match="404"):
