@@ -166,12 +166,15 @@ def test_malformed_contents_are_refused(
     assert raised.value.status == 400
 
 
-def test_other_signed_documents_are_not_packs() -> None:
+def test_unsigned_packs_and_other_documents_are_refused() -> None:
     trust = trust_for(list(CATALOGUE.modules.values()))
     with pytest.raises(MalformedPack, match="not a content pack"):
         read_pack(trust, pinned_roots=[KEY.public_key])
     with pytest.raises(MalformedPack, match="not a signed content pack"):
         read_pack(b"PK\x03\x04 a zip file", pinned_roots=[KEY.public_key])
+    unsigned = dumps_canonical(payload_of(PACK))
+    with pytest.raises(MalformedPack, match="not a signed content pack"):
+        read_pack(unsigned, pinned_roots=[KEY.public_key])
 
 
 def test_build_refuses_what_read_would_refuse() -> None:
