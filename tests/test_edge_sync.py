@@ -3,6 +3,7 @@ becomes the node's trusted time, and the dashboard shows the count and the time.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from edge_node.clock import ClockSource
 from edge_node.config import CERT_REQUEST_FILE, load_settings, write_settings
 from edge_node.demo import DEMO_ROOT_KEY_FILE, prepare_demo
 from edge_node.node import open_node
+from edge_node.server import sync_loop
 from edge_node.syncing import sync_now
 from fieldcred.cli import app as cli
 from sync.hub.app import create_app
@@ -56,6 +58,15 @@ def test_a_node_syncs_its_events_and_takes_the_hub_time(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["edge", "sync", "--data", str(data)])
         assert result.exit_code == 0, result.output
         assert "Synced" in result.output
+        # the server's background loop: one round on its own connection, then a callback
+        node = open_node(data)
+        node.settings = node.settings.model_copy(update={"sync_interval_s": 0})
+        stop = threading.Event()
+        sync_loop(node, stop, stop.set)
+        assert stop.is_set()
+        last = node.db.execute("SELECT value FROM sync_state WHERE key = 'last_success_at'")
+        assert last.fetchone() is not None
+        node.close()
     finally:
         server.stop()
         store.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,6 +23,7 @@ from edge_node.web.render import render_html
 from edge_node.web.security import SessionCodec
 
 log = logging.getLogger("edge_node")
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -44,8 +47,9 @@ def _error_response(request: Request, status: int, code: str, message: str) -> R
     )
 
 
-def create_app(node: Node) -> FastAPI:
+def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="fieldcred edge node",
         version="1",
         description="A learning centre's offline assessment and credential server.",
