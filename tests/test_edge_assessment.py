@@ -256,3 +256,45 @@ def test_learner_ids_are_random_not_derived(node: Node, worker: TestClient) -> N
     b = register(worker, "Same Name", village="X")
     assert a["id"] != b["id"] and a["code"] != b["code"]
     assert len(a["id"]) == 16
+
+
+def test_the_dashboard_counts_sessions_results_and_pending_sync(
+    node: Node, worker: TestClient
+) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    answer_all(client, sitting_id, node.modules[MODULE])
+    client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    worker.post(
+        f"/api/v1/sittings/{sitting_id}/checklist",
+        json={"scores": full_marks(node.modules[MODULE])},
+    )
+    board = worker.get("/api/v1/dashboard").json()
+    assert [s["code"] for s in board["sessions_today"]] == [session["code"]]
+    assert board["learner_count"] == 1 and len(board["results"]) == 1
+    assert board["pending_sync"] == 4 and board["last_sync"] is None
+    page = worker.get("/dashboard")
+    assert page.status_code == 200 and session["code"] in page.text
+
+
+def test_guessing_learner_codes_gets_the_address_locked(node: Node, worker: TestClient) -> None:
+    session = open_session(worker)
+    guesser = TestClient(create_app(node))
+    statuses = [
+        guesser.post(
+            "/api/v1/join", json={"session_code": session["code"], "learner_code": f"ZZZZ{i:04}"}
+        ).status_code
+        for i in range(node.settings.login_max_failures * 4 + 1)
+    ]
+    assert set(statuses[:-1]) == {401} and statuses[-1] == 429
+
+
+def test_a_pin_is_required_when_the_learner_chose_one(node: Node, worker: TestClient) -> None:
+    learner = register(worker, pin="4821")
+    session = open_session(worker)
+    client = TestClient(create_app(node))
+    body = {"session_code": session["code"], "learner_code": learner["code"]}
+    assert client.post("/api/v1/join", json=body).status_code == 401
+    assert client.post("/api/v1/join", json={**body, "pin": "1111"}).status_code == 401
+    assert client.post("/api/v1/join", json={**body, "pin": "4821"}).status_code == 200
