@@ -24,7 +24,7 @@ from webob import Response
 from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
-from xblock.fields import Boolean, Dict, Float, List, Scope, String
+from xblock.fields import Boolean, Dict, Float, Integer, List, Scope, String
 from xblock.scorable import ScorableXBlockMixin, Score
 from xblock.utils.resources import ResourceLoader
 
@@ -120,6 +120,7 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
     result = Dict(default={}, scope=Scope.user_state)
     credential = String(default="", scope=Scope.user_state, help="COSE_Sign1, base64")
     language = String(default="", scope=Scope.user_state)
+    attempts = Integer(default=0, scope=Scope.user_state, help="sittings submitted")
 
     icon_class = "problem"
 
@@ -391,7 +392,26 @@ class GreenSkillsModuleBlock(ScorableXBlockMixin, CompletableXBlockMixin, XBlock
             self._finish(settings, module, result)
             self.answers = answers
             self.submitted = True
+            self.attempts += 1
             return {"result": self.result, "credential": bool(self.credential)}
+
+    @json_handler
+    def retake(self, data: Any, suffix: str = "") -> dict[str, Any]:
+        """Sit again after a result that did not pass: a fresh draw, answers cleared.
+        The module's grading scheme lets a learner practise and sit again; only the
+        total score was shown, never which answer was right."""
+        with self._answering():
+            module = self._module(self._settings())
+            if data != {}:
+                raise BadRequest("send {}")
+            if not self.submitted:
+                raise BadRequest("this sitting is not submitted yet")
+            if self.result.get("passed") or self.result.get("practical_pending"):
+                raise BadRequest("only a result that did not pass can be sat again")
+            drawn = sitting.draw(module, random.Random(secrets.randbits(128)))
+            self.drawn, self.answers, self.submitted, self.result = drawn, {}, False, {}
+            self.sitting_key = f"{module.id}@{module.version}"
+            return {"attempts": self.attempts}
 
     @json_handler
     def set_language(self, data: Any, suffix: str = "") -> dict[str, Any]:

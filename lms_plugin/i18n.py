@@ -49,6 +49,7 @@ def labels(language: str) -> dict[str, str]:
         "score": _("Score"),
         "passed": _("Passed"),
         "not_passed": _("Not passed"),
+        "retake": _("Sit the assessment again"),
         "achieved": _("achieved"),
         "not_achieved": _("not yet achieved"),
         "practical": _("Practical assessment"),

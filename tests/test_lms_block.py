@@ -52,6 +52,7 @@ ONLINE = SigningKey.from_seed(bytes(range(1, 33)))
 JSON_HANDLERS = (
     "save_answer",
     "submit",
+    "retake",
     "set_language",
     "studio_submit",
     "staff_results",
@@ -218,7 +219,9 @@ def test_a_pass_publishes_the_grade_and_issues_a_credential_that_verifies(
     assert verify_open_badge(badge, ONLINE.public_key)
 
 
-def test_a_fail_issues_nothing(make: Make, modules: dict[str, Module]) -> None:
+def test_a_fail_issues_nothing_and_the_learner_may_sit_again(
+    make: Make, modules: dict[str, Module]
+) -> None:
     block, runtime = make()
     view(runtime, block)
     status, answer = call(
@@ -227,6 +230,15 @@ def test_a_fail_issues_nothing(make: Make, modules: dict[str, Module]) -> None:
     assert status == 200 and not answer["result"]["passed"] and not block.credential
     assert runtime.events[0] == ("grade", {"value": 0.0, "max_value": 1.0, "only_if_higher": None})
     assert runtime.handle(block, "credential_cose", Request.blank("/")).status_code == 400
+    assert escape(labels("en")["retake"]) in view(runtime, block)
+    assert call(runtime, block, "retake", {}) == (200, {"attempts": 1})
+    assert not block.submitted and not block.answers and not block.result and block.drawn
+    assert "gsm-item" in view(runtime, block)
+    _, again = call(
+        runtime, block, "submit", {"answers": right_answers(block, modules["cover-crops"])}
+    )
+    assert again["result"]["passed"] and again["credential"] and block.attempts == 2
+    assert runtime.events[-2] == ("grade", {"value": 1.0, "max_value": 1.0, "only_if_higher": None})
 
 
 def test_saved_answers_survive_a_reload_and_the_draw_is_kept(
@@ -322,6 +334,8 @@ def _bad_inputs(block: GreenSkillsModuleBlock, module: Module) -> list[tuple[str
         ("submit", {"answers": [1, 2]}),
         ("submit", {"answers": {item: "not-an-option-or-bool"}}),
         ("submit", {"answers": {}, "extra": 1}),
+        ("retake", {}),
+        ("retake", {"again": True}),
         ("set_language", {"language": "de"}),
         ("set_language", "sw"),
         ("studio_submit", {"module_id": "no-such-module"}),
@@ -362,11 +376,12 @@ def test_bad_input_to_every_handler_is_refused_and_changes_nothing(
     for name, body in [
         ("submit", {"answers": right_answers(block, module)}),
         ("submit", {"answers": {}}),
+        ("retake", {}),
         ("save_answer", {"item": first, "answer": key_of(module.item(first))}),
     ]:  # fmt: skip
         before, events = state(block), len(runtime.events)
         status, answer = call(runtime, block, name, body)
-        assert status == 400 and "already submitted" in answer["error"]
+        assert status == 400 and ("already submitted" in answer["error"] or name == "retake")
         assert state(block) == before and len(runtime.events) == events
 
 

@@ -52,6 +52,10 @@ function GreenSkillsModuleStudent(runtime, element) {
       .fail(function (xhr) { $root.find(".gsm-submit").prop("disabled", false); showError(xhr); });
   });
 
+  $root.find(".gsm-retake").on("click", function () {
+    post("retake", {}).done(function () { window.location.reload(); }).fail(showError);
+  });
+
   $root.find("select[name=gsm-language]").on("change", function () {
     post("set_language", {language: this.value})
       .done(function () { window.location.reload(); })
