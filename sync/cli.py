@@ -89,6 +89,7 @@ def serve(
             kwargs={
                 "store": hub.store,
                 "lrs_url": settings.xapi_url,
+                "base_url": settings.public_url,
                 "auth": (user, password) if settings.xapi_auth else None,
                 "stop": lambda: False,
             },

@@ -21,6 +21,8 @@ from sync.hub.store import SqliteStore
 from sync.hub.xapi import FIRST_RETRY_S, MAX_RETRY_S, backoff_s, deliver_due, outbox_status
 from sync.simulate import ScriptedNode, enrol, simulated_hub
 
+BASE = "https://hub.example.org"
+
 
 class FakeLrs:
     """Keeps statements by id; 204 for the same content again, 409 for different content
@@ -79,8 +81,8 @@ def test_every_sitting_and_credential_becomes_one_statement(
     ingest(hub, node)  # a re-sent batch queues nothing new
     assert outbox_status(hub.store) == {"statements": 10, "pending": 10}
     with httpx.Client() as client:
-        assert deliver_due(hub.store, client, lrs_url=url, now=10**10) == (10, 0)
-        assert deliver_due(hub.store, client, lrs_url=url, now=10**10) == (0, 0)
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=10**10) == (10, 0)
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=10**10) == (0, 0)
     assert len(fake.statements) == 10
     verbs = sorted(json.loads(s)["verb"]["id"].rsplit("/", 1)[1] for s in fake.statements.values())
     assert verbs == ["earned"] * 5 + ["passed"] * 5
@@ -100,19 +102,22 @@ def test_retries_back_off_and_never_duplicate(hub: Hub, lrs: tuple[FakeLrs, str]
     fake.down = True
     now = int(time.time())
     with httpx.Client() as client:
-        assert deliver_due(hub.store, client, lrs_url=url, now=now) == (0, 2)
-        assert deliver_due(hub.store, client, lrs_url=url, now=now + 1) == (0, 0)  # backing off
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=now) == (0, 2)
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=now + 1) == (
+            0,
+            0,
+        )  # backing off
         row = hub.store.one("SELECT attempts, next_attempt_at, last_error FROM xapi_outbox LIMIT 1")
         assert row is not None and row[0] == 1 and "503" in row[2]
         assert now + FIRST_RETRY_S * 0.75 <= row[1] <= now + FIRST_RETRY_S * 1.25
         fake.down = False
-        assert deliver_due(hub.store, client, lrs_url=url, now=now + 3600) == (2, 0)
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=now + 3600) == (2, 0)
     assert len(fake.statements) == 2
     # The LRS already holding a statement (our earlier attempt got through, its answer did
     # not) answers 204 for the same id and content: still exactly one.
     hub.store.execute("UPDATE xapi_outbox SET sent_at = NULL")
     with httpx.Client() as client:
-        assert deliver_due(hub.store, client, lrs_url=url, now=now + 7200) == (2, 0)
+        assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=now + 7200) == (2, 0)
     assert len(fake.statements) == 2
 
 

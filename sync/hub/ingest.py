@@ -58,6 +58,7 @@ MAX_BODY_DEPTH = 8
 MAX_LOCATOR = 64
 CLOCK_TOLERANCE_S = 300
 PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
+_QUALITIES = frozenset(ClockQuality)
 
 
 @dataclass
@@ -67,8 +68,6 @@ class Hub:
     store: Store
     root_key: SigningKey
     clock: Callable[[], float] = time.time
-    base_url: str = "https://hub.example.org"
-    """The university's web address: xAPI actors and activities are named under it."""
     after_store: Callable[[], None] | None = None
     """Called between storing a batch and answering (tests use it to kill the hub there)."""
 
@@ -287,15 +286,13 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
     try:
         if len(event.body) > MAX_BODY_BYTES:
             raise InvalidEvent(f"the body is over {MAX_BODY_BYTES} bytes")
-        try:
-            ClockQuality(event.quality)
-        except ValueError:
-            raise InvalidEvent(f"unknown clock quality {event.quality!r}") from None
+        if event.quality not in _QUALITIES:
+            raise InvalidEvent(f"unknown clock quality {event.quality!r}")
         try:
             body = loads_untrusted(event.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
         except CredentialError as error:
             raise InvalidEvent(f"the body is not valid CBOR ({error})") from None
-        event_type = check_body(event.type, body)
+        event_type = check_body(event.type, body, deep=False)
         event.fields = body
         if event_type in (EventType.credential_issued, EventType.pathway_issued):
             event.credential = _verified_credential(node, body["cose"])
@@ -463,7 +460,6 @@ def _store_events(
             [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
             received_at=now,
             not_before=not_before,
-            base_url=hub.base_url,
         )
 
 

@@ -34,41 +34,51 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _register(store: Store, node_id: str, body: dict[str, Any], at: int) -> None:
-    key = match_key(body["name"], body.get("birth_year"))
-    store.execute(
+def _learner_row(node_id: str, body: dict[str, Any], at: int) -> tuple[Any, ...]:
+    return (
+        node_id,
+        body["id"],
+        body["code"],
+        body["name"],
+        match_key(body["name"], body.get("birth_year")),
+        _str_or_none(body.get("gender")),
+        _int_or_none(body.get("birth_year")),
+        _str_or_none(body.get("village")),
+        body["language"],
+        at,
+    )
+
+
+def _flush_learners(store: Store, node_id: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert registered learners, then link each to same-looking learners elsewhere."""
+    if not rows:
+        return
+    store.executemany(
         "INSERT INTO learners (node_id, learner_id, code, name, match_key, gender, birth_year, "
         "village, language, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT DO NOTHING",
-        [
-            node_id,
-            body["id"],
-            body["code"],
-            body["name"],
-            key,
-            _str_or_none(body.get("gender")),
-            _int_or_none(body.get("birth_year")),
-            _str_or_none(body.get("village")),
-            body["language"],
-            at,
-        ],
+        rows,
     )
-    _link(store, node_id, body["id"], key)
-
-
-def _link(store: Store, node_id: str, learner_id: str, key: str) -> None:
-    if key.endswith("|"):
-        return  # without a birth year a name alone is too weak to suggest a link
-    for other_node, other_learner in store.query(
-        "SELECT node_id, learner_id FROM learners WHERE match_key = ? AND node_id <> ?",
-        [key, node_id],
-    ):
-        store.execute(
-            "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, status) "
-            "VALUES (?, ?, ?, ?, 'same name and birth year', 'possible') "
-            "ON CONFLICT DO NOTHING",
-            [other_node, other_learner, node_id, learner_id],
+    # Without a birth year a name alone is too weak to suggest a link.
+    keys = {row[4]: row[1] for row in rows if not str(row[4]).endswith("|")}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys)[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        matches = store.query(
+            f"SELECT node_id, learner_id, match_key FROM learners WHERE node_id <> ? "
+            f"AND match_key IN ({marks})",
+            [node_id, *chunk],
         )
+        _insert_links(store, [(n, learner, node_id, keys[k]) for n, learner, k in matches])
+    rows.clear()
+
+
+def _insert_links(store: Store, links: list[tuple[Any, ...]]) -> None:
+    store.executemany(
+        "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, status) "
+        "VALUES (?, ?, ?, ?, 'same name and birth year', 'possible') ON CONFLICT DO NOTHING",
+        links,
+    )
 
 
 def _update(store: Store, node_id: str, body: dict[str, Any]) -> None:
@@ -89,7 +99,12 @@ def _update(store: Store, node_id: str, body: dict[str, Any]) -> None:
                 "UPDATE learners SET match_key = ? WHERE node_id = ? AND learner_id = ?",
                 [key, node_id, body["id"]],
             )
-            _link(store, node_id, body["id"], key)
+            if not key.endswith("|"):
+                matches = store.query(
+                    "SELECT node_id, learner_id FROM learners WHERE match_key = ? AND node_id <> ?",
+                    [key, node_id],
+                )
+                _insert_links(store, [(n, lid, node_id, body["id"]) for n, lid in matches])
 
 
 def project_events(
@@ -99,21 +114,23 @@ def project_events(
     *,
     received_at: int,
     not_before: int | None,
-    base_url: str,
 ) -> None:
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
     queue their xAPI statements in the same transaction."""
     credentials: list[tuple[Any, ...]] = []
     sittings: list[tuple[Any, ...]] = []
-    statements: list[tuple[str, dict[str, Any]]] = []
+    learners: list[tuple[Any, ...]] = []
+    statements: list[tuple[str, str, str]] = []
     for event, time_flag in events:
         body = event.fields
         kind = EventType(event.type)
         if kind is EventType.learner_registered:
-            _register(store, node_id, body, event.at)
+            learners.append(_learner_row(node_id, body, event.at))
         elif kind is EventType.learner_updated:
+            _flush_learners(store, node_id, learners)
             _update(store, node_id, body)
         elif kind is EventType.learner_merged:
+            _flush_learners(store, node_id, learners)
             store.execute(
                 "UPDATE learners SET merged_into = ? WHERE node_id = ? AND learner_id = ?",
                 [body["into"], node_id, body["id"]],
@@ -132,7 +149,7 @@ def project_events(
                     event.at,
                 )
             )
-            statements.append(xapi.sitting_statement(base_url, node_id, body, event.at))
+            statements.append((node_id, "sitting", body["id"]))
         elif kind is EventType.checklist_scored:
             if sittings:
                 _flush_sittings(store, sittings)
@@ -163,17 +180,7 @@ def project_events(
                     body["cose"],
                 )
             )
-            statements.append(
-                xapi.credential_statement(
-                    base_url,
-                    node_id,
-                    body["learner"],
-                    credential.credential_id.hex(),
-                    credential.module_id,
-                    credential.module_version,
-                    int(credential.issued_at.timestamp()),
-                )
-            )
+            statements.append((node_id, "credential", credential.credential_id.hex()))
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials)
@@ -182,6 +189,7 @@ def project_events(
                 "revocation_reason = ? WHERE credential_id = ? AND node_id = ?",
                 [event.at, body["reason"], body["id"].hex(), node_id],
             )
+    _flush_learners(store, node_id, learners)
     _flush_sittings(store, sittings)
     _flush_credentials(store, credentials)
     xapi.enqueue(store, statements, received_at)

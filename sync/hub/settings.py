@@ -89,4 +89,4 @@ def open_hub(data: Path, *, db: str | None = None) -> tuple[Hub, HubSettings]:
     root_key = load_root_key(data)
     store = open_store(database_url(data, settings, db))
     migrate(store)
-    return Hub(store, root_key, base_url=settings.public_url), settings
+    return Hub(store, root_key), settings

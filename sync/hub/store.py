@@ -271,9 +271,10 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 item_id INTEGER PRIMARY KEY, node_id TEXT, kind TEXT NOT NULL,
                 data BLOB NOT NULL, created_at INTEGER NOT NULL)""",
             """CREATE TABLE xapi_outbox (
-                statement_id TEXT PRIMARY KEY, statement TEXT NOT NULL,
+                node_id TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL,
                 created_at INTEGER NOT NULL, attempts INTEGER NOT NULL,
-                next_attempt_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT)""",
+                next_attempt_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT,
+                PRIMARY KEY (node_id, kind, ref))""",
             "CREATE INDEX xapi_due ON xapi_outbox (sent_at, next_attempt_at)",
         ],
     ),

@@ -1,9 +1,10 @@
 """xAPI: every sitting and credential becomes a statement, forwarded to a Learning Record
 Store through an outbox.
 
-Statements are queued in the same transaction that stores their events, so none is
-lost. Their ids are UUIDv5 of our own ids (node, kind, id), so a retry (ours, or a
-re-sent batch) is never a duplicate: the LRS answers 204 for an id it already has.
+Entries (node, kind, our id) are queued in the same transaction that stores their
+events, so none is lost; the statement is built from the hub's tables when sent. Its
+id is the UUIDv5 of our own ids, so a retry (ours, or a re-sent batch) is never a
+duplicate: the LRS answers 204 for an id it already has.
 Delivery is one ``PUT /statements?statementId=...`` per statement (xAPI 1.0.3 §2.1.1),
 so one refused statement does not hold back the rest; failures back off
 exponentially up to an hour.
@@ -56,54 +57,66 @@ def _activity(base_url: str, module_id: str, version: str) -> dict[str, Any]:
     }
 
 
-def sitting_statement(
-    base_url: str, node_id: str, body: dict[str, Any], at: int
-) -> tuple[str, dict[str, Any]]:
-    passed = bool(body["passed"])
-    sid = statement_id(node_id, "sitting", str(body["id"]))
-    return sid, {
-        "id": sid,
-        "actor": _actor(base_url, node_id, str(body["learner"])),
+def sitting_statement(base_url: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A sitting (a row of ``sittings``) as a passed/failed statement with its score."""
+    passed = bool(row["passed"])
+    return {
+        "id": statement_id(row["node_id"], "sitting", row["sitting_id"]),
+        "actor": _actor(base_url, row["node_id"], row["learner_id"]),
         "verb": {"id": VERB_PASSED if passed else VERB_FAILED},
-        "object": _activity(base_url, str(body["module"]), str(body["module_version"])),
+        "object": _activity(base_url, row["module_id"], row["module_version"]),
         "result": {
-            "score": {"scaled": int(body["score_percent"]) / 100},
+            "score": {"scaled": int(row["score_percent"]) / 100},
             "success": passed,
             "completion": True,
         },
-        "timestamp": _iso(at),
+        "timestamp": _iso(int(row["submitted_at"])),
     }
 
 
-def credential_statement(
-    base_url: str,
-    node_id: str,
-    learner_id: str,
-    credential_id: str,
-    module_id: str,
-    version: str,
-    issued_at: int,
-) -> tuple[str, dict[str, Any]]:
-    sid = statement_id(node_id, "credential", credential_id)
-    return sid, {
-        "id": sid,
-        "actor": _actor(base_url, node_id, learner_id),
+def credential_statement(base_url: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A credential (a row of ``credentials``) as an "earned" statement."""
+    return {
+        "id": statement_id(row["node_id"], "credential", row["credential_id"]),
+        "actor": _actor(base_url, row["node_id"], row["learner_id"]),
         "verb": {"id": VERB_EARNED},
-        "object": _activity(base_url, module_id, version),
-        "context": {"extensions": {f"{base_url.rstrip('/')}/xapi/credential-id": credential_id}},
-        "timestamp": _iso(issued_at),
+        "object": _activity(base_url, row["module_id"], row["module_version"]),
+        "context": {
+            "extensions": {f"{base_url.rstrip('/')}/xapi/credential-id": row["credential_id"]}
+        },
+        "timestamp": _iso(int(row["issued_at"])),
     }
 
 
-def enqueue(store: Store, statements: list[tuple[str, dict[str, Any]]], now: int) -> None:
-    """Queue statements (inside the caller's transaction); a known id is left as it is."""
+_SOURCES = {
+    "sitting": (
+        "SELECT node_id, sitting_id, learner_id, module_id, module_version, score_percent, "
+        "passed, submitted_at FROM sittings WHERE node_id = ? AND sitting_id = ?",
+        sitting_statement,
+    ),
+    "credential": (
+        "SELECT node_id, credential_id, learner_id, module_id, module_version, issued_at "
+        "FROM credentials WHERE node_id = ? AND credential_id = ?",
+        credential_statement,
+    ),
+}
+
+
+def statement_for(store: Store, base_url: str, node_id: str, kind: str, ref: str) -> dict[str, Any]:
+    """The statement for one outbox entry, built from the hub's tables when it is sent."""
+    sql, build = _SOURCES[kind]
+    rows = store.records(sql, [node_id, ref])
+    if not rows:
+        raise LookupError(f"{kind} {ref} of {node_id} is not in the hub's tables")
+    return build(base_url, rows[0])
+
+
+def enqueue(store: Store, entries: list[tuple[str, str, str]], now: int) -> None:
+    """Queue (node, kind, our id) entries inside the caller's transaction; known ones stay."""
     store.executemany(
-        "INSERT INTO xapi_outbox (statement_id, statement, created_at, attempts, "
-        "next_attempt_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
-        [
-            (sid, json.dumps(body, separators=(",", ":"), sort_keys=True), now, now)
-            for sid, body in statements
-        ],
+        "INSERT INTO xapi_outbox (node_id, kind, ref, created_at, attempts, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+        [(node_id, kind, ref, now, now) for node_id, kind, ref in entries],
     )
 
 
@@ -113,21 +126,24 @@ def backoff_s(attempts: int, rng: Callable[[], float] = random.random) -> int:
     return int(base * (0.75 + 0.5 * rng()))
 
 
-def deliver_due(store: Store, client: httpx.Client, *, lrs_url: str, now: int) -> tuple[int, int]:
+def deliver_due(
+    store: Store, client: httpx.Client, *, lrs_url: str, base_url: str, now: int
+) -> tuple[int, int]:
     """Send the statements that are due; return (sent, failed)."""
     due = store.query(
-        "SELECT statement_id, statement, attempts FROM xapi_outbox WHERE sent_at IS NULL "
-        "AND next_attempt_at <= ? ORDER BY created_at, statement_id LIMIT ?",
+        "SELECT node_id, kind, ref, attempts FROM xapi_outbox WHERE sent_at IS NULL "
+        "AND next_attempt_at <= ? ORDER BY created_at, node_id, kind, ref LIMIT ?",
         [now, BATCH],
     )
     sent = failed = 0
-    for sid, statement, attempts in due:
+    for node_id, kind, ref, attempts in due:
         error = None
         try:
+            statement = statement_for(store, base_url, node_id, kind, ref)
             response = client.put(
                 f"{lrs_url.rstrip('/')}/statements",
-                params={"statementId": sid},
-                content=statement,
+                params={"statementId": statement["id"]},
+                content=json.dumps(statement, separators=(",", ":")),
                 headers={
                     "content-type": "application/json",
                     "x-experience-api-version": XAPI_VERSION,
@@ -137,18 +153,22 @@ def deliver_due(store: Store, client: httpx.Client, *, lrs_url: str, now: int) -
                 error = f"the LRS answered HTTP {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             error = f"the LRS could not be reached ({exc})"
+        except LookupError as exc:
+            error = str(exc)
+        key = [node_id, kind, ref]
         if error is None:
             store.execute(
-                "UPDATE xapi_outbox SET sent_at = ?, last_error = NULL WHERE statement_id = ?",
-                [now, sid],
+                "UPDATE xapi_outbox SET sent_at = ?, last_error = NULL "
+                "WHERE node_id = ? AND kind = ? AND ref = ?",
+                [now, *key],
             )
             sent += 1
         else:
             tries = int(attempts) + 1
             store.execute(
                 "UPDATE xapi_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? "
-                "WHERE statement_id = ?",
-                [tries, now + backoff_s(tries), error, sid],
+                "WHERE node_id = ? AND kind = ? AND ref = ?",
+                [tries, now + backoff_s(tries), error, *key],
             )
             failed += 1
     return sent, failed
@@ -166,6 +186,7 @@ def forward_forever(
     store: Store,
     *,
     lrs_url: str,
+    base_url: str,
     auth: tuple[str, str] | None,
     stop: Callable[[], bool],
     interval_s: float = 10.0,
@@ -175,5 +196,5 @@ def forward_forever(
 
     with httpx.Client(auth=auth, timeout=30) as client:
         while not stop():
-            deliver_due(store, client, lrs_url=lrs_url, now=int(time.time()))
+            deliver_due(store, client, lrs_url=lrs_url, base_url=base_url, now=int(time.time()))
             time.sleep(interval_s)
