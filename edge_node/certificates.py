@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from content.model import Module, localize
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
-from credentials.qr import qr_svg, to_qr_text
 from edge_node.issuance import CredentialRecord
 from edge_node.node import Node
 
@@ -38,6 +37,8 @@ def claims_of(record: CredentialRecord) -> MicroCredential:
 
 
 def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
+    from credentials.qr import qr_svg, to_qr_text  # segno and Pillow: loaded on first use
+
     claims = claims_of(record)
     module: Module | None = node.modules.get(record.module_id)
     if record.pathway:
@@ -90,7 +91,6 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
 def open_badge_json(node: Node, record: CredentialRecord, lang: str) -> bytes:
     """The credential as a signed Open Badges 3.0 AchievementCredential (JSON bytes)."""
     from content.catalogue import catalogue_entry, pathway_entry
-
     from credentials.ob3 import IssuerProfile, open_badge
 
     claims = claims_of(record)
