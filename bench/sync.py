@@ -1,0 +1,363 @@
+"""Sync benchmark: a node's backlog over a 64 kbit/s, 300 ms link with cuts, the hub's
+ingest rate (SQLite, PostgreSQL) beside a bare Ed25519 verify loop, xAPI for comparison.
+
+    .venv/bin/python bench/sync.py [--quick]
+
+Ends with one JSON line of the figures. Goals (issue 5): <= 250 bytes on the wire per
+issued credential (its learner registration and sitting included), total time <= 1.3x
+the link-limited time, nothing lost or duplicated, a replay adds nothing, hub ingest
+>= 5,000 credentials/s on one core (SQLite), flat as the hub grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import zstandard
+from sqlite_utils import Database
+
+# The link emulator lives with the tests; this folder's own scripts must not shadow packages.
+sys.path.remove(str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from linkemu import LinkEmulator
+
+from credentials.cose import decode_sign1, verify_sign1
+from sync.bundles import export_bundle, import_bundle
+from sync.client import batch_message, next_batch, sync_once
+from sync.hub.app import create_app
+from sync.hub.ingest import Hub, answer
+from sync.hub.server import BackgroundServer
+from sync.hub.store import SqliteStore, Store, open_store
+from sync.hub.xapi import statement_for
+from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+LINK_BITS_S = 64_000
+ONE_WAY_DELAY_S = 0.150
+PG_URL = "postgresql://127.0.0.1:5432/test"
+BASE_URL = "https://hub.example.org"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def build_node(node_id: str, credentials: int, seed: int, path: Path) -> ScriptedNode:
+    db = Database(path)
+    db.execute("PRAGMA synchronous=OFF")  # building the backlog is not what is measured
+    node = ScriptedNode.create(node_id, seed=seed, db=db)
+    for _ in range(credentials):
+        node.sit_and_issue(node.register())
+    return node
+
+
+def node_hashes(node: ScriptedNode) -> set[tuple[int, bytes]]:
+    return {(int(s), bytes(h)) for s, h in node.db.execute("SELECT seq, hash FROM events")}
+
+
+def hub_hashes(store: Store, node_id: str) -> list[tuple[int, bytes]]:
+    return [
+        (int(s), bytes(h))
+        for s, h in store.query(
+            "SELECT seq, hash FROM events WHERE node_id = ? AND branch = 0", [node_id]
+        )
+    ]
+
+
+def link_sync(node: ScriptedNode, hub: Hub, credentials: int, cuts: int) -> dict[str, Any]:
+    server = BackgroundServer(create_app(hub)).start()
+    rng = random.Random(5)
+    estimate = 170 * credentials
+    link = LinkEmulator(
+        server.port,
+        rate_bits_s=LINK_BITS_S,
+        delay_s=ONE_WAY_DELAY_S,
+        cuts=sorted(rng.randint(2_000, max(estimate, 4_000)) for _ in range(cuts)),
+    ).start()
+    started = time.monotonic()
+    attempts = 0
+    report = None
+    while attempts < 100:
+        attempts += 1
+        report = sync_once(
+            db=node.db,
+            node_key=node.key,
+            node_id=node.node_id,
+            hub_url=link.url,
+            hub_key=hub.root_key.public_key,
+            timeout_s=60,
+        )
+        if report.ok:
+            break
+    elapsed = time.monotonic() - started
+    assert report is not None and report.ok, report
+    stats = link.stats
+    link_limited = max(stats.bytes_up, stats.bytes_down) / (LINK_BITS_S / 8)
+    # A replay: the node forgets its acks; its hello learns the hub holds everything.
+    node.db.execute("UPDATE sync_state SET value = '0' WHERE key = 'acked_seq'")
+    before = stats.total
+    replay_started = time.monotonic()
+    replay = sync_once(
+        db=node.db,
+        node_key=node.key,
+        node_id=node.node_id,
+        hub_url=link.url,
+        hub_key=hub.root_key.public_key,
+    )
+    replay_s = time.monotonic() - replay_started
+    link.stop()
+    server.stop()
+    return {
+        "elapsed_s": elapsed,
+        "attempts": attempts,
+        "bytes_up": stats.bytes_up,
+        "bytes_down": stats.bytes_down,
+        "link_limited_s": link_limited,
+        "cuts": stats.cuts_done,
+        "replay_s": replay_s,
+        "replay_events_sent": replay.events_sent,
+        "replay_bytes": stats.total - before,
+    }
+
+
+def batches(node: ScriptedNode, raw_bytes: int) -> list[bytes]:
+    wires = []
+    after = 0
+    while events := next_batch(node.db, after, raw_bytes):
+        wires.append(batch_message(node.db, node.key, node.node_id, events, os.urandom(8)))
+        after = events[-1].seq
+    return wires
+
+
+def ingest_rate(store: Store, node: ScriptedNode, credentials: int) -> float:
+    hub = simulated_hub(store)
+    enrol(hub, node)
+    wires = batches(node, 96 * 1024)
+    started = time.perf_counter()
+    for wire in wires:
+        answer(hub, wire)
+    rate = credentials / (time.perf_counter() - started)
+    count = store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id])
+    assert count == credentials, count
+    return rate
+
+
+def grow(store: Store, rows: int) -> None:
+    """Fill the hub with another node's synthetic history (registry, sittings, events)."""
+    chunk = 20_000
+    for start in range(0, rows, chunk):
+        ids = range(start, min(rows, start + chunk))
+        with store.transaction():
+            store.executemany(
+                "INSERT INTO credentials (credential_id, node_id, seq, learner_id, subject, "
+                "module_id, module_version, pathway, score_percent, issued_at, received_at, "
+                "time_flag, status_index, status, cose) VALUES (?, 'node-old', ?, ?, ?, "
+                "'soil-health', '1.0.0', 0, 80, 1780000000, 1780000000, 0, ?, 'active', ?)",
+                [(f"{i:032x}", i, f"L{i}", f"L{i}", i, b"\xd2" * 180) for i in ids],
+            )
+            store.executemany(
+                "INSERT INTO events (node_id, branch, seq, type, at, clock_quality, body, hash, "
+                "received_at, time_flag, held) VALUES ('node-old', 0, ?, 'credential.issued', "
+                "1780000000, 'hub', ?, ?, 1780000000, 0, 0)",
+                [(i + 1, b"\xa0" * 200, secrets.token_bytes(32)) for i in ids],
+            )
+            store.executemany(
+                "INSERT INTO sittings (node_id, sitting_id, learner_id, module_id, "
+                "module_version, route, score_percent, passed, submitted_at) VALUES "
+                "('node-old', ?, ?, 'soil-health', '1.0.0', 'course', 80, 1, 1780000000)",
+                [(f"S{i}", f"L{i}") for i in ids],
+            )
+            store.executemany(
+                "INSERT INTO learners (node_id, learner_id, code, name, match_key, "
+                "registered_at, language) VALUES ('node-old', ?, ?, ?, ?, 1780000000, 'sw')",
+                [
+                    (f"L{i}", f"{i:06d}", f"Learner {i}", f"learner {i}|{1960 + i % 40}")
+                    for i in ids
+                ],
+            )
+
+
+def bare_verify_rate(node: ScriptedNode, count: int) -> float:
+    envelopes = [
+        decode_sign1(cose)
+        for (cose,) in node.db.execute(
+            "SELECT body FROM events WHERE type = 'credential.issued' LIMIT ?", [count]
+        )
+        for cose in [__import__("cbor2").loads(cose)["cose"]]
+    ]
+    started = time.perf_counter()
+    for envelope in envelopes:
+        assert verify_sign1(envelope, node.key.public_key)
+    return len(envelopes) / (time.perf_counter() - started)
+
+
+def postgres_store() -> tuple[Store, str] | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=2, autocommit=True) as admin:
+            schema = f"bench_{secrets.token_hex(4)}"
+            admin.execute(f"CREATE SCHEMA {schema}")
+    except Exception as error:  # no PostgreSQL here: report null
+        say(f"PostgreSQL: none at 127.0.0.1:5432 ({type(error).__name__}); skipped")
+        return None
+    return open_store(f"{PG_URL}?options=-csearch_path%3D{schema}"), schema
+
+
+def drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def xapi_figures(store: Store) -> dict[str, float]:
+    statements = [
+        json.dumps(statement_for(store, BASE_URL, node, kind, ref), separators=(",", ":"))
+        for node, kind, ref in store.query("SELECT node_id, kind, ref FROM xapi_outbox")
+    ]
+    joined = ("[" + ",".join(statements) + "]").encode()
+    count = len(statements)
+    return {
+        "xapi_statements": count,
+        "xapi_bytes_per_statement": round(sum(map(len, statements)) / count, 1),
+        "xapi_gzip_bytes_per_statement": round(len(gzip.compress(joined, 9)) / count, 1),
+        "xapi_zstd_bytes_per_statement": round(
+            len(zstandard.ZstdCompressor(level=9).compress(joined)) / count, 1
+        ),
+    }
+
+
+def dictionary_figures(node: ScriptedNode) -> dict[str, float]:
+    """Small batches (5 credentials): plain zstd against a dictionary trained on others."""
+    rows = node.db.execute("SELECT type, at, clock_quality, body FROM events ORDER BY seq")
+    raw = [bytes(r[3]) for r in rows]
+    groups = [b"".join(raw[i : i + 15]) for i in range(0, len(raw) - 15, 15)]
+    half = len(groups) // 2
+    if half < 10:
+        return {}
+    dictionary = zstandard.train_dictionary(8 * 1024, groups[:half])
+    plain = zstandard.ZstdCompressor(level=9)
+    trained = zstandard.ZstdCompressor(level=9, dict_data=dictionary)
+    tests = groups[half:]
+    return {
+        "small_batch_bytes_per_credential": round(
+            sum(len(plain.compress(g)) for g in tests) / (5 * len(tests)), 1
+        ),
+        "small_batch_bytes_per_credential_dict": round(
+            sum(len(trained.compress(g)) for g in tests) / (5 * len(tests)), 1
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="Fewer credentials: under a minute.")
+    args = parser.parse_args()
+    credentials = 300 if args.quick else 10_000
+    ingest_credentials = 1_500 if args.quick else 10_000
+    grown = 100_000 if args.quick else 1_000_000
+    cuts = 2 if args.quick else 5
+    work = Path(tempfile.mkdtemp(prefix="fieldcred-bench-"))
+
+    say(f"Building a node with {credentials} credentials (registration, sitting, credential)")
+    node = build_node("node-link", credentials, 1, work / "node.db")
+    store = SqliteStore(work / "hub.db")
+    hub = simulated_hub(store)
+    enrol(hub, node)
+    say(
+        f"Syncing over {LINK_BITS_S // 1000} kbit/s, {2 * ONE_WAY_DELAY_S * 1000:.0f} ms RTT, "
+        f"{cuts} cuts"
+    )
+    link = link_sync(node, hub, credentials, cuts)
+    wire_bytes = link["bytes_up"] + link["bytes_down"]
+    held = hub_hashes(store, "node-link")
+    expected = node_hashes(node)
+    lost = len(expected - set(held))
+    duplicated = (len(held) - len(set(held))) + max(
+        0, int(store.scalar("SELECT count(*) FROM credentials")) - credentials
+    )
+    say(
+        f"  {wire_bytes} bytes on the wire ({wire_bytes / credentials:.0f} B/credential), "
+        f"{link['elapsed_s']:.1f} s against {link['link_limited_s']:.1f} s link-limited, "
+        f"{link['cuts']} cuts, {link['attempts']} attempts, lost {lost}, duplicated {duplicated}"
+    )
+    say(
+        f"  replay: {link['replay_events_sent']} events re-sent, {link['replay_bytes']} bytes, "
+        f"{link['replay_s']:.2f} s"
+    )
+    xapi = xapi_figures(store)
+    say(
+        f"  the same as xAPI: {xapi['xapi_bytes_per_statement']} B/statement JSON, "
+        f"{xapi['xapi_gzip_bytes_per_statement']} gzip, {xapi['xapi_zstd_bytes_per_statement']}"
+        " zstd"
+    )
+    bundle = export_bundle(db=node.db, node_key=node.key, node_id=node.node_id)
+    started = time.perf_counter()
+    import_bundle(lambda wire: answer(hub, wire), bundle)
+    bundle_replay_s = time.perf_counter() - started
+    store.close()
+
+    say(f"Hub ingest of {ingest_credentials} credentials, one core")
+    ingest_node = build_node("node-ingest", ingest_credentials, 2, work / "ingest.db")
+    bare = bare_verify_rate(ingest_node, ingest_credentials)
+    sqlite_rate = ingest_rate(SqliteStore(work / "ingest-hub.db"), ingest_node, ingest_credentials)
+    say(f"  SQLite {sqlite_rate:.0f} credentials/s; bare Ed25519 verify {bare:.0f}/s")
+    pg_rate = None
+    pg = postgres_store()
+    if pg is not None:
+        pg_store, schema = pg
+        try:
+            pg_rate = ingest_rate(pg_store, ingest_node, ingest_credentials)
+        finally:
+            pg_store.close()
+            drop_schema(schema)
+        say(f"  PostgreSQL {pg_rate:.0f} credentials/s")
+    say(f"Growing a hub to {grown} credentials, then ingesting again")
+    big = SqliteStore(work / "big-hub.db")
+    simulated_hub(big)
+    grow(big, grown)
+    ingest_node.db.execute("DELETE FROM sync_state")
+    grown_rate = ingest_rate(big, ingest_node, ingest_credentials)
+    say(f"  SQLite at {grown} credentials: {grown_rate:.0f} credentials/s")
+    dictionary = dictionary_figures(ingest_node)
+
+    figures: dict[str, Any] = {
+        "credentials": credentials,
+        "bytes_per_credential": round(wire_bytes / credentials, 1),
+        "bytes_up": link["bytes_up"],
+        "bytes_down": link["bytes_down"],
+        "sync_seconds": round(link["elapsed_s"], 2),
+        "link_limited_seconds": round(link["link_limited_s"], 2),
+        "time_vs_link_limit": round(link["elapsed_s"] / link["link_limited_s"], 3),
+        "cuts": link["cuts"],
+        "attempts": link["attempts"],
+        "lost": lost,
+        "duplicated": duplicated,
+        "replay_events_sent": link["replay_events_sent"],
+        "replay_vs_first_sync": round(link["replay_s"] / link["elapsed_s"], 4),
+        "bundle_replay_seconds": round(bundle_replay_s, 3),
+        **xapi,
+        "hub_ingest_per_s": round(sqlite_rate),
+        "hub_ingest_pg_per_s": None if pg_rate is None else round(pg_rate),
+        "bare_verify_per_s": round(bare),
+        "hub_ingest_grown_per_s": round(grown_rate),
+        "hub_grown_to": grown,
+        "ingest_grown_vs_fresh": round(grown_rate / sqlite_rate, 3),
+        **dictionary,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
