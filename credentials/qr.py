@@ -53,10 +53,16 @@ def qr_version(text: str) -> int:
 
 
 def qr_svg(text: str, *, scale: int = 4) -> str:
-    """An inline SVG of the QR code (no XML declaration), quiet zone included."""
-    svg = _symbol(text).svg_inline(scale=scale, border=4)
-    assert isinstance(svg, str)
-    return svg
+    """An inline SVG of the QR code (no XML declaration), quiet zone included.
+
+    It has a ``viewBox`` as well as its size, so CSS that resizes it (a print page
+    does) scales the whole symbol instead of cropping it.
+    """
+    symbol = _symbol(text)
+    width, height = symbol.symbol_size(scale=scale, border=4)
+    svg = symbol.svg_inline(scale=scale, border=4, omitsize=True)
+    assert isinstance(svg, str) and svg.startswith("<svg ")
+    return f'<svg width="{width}" height="{height}" {svg[len("<svg ") :]}'
 
 
 def qr_png(text: str, *, scale: int = 8, dpi: int = PRINT_DPI) -> bytes:

@@ -73,6 +73,7 @@ def test_svg() -> None:
     svg = qr_svg(TEXT)
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert "<?xml" not in svg
+    assert 'viewBox="0 0 ' in svg and 'width="' in svg  # scales under CSS, never crops
 
 
 def test_images_without_a_qr_code_give_none() -> None:
