@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -164,3 +166,84 @@ def export_pack(
         f"{out} written: {len(pack)} bytes, sha256 {hashlib.sha256(pack).hexdigest()[:16]}; "
         f"modules: {names}{extra}"
     )
+
+
+@app.command("workbench")
+def workbench(
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8000,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Working folder (database, logs, online ledger).")
+    ] = Path("var/lms-workbench"),
+    root_key: Annotated[
+        Path | None,
+        typer.Option("--root-key", help="Certify a fresh online issuer with this root key."),
+    ] = None,
+    issuer_key: Annotated[
+        Path | None, typer.Option("--issuer-key", help="An online issuer key (private JWK).")
+    ] = None,
+    issuer_cert: Annotated[
+        Path | None, typer.Option("--issuer-cert", help="Its node certificate.")
+    ] = None,
+    staff_view: Annotated[
+        bool, typer.Option("--staff-view", help="Show the staff view to everyone (testing only).")
+    ] = False,
+    content: ContentOption = None,
+) -> None:
+    """Serve the XBlock SDK workbench with one green-skills scenario per module.
+
+    Without an issuer, learners who pass are told their credential will follow.
+    Stops on Ctrl-C.
+    """
+    from credentials.errors import CredentialError
+    from credentials.keys import load_private_key
+    from lms_plugin.online_issuance import certify_online_issuer
+    from lms_plugin.workbench import start_workbench, wait_until_ready
+
+    try:
+        import workbench as _sdk  # noqa: F401
+    except ImportError:
+        typer.echo("error: the XBlock SDK is missing: pip install 'fieldcred[lms]'", err=True)
+        raise typer.Exit(1) from None
+    if root_key is not None and issuer_key is not None:
+        raise typer.BadParameter(
+            "pass --root-key or --issuer-key, not both", param_hint="--root-key"
+        )
+    if content is not None and not content.is_dir():
+        raise typer.BadParameter(f"{content} is not a folder", param_hint="--content")
+    if issuer_key is not None and not issuer_key.is_file():
+        raise typer.BadParameter(f"{issuer_key} does not exist", param_hint="--issuer-key")
+    if root_key is not None:
+        try:
+            issuer_key, issuer_cert = certify_online_issuer(
+                load_private_key(root_key), folder / "issuer"
+            )
+        except (OSError, CredentialError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--root-key") from None
+    try:
+        process = start_workbench(
+            port,
+            folder,
+            issuer_key,
+            issuer_certificate_path=issuer_cert,
+            content_dir=content,
+            staff_view_for_all=staff_view,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        typer.echo(f"error: the workbench did not start: {exc}", err=True)
+        raise typer.Exit(1) from None
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        url = wait_until_ready(process, port)
+        typer.echo(f"XBlock workbench with the green-skills scenarios: {url}")
+        process.wait()
+    except (RuntimeError, TimeoutError) as exc:
+        typer.echo(f"error: {exc} (see {folder / 'var' / 'server.log'})", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)

@@ -22,11 +22,16 @@ from typing import Any
 
 from content.catalogue import catalogue_entry
 from content.model import Module
-from credentials.certificates import NodeCertificate, read_node_certificate
+from credentials.certificates import (
+    ALL_MODULES,
+    NodeCertificate,
+    issue_node_certificate,
+    read_node_certificate,
+)
 from credentials.claims import MicroCredential
 from credentials.errors import CredentialError
 from credentials.issuance import issue
-from credentials.keys import SigningKey, load_private_key
+from credentials.keys import SigningKey, load_private_key, save_private_key
 from credentials.ob3 import IssuerProfile, open_badge
 from lms_plugin.config import PluginSettings
 from lms_plugin.errors import NotConfigured
@@ -66,6 +71,31 @@ def _read(path: Path) -> bytes:
     if len(data) > MAX_CERTIFICATE_BYTES:
         raise NotConfigured(f"{path} is too large for a node certificate")
     return data
+
+
+def certify_online_issuer(
+    root_key: SigningKey,
+    folder: Path,
+    *,
+    node_id: str = "lms-online",
+    node_name: str = "Online courses",
+    modules: tuple[str, ...] = (ALL_MODULES,),
+    days: int = 365,
+    now: datetime | None = None,
+) -> tuple[Path, Path]:
+    """A fresh online issuer key certified by ``root_key``, written to ``folder`` as
+    ``online.key`` (mode 0600) and ``online.cert``. For demos and tests: a university
+    runs ``fieldcred keys new|request|node-cert`` where its root key is kept."""
+    start = (now or datetime.now(UTC)).replace(microsecond=0)
+    key = SigningKey.generate()
+    certificate = NodeCertificate(
+        node_id, node_name, key.public_key, modules, start, start + timedelta(days=days)
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = folder / "online.key", folder / "online.cert"
+    save_private_key(key, key_path)
+    cert_path.write_bytes(issue_node_certificate(root_key, certificate))
+    return key_path, cert_path
 
 
 def subject_id(anonymous_user_id: str) -> str:

@@ -217,3 +217,36 @@ def test_any_hub_answer_parses_or_is_refused_cleanly(body: bytes) -> None:
     except HubUnavailable:
         return
     assert all(0 <= row.score_percent <= 100 for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--root-key", "a.key", "--issuer-key", "b.key"], "not both"),
+        (["--issuer-key", "/no/such.key"], "does not exist"),
+        (["--content", "/no/such/folder"], "is not a folder"),
+        (["--port", "0"], "--port"),
+    ],
+)
+def test_workbench_refuses_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
+    code, output = lms("workbench", "--dir", str(tmp_path / "wb"), *args)
+    assert code == 2 and message in output and "Traceback" not in output
+    assert not (tmp_path / "wb").exists()
+
+
+def test_a_demo_online_issuer_is_certified_by_the_root(tmp_path: Path) -> None:
+    from credentials.certificates import check_node_certificate
+    from lms_plugin.config import PluginSettings
+    from lms_plugin.online_issuance import certify_online_issuer, load_issuer
+
+    key_path, cert_path = certify_online_issuer(ROOT, tmp_path / "issuer", modules=("mulching",))
+    assert key_path.stat().st_mode & 0o077 == 0
+    certificate = check_node_certificate(cert_path.read_bytes(), (ROOT.public_key,))
+    assert certificate.modules == ("mulching",) and certificate.node_id == "lms-online"
+    issuer = load_issuer(PluginSettings(issuer_key=key_path, issuer_certificate=cert_path))
+    assert issuer.key.public_key == certificate.public_key
+    other_key, _ = certify_online_issuer(ROOT, tmp_path / "other")
+    with pytest.raises(NotConfigured, match="certifies another key"):
+        load_issuer(PluginSettings(issuer_key=other_key, issuer_certificate=cert_path))
+    with pytest.raises(NotConfigured, match="no online issuer"):
+        load_issuer(PluginSettings())
