@@ -61,14 +61,6 @@ class ChainBroken(SyncError, ValueError):
     reason = "chain_broken"
 
 
-class ForkDetected(SyncError):
-    """A different event at a seq the hub already acknowledged: a restored backup or a
-    cloned card. The hub keeps both and quarantines the node's later batches."""
-
-    status = 409
-    reason = "fork"
-
-
 class UpgradeRequired(SyncError):
     """The two sides share no protocol version; nothing was applied."""
 

@@ -11,7 +11,7 @@ be spliced into another's. The hub recomputes every hash, so hashes never travel
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -245,16 +245,6 @@ def read_events(db: Database, *, after: int, limit: int = 1000) -> list[Event]:
         [after, limit],
     ).fetchall()
     return [Event(int(r[0]), str(r[1]), int(r[2]), str(r[3]), bytes(r[4])) for r in rows]
-
-
-def iter_events(db: Database, *, after: int, page: int = 500) -> Iterator[Event]:
-    """Every event after ``after``, read a page at a time so memory stays bounded."""
-    while True:
-        events = read_events(db, after=after, limit=page)
-        yield from events
-        if len(events) < page:
-            return
-        after = events[-1].seq
 
 
 def hash_at(db: Database, seq: int, node_id: str) -> bytes:

@@ -174,3 +174,20 @@ def test_every_event_type_is_documented() -> None:
         assert f"`{event_type}`" in text, event_type
         for field in BODY_FIELDS[event_type]:
             assert f"`{field}`" in text
+
+
+def test_every_error_reason_is_documented() -> None:
+    from pathlib import Path
+
+    import sync.errors
+    from sync.hub.staff import NotAuthenticated
+    from sync.hub.store import StoreUnavailable
+
+    text = (Path(__file__).parent.parent / "docs" / "sync-protocol.md").read_text()
+    classes = [
+        value
+        for value in vars(sync.errors).values()
+        if isinstance(value, type) and issubclass(value, sync.errors.SyncError)
+    ]
+    for error in [*classes, NotAuthenticated, StoreUnavailable]:
+        assert f"| `{error.reason}` | {error.status} |" in text, error

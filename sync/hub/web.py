@@ -26,7 +26,7 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from sync.errors import NotFound, SyncError
-from sync.hub import nodes, reports
+from sync.hub import nodes, reports, xapi
 from sync.hub.app import create_app
 from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
@@ -172,6 +172,11 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                         [r["centre"], r["sittings"], r["passed"]]
                         for r in reports.results_by_centre(store, organisation)
                     ],
+                },
+                {
+                    "heading": "xAPI outbox",
+                    "columns": ["Statements", "Waiting to be sent"],
+                    "rows": [list(xapi.outbox_status(store).values())],
                 },
                 {
                     "heading": "Possibly the same person at two centres (linked, not merged)",
