@@ -161,6 +161,24 @@ def revoke_node(
     typer.echo(f"Node {node_id} revoked; published in the new trust list.")
 
 
+@app.command("publish-pack")
+def publish_pack(
+    pack: Annotated[Path, typer.Argument(help="A content pack signed with this hub's root key.")],
+    data: DataOption,
+    db: DbOption = None,
+) -> None:
+    """Send a content pack to every node on its next sync (or in its next bundle answer)."""
+    from sync.errors import SyncError
+    from sync.hub import nodes
+
+    hub, _ = _open(data, db)
+    try:
+        nodes.publish_pack(hub.store, hub.root_key, _read_file(pack), now=datetime.now(UTC))
+    except SyncError as error:
+        _fail(f"{pack}: {error}")
+    typer.echo(f"{pack} queued for every node's next pull.")
+
+
 @app.command("import-bundle")
 def import_bundle(
     bundle: Annotated[Path, typer.Argument(help="The bundle file a node exported.")],

@@ -27,6 +27,8 @@ MAX_WIRE_BYTES = 512 * 1024
 """Largest compressed request or answer accepted."""
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 """Largest decompressed message accepted."""
+MAX_ANSWER_BYTES = 24 * 1024 * 1024
+"""Largest hub answer a node accepts: one pulled item may be a whole content pack."""
 MAX_DEPTH = 6
 """Map ▸ events ▸ event ▸ field is as deep as a message goes; event bodies stay bytes."""
 NONCE_BYTES = 8
@@ -49,24 +51,28 @@ def seal(key: SigningKey, fields: dict[str, Any]) -> bytes:
     return compress(sign1(key, dumps_canonical(fields)))
 
 
-def open_envelope(wire: bytes) -> tuple[bytes, Any]:
+def open_envelope(
+    wire: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_message: int = MAX_MESSAGE_BYTES
+) -> tuple[bytes, Any]:
     """Decompress and parse the COSE_Sign1 of ``wire`` (not yet verified): (kid, sign1)."""
-    if len(wire) > MAX_WIRE_BYTES:
-        raise TooLarge(f"the message is {len(wire)} bytes, over {MAX_WIRE_BYTES}")
-    raw = decompress(wire, max_output=MAX_MESSAGE_BYTES)
+    if len(wire) > max_wire:
+        raise TooLarge(f"the message is {len(wire)} bytes, over {max_wire}")
+    raw = decompress(wire, max_output=max_message)
     try:
-        envelope = decode_sign1(raw, max_bytes=MAX_MESSAGE_BYTES)
+        envelope = decode_sign1(raw, max_bytes=max_message)
     except CredentialError as error:
         raise MalformedBatch(f"the message is not a COSE_Sign1 ({error})") from None
     return bytes(envelope.kid), envelope
 
 
-def verified_fields(envelope: Any, public_key: bytes, kind: str) -> dict[str, Any]:
+def verified_fields(
+    envelope: Any, public_key: bytes, kind: str, *, max_message: int = MAX_MESSAGE_BYTES
+) -> dict[str, Any]:
     """Check the signature of an opened envelope, then decode its payload with limits."""
     if not verify_sign1(envelope, public_key):
         raise Unauthenticated(f"the {kind} signature does not verify")
     try:
-        fields = loads_untrusted(envelope.payload, max_bytes=MAX_MESSAGE_BYTES, max_depth=MAX_DEPTH)
+        fields = loads_untrusted(envelope.payload, max_bytes=max_message, max_depth=MAX_DEPTH)
     except CredentialError as error:
         raise MalformedBatch(f"the {kind} payload is not valid CBOR ({error})") from None
     if not isinstance(fields, dict) or not isinstance(fields.get("m"), str):
@@ -75,9 +81,9 @@ def verified_fields(envelope: Any, public_key: bytes, kind: str) -> dict[str, An
 
 
 def read_signed(wire: bytes, public_key: bytes, kind: str) -> Signed:
-    """Open, verify and decode a message signed by a known key (the node's view of answers)."""
-    kid, envelope = open_envelope(wire)
-    return Signed(kid, verified_fields(envelope, public_key, kind))
+    """Open, verify and decode a hub answer (signed by the pinned root key) on a node."""
+    kid, envelope = open_envelope(wire, max_wire=MAX_ANSWER_BYTES, max_message=MAX_ANSWER_BYTES)
+    return Signed(kid, verified_fields(envelope, public_key, kind, max_message=MAX_ANSWER_BYTES))
 
 
 def require(fields: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

@@ -96,3 +96,53 @@ def test_bad_input_gets_clear_messages(data: Path, tmp_path: Path) -> None:
     code, out = hub_cli("serve", "--data", str(tmp_path / "nowhere"))
     assert code == 1 and "hub init" in out
     assert "Traceback" not in out
+
+
+def test_publish_pack_reaches_nodes_and_keeps_the_catalogue(data: Path, tmp_path: Path) -> None:
+    from content.loading import load_catalogue
+    from credentials.trust import read_trust_list
+    from lms_plugin.publishing import export_pack
+    from sync.client import SyncReport, apply_items
+    from sync.hub.ingest import answer
+    from sync.hub.nodes import latest_trust_list
+    from sync.protocol import read_signed, seal
+
+    hub, _ = open_hub(data)
+    pack, _, _ = export_pack(load_catalogue(), ["soil-health"], hub.root_key)
+    (tmp_path / "soil.pack").write_bytes(pack)
+    code, out = hub_cli("publish-pack", str(tmp_path / "soil.pack"), "--data", str(data))
+    assert code == 0, out
+    trust = read_trust_list(latest_trust_list(hub.store) or b"")
+    assert trust.entry("soil-health", "1.0.0") is not None
+    node = ScriptedNode.create("node-q")
+    request = tmp_path / "q.request"
+    request.write_bytes(node.request())
+    assert hub_cli("enrol-node", str(request), "--data", str(data), "--modules", "*")[0] == 0
+    pull = seal(node.key, {"m": "pull", "v": 1, "node": "node-q", "nonce": b"n" * 8, "after": 0})
+    fields = read_signed(answer(hub, pull), hub.root_key.public_key, "hub").fields
+    kinds = [kind for _, kind, _ in fields["items"]]
+    assert "pack" in kinds and kinds[-1] == "trust"
+    received: list[str] = []
+
+    def refuse_packs(kind: str, _: bytes) -> None:
+        if kind == "pack":
+            raise ValueError("no room for packs")
+        received.append(kind)
+
+    report = SyncReport(ok=False, pending=0, last_ack=0)
+    with pytest.raises(ValueError):
+        apply_items(node.db, fields, refuse_packs, report)
+    row = node.db.execute("SELECT value FROM sync_state WHERE key = 'pull_cursor'").fetchone()
+    # The cursor stays before the refused pack, so it comes again next time.
+    assert (int(row[0]) if row else 0) < fields["items"][kinds.index("pack")][0]
+
+
+def test_publish_pack_refuses_a_foreign_pack(data: Path, tmp_path: Path) -> None:
+    from content.loading import load_catalogue
+    from credentials.keys import SigningKey
+    from lms_plugin.publishing import export_pack
+
+    pack, _, _ = export_pack(load_catalogue(), ["soil-health"], SigningKey.from_seed(b"f" * 32))
+    (tmp_path / "foreign.pack").write_bytes(pack)
+    code, out = hub_cli("publish-pack", str(tmp_path / "foreign.pack"), "--data", str(data))
+    assert code == 1 and "refused" in out

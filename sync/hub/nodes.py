@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from credentials.catalogue import CatalogueEntry
 from credentials.certificates import (
     NodeCertificate,
     issue_node_certificate,
@@ -19,7 +21,7 @@ from credentials.certificates import (
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
 from credentials.status import StatusList
-from credentials.trust import TrustList, sign_trust_list
+from credentials.trust import TrustList, read_trust_list, sign_trust_list
 from sync.errors import BadRequest, NotFound
 from sync.hub.store import Store
 
@@ -118,8 +120,56 @@ def revoke_credential(
         publish_trust_list(store, root_key, now=now)
 
 
+def publish_pack(store: Store, root_key: SigningKey, data: bytes, *, now: datetime) -> int:
+    """Queue a content pack (checked against the root) for every node's next pull."""
+    from content.errors import PackError
+    from content.packs import read_pack
+
+    try:
+        read_pack(data, pinned_roots=[root_key.public_key])
+    except PackError as error:
+        raise BadRequest(f"the content pack was refused: {error}") from None
+    with store.transaction():
+        item_id = _next_item_id(store)
+        store.execute(
+            "INSERT INTO pull_items (item_id, node_id, kind, data, created_at) "
+            "VALUES (?, NULL, 'pack', ?, ?)",
+            [item_id, data, _ts(now)],
+        )
+        publish_trust_list(store, root_key, now=now)
+    return item_id
+
+
 def _next_item_id(store: Store) -> int:
     return int(store.scalar("SELECT coalesce(max(item_id), 0) + 1 FROM pull_items"))
+
+
+@lru_cache(maxsize=1)
+def shipped_catalogue() -> tuple[CatalogueEntry, ...]:
+    """Catalogue entries of the shipped modules and pathways (loaded once)."""
+    from content.catalogue import catalogue_entry, pathway_entry
+    from content.loading import load_catalogue
+
+    catalogue = load_catalogue()
+    modules = list(catalogue.modules.values())
+    return tuple(catalogue_entry(m) for m in modules) + tuple(
+        pathway_entry(p, modules) for p in catalogue.pathways.values()
+    )
+
+
+def _catalogue(store: Store, root_key: SigningKey) -> tuple[CatalogueEntry, ...]:
+    """The shipped catalogue, overridden by the entries of the latest published pack, so a
+    trust list from the hub never drops an entry a node's pack gave it."""
+    from content.packs import read_pack
+
+    entries = {entry.key: entry for entry in shipped_catalogue()}
+    pack = store.scalar(
+        "SELECT data FROM pull_items WHERE kind = 'pack' ORDER BY item_id DESC LIMIT 1"
+    )
+    if pack is not None:
+        trust = read_pack(bytes(pack), pinned_roots=[root_key.public_key]).trust_list
+        entries.update((entry.key, entry) for entry in trust.catalogue)
+    return tuple(entries[key] for key in sorted(entries))
 
 
 def current_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> TrustList:
@@ -135,12 +185,17 @@ def current_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> 
         "SELECT node_id, status_index FROM credentials WHERE status = 'revoked'"
     ):
         status.setdefault(str(node), StatusList()).set(int(index))
-    version = int(store.scalar("SELECT count(*) FROM pull_items WHERE kind = 'trust'")) + 1
+    # Versions are the issue time in seconds (as packs' trust lists), always increasing.
+    version = int(now.timestamp())
+    latest = latest_trust_list(store)
+    if latest is not None:
+        version = max(version, read_trust_list(latest).version + 1)
     return TrustList(
         version=version,
         issued_at=now,
         roots=(root_key.public_key,),
         node_certificates=certs,
+        catalogue=_catalogue(store, root_key),
         revoked_nodes=revoked,
         status_lists=status,
     )
