@@ -231,3 +231,15 @@ def test_fuzz_mutated_batches_never_crash(
     with pytest.raises(SyncError):
         answer(hub, compress(bytes(raw)))
     assert snapshot(hub) == before
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=4096))
+def test_fuzz_bundle_files_only_sync_errors(data: bytes) -> None:
+    from sync.bundles import import_bundle
+
+    def never(wire: bytes) -> bytes:
+        raise AssertionError("a garbage file reached the message handler")
+
+    with pytest.raises(SyncError):
+        import_bundle(never, data)
