@@ -8,8 +8,11 @@ from edge_node.node import Node
 from edge_node.trust import install_trust_list, pinned_roots
 
 
-def install_pack(node: Node, data: bytes) -> str:
-    """Verify a pack against the node's pinned roots and install it; a summary in words."""
+def install_pack(node: Node, data: bytes, *, keep_newer: bool = False) -> str:
+    """Verify a pack against the node's pinned roots and install it; a summary in words.
+
+    ``keep_newer``: a trust list older than the installed one is left aside, not refused.
+    """
     from content.packs import read_pack
 
     roots = pinned_roots(node)
@@ -20,7 +23,7 @@ def install_pack(node: Node, data: bytes) -> str:
     pack = read_pack(data, pinned_roots=roots)
     catalogue.store(node.db, list(pack.modules), list(pack.pathways), pack.media)
     if pack.trust:
-        install_trust_list(node, pack.trust)
+        install_trust_list(node, pack.trust, keep_newer=keep_newer)
     node.reload_content()
     return f"{len(pack.modules)} module(s), {len(pack.pathways)} pathway(s)" + (
         ", trust list" if pack.trust else ""

@@ -23,13 +23,14 @@ def hub_key(node: Node) -> bytes:
 
 
 def item_installer(node: Node) -> Callable[[str, bytes], None]:
-    """Installs what the hub pulls down; raising refuses the item."""
+    """Installs what the hub pulls down; raising refuses the item. The hub sends every
+    trust list it published, oldest first: one older than the installed list is skipped."""
 
     def install(kind: str, data: bytes) -> None:
         if kind == "trust":
-            trust.install_trust_list(node, data)
+            trust.install_trust_list(node, data, keep_newer=True)
         elif kind == "pack":
-            packs.install_pack(node, data)
+            packs.install_pack(node, data, keep_newer=True)
         elif kind == "certificate":
             trust.install_certificate(node, data)
         else:

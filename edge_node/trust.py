@@ -60,11 +60,18 @@ def node_certificate(node: Node) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
-def install_trust_list(node: Node, data: bytes) -> TrustList:
-    """Keep a trust list signed by a pinned root (inside the caller's transaction or its own)."""
+def install_trust_list(node: Node, data: bytes, *, keep_newer: bool = False) -> TrustList:
+    """Keep a trust list signed by a pinned root (inside the caller's transaction or its own).
+
+    A list older than the installed one is refused, or with ``keep_newer`` left aside:
+    sync pulls every list the hub ever published, in order, and a content pack may
+    already have brought a newer one.
+    """
     trust = read_trust_list(data, pinned_roots=pinned_roots(node) or None)
     current_row = node.db.execute("SELECT version FROM trust WHERE id = 1").fetchone()
     if current_row is not None and current_row[0] > trust.version:
+        if keep_newer:
+            return trust
         raise BadRequest(
             f"This trust list (version {trust.version}) is older than the installed one "
             f"(version {current_row[0]})"

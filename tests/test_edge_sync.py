@@ -7,16 +7,20 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from credentials.keys import load_private_key
+from credentials.trust import TrustList, sign_trust_list
 from edge_node import events
 from edge_node.clock import ClockSource
 from edge_node.config import CERT_REQUEST_FILE, load_settings, write_settings
 from edge_node.demo import DEMO_ROOT_KEY_FILE, prepare_demo
+from edge_node.errors import BadRequest
 from edge_node.node import open_node
 from edge_node.server import sync_loop
-from edge_node.syncing import sync_now
+from edge_node.syncing import item_installer, sync_now
+from edge_node.trust import install_trust_list
 from fieldcred.cli import app as cli
 from sync.hub.app import create_app
 from sync.hub.nodes import enrol_node
@@ -86,3 +90,22 @@ def test_a_usb_bundle_is_written(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["edge", "export-bundle", str(bundle), "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert bundle.stat().st_size > 0
+
+
+def test_a_pulled_trust_list_older_than_the_installed_one_is_skipped(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    prepare_demo(data)
+    root = load_private_key(data / DEMO_ROOT_KEY_FILE)
+    node = open_node(data)
+
+    def listing(version: int) -> bytes:
+        return sign_trust_list(
+            root, TrustList(version=version, issued_at=datetime.now(UTC), roots=(root.public_key,))
+        )
+
+    install_trust_list(node, listing(5))
+    item_installer(node)("trust", listing(3))
+    assert node.db.execute("SELECT version FROM trust WHERE id = 1").fetchone()[0] == 5
+    with pytest.raises(BadRequest, match="older"):
+        install_trust_list(node, listing(3))
+    node.close()
