@@ -143,10 +143,13 @@ def ingest_rate(store: Store, node: ScriptedNode, credentials: int) -> float:
     hub = simulated_hub(store)
     enrol(hub, node)
     wires = batches(node, 96 * 1024)
+    # Steady state: the first batch (imports, cold caches, table creation) is not timed.
+    answer(hub, wires[0])
+    first = int(store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id]))
     started = time.perf_counter()
-    for wire in wires:
+    for wire in wires[1:]:
         answer(hub, wire)
-    rate = credentials / (time.perf_counter() - started)
+    rate = (credentials - first) / (time.perf_counter() - started)
     count = store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id])
     assert count == credentials, count
     return rate
@@ -302,10 +305,18 @@ def main() -> None:
         f"{xapi['xapi_gzip_bytes_per_statement']} gzip, {xapi['xapi_zstd_bytes_per_statement']}"
         " zstd"
     )
+    # A full replay of the synced backlog on a USB stick: every batch again, adds nothing.
+    node.db.execute("UPDATE sync_state SET value = '0' WHERE key = 'acked_seq'")
     bundle = export_bundle(db=node.db, node_key=node.key, node_id=node.node_id)
+    events_before = store.scalar("SELECT count(*) FROM events")
     started = time.perf_counter()
     import_bundle(lambda wire: answer(hub, wire), bundle)
     bundle_replay_s = time.perf_counter() - started
+    bundle_replay_added = int(store.scalar("SELECT count(*) FROM events")) - int(events_before)
+    say(
+        f"  full replay from a USB bundle ({len(bundle)} bytes): {bundle_replay_added} added, "
+        f"{bundle_replay_s:.2f} s at the hub"
+    )
     store.close()
 
     say(f"Hub ingest of {ingest_credentials} credentials, one core")
@@ -347,6 +358,7 @@ def main() -> None:
         "replay_events_sent": link["replay_events_sent"],
         "replay_vs_first_sync": round(link["replay_s"] / link["elapsed_s"], 4),
         "bundle_replay_seconds": round(bundle_replay_s, 3),
+        "bundle_replay_added": bundle_replay_added,
         **xapi,
         "hub_ingest_per_s": round(sqlite_rate),
         "hub_ingest_pg_per_s": None if pg_rate is None else round(pg_rate),

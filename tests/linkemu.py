@@ -51,6 +51,7 @@ class LinkEmulator:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self.cuts = sorted(self.cuts)
 
     @property
@@ -79,10 +80,12 @@ class LinkEmulator:
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
+            # Abort the open connections; their pumps then end on their own.
+            for writer in list(self._writers):
+                writer.transport.abort()
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in others:
-                task.cancel()
-            await asyncio.gather(*others, return_exceptions=True)
+            if others:
+                await asyncio.wait(others, timeout=2)
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -108,6 +111,7 @@ class LinkEmulator:
             client_w.transport.abort()
             return
         cut = asyncio.Event()
+        self._writers.update((client_w, server_w))
 
         def abort() -> None:
             cut.set()
@@ -170,3 +174,4 @@ class LinkEmulator:
         )
         for writer in (client_w, server_w):
             writer.close()
+            self._writers.discard(writer)
