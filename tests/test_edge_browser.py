@@ -4,6 +4,7 @@ the learner sees the result and the QR, which decodes and verifies."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -139,4 +140,12 @@ def test_a_session_in_a_real_browser(server: tuple[str, DemoInfo, Node]) -> None
         assert text is not None and text.startswith("FC1:")
         verdict = httpx.post(base + "/api/v1/verify", json={"text": text}).json()
         assert verdict["genuine"] is True, verdict
+        # the printed A4 certificate: one page, and its QR scales down and still reads
+        credential_url = learner.url
+        worker.goto(credential_url + "/certificate")
+        pdf = worker.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+        worker.emulate_media(media="print")
+        worker.reload()
+        assert decode_qr_image(worker.locator(".qr svg").screenshot()) == text
         browser.close()
