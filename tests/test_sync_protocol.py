@@ -161,3 +161,40 @@ def test_restored_backup_forks_and_keeps_both(
     again = sync(restored, hub, server)
     assert again.events_sent == 0 and "fork" in (again.last_error or "")
     assert verify_log(restored.db, "node-a") == 15
+
+
+def test_a_checklist_scored_after_submission_gives_the_final_grade(
+    hub: Hub, server: BackgroundServer
+) -> None:
+    node = make_node(hub)
+    learner = node.register()
+    for type, body in (
+        (
+            EventType.sitting_submitted,
+            {
+                "id": "S-practical",
+                "learner": learner,
+                "module": "soil-health",
+                "module_version": "1.0.0",
+                "route": "course",
+                "answers": {"q1": 1},
+                "score_percent": 42,
+                "passed": False,
+            },
+        ),
+        (
+            EventType.checklist_scored,
+            {"sitting": "S-practical", "checklist": {"c1": 2}, "score_percent": 91, "passed": True},
+        ),
+    ):
+        with node.db.atomic():
+            append_event(
+                node.db, node_id=node.node_id, type=type, body=body, at=node.clock,
+                clock_quality="hub",
+            )  # fmt: skip
+    assert sync(node, hub, server).ok
+    row = hub.store.one(
+        "SELECT score_percent, passed, checklist_score FROM sittings WHERE sitting_id = ?",
+        ["S-practical"],
+    )
+    assert tuple(row) == (91, 1, 91)

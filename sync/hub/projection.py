@@ -153,10 +153,19 @@ def project_events(
         elif kind is EventType.checklist_scored:
             if sittings:
                 _flush_sittings(store, sittings)
+            # A sitting already here was submitted before the practical was scored, so
+            # this grade (answers and checklist) is its final one.
             store.execute(
-                "UPDATE sittings SET checklist_score = ?, checklist_passed = ? "
-                "WHERE node_id = ? AND sitting_id = ?",
-                [body["score_percent"], int(body["passed"]), node_id, body["sitting"]],
+                "UPDATE sittings SET checklist_score = ?, checklist_passed = ?, "
+                "score_percent = ?, passed = ? WHERE node_id = ? AND sitting_id = ?",
+                [
+                    body["score_percent"],
+                    int(body["passed"]),
+                    body["score_percent"],
+                    int(body["passed"]),
+                    node_id,
+                    body["sitting"],
+                ],
             )
         elif kind in (EventType.credential_issued, EventType.pathway_issued):
             credential = event.credential
