@@ -123,3 +123,18 @@ def test_open_badges_export(client: TestClient, hub: Hub) -> None:
     document = badge.json()
     assert "AchievementCredential" in document["type"]
     assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+
+
+def test_public_verification(client: TestClient, hub: Hub) -> None:
+    from credentials.qr import to_qr_text
+
+    cose, credential_id = hub.store.one("SELECT cose, credential_id FROM credentials LIMIT 1")
+    good = client.post("/verify", content=to_qr_text(bytes(cose)))
+    assert good.status_code == 200 and good.json()["genuine"] is True
+    assert good.json()["module_id"] == "soil-health"
+    login(client)
+    client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud"})
+    revoked = client.post("/verify", content=bytes(cose)).json()
+    assert revoked["genuine"] is False and revoked["reason"] == "credential_revoked"
+    junk = client.post("/verify", content=b"\xff" * 50).json()
+    assert junk["genuine"] is False

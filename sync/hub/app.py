@@ -72,6 +72,31 @@ def create_app(hub: Hub, *, title: str = "fieldcred hub") -> FastAPI:
     for name in ("hello", "push", "pull"):
         app.add_api_route(f"/sync/v1/{name}", sync_route, methods=["POST"], name=f"sync_{name}")
 
+    @app.post("/verify")
+    async def verify_credential(request: Request) -> JSONResponse:
+        """Public offline-style verification against the hub's current trust list."""
+        from credentials.trust import read_trust_list
+        from credentials.verification import verify
+
+        data = await read_bounded(request, 16 * 1024)
+        latest = latest_trust_list(hub.store)
+        if latest is None:
+            return JSONResponse({"error": "not_found", "message": "no trust list yet"}, 404)
+        # QR text (``FC1:...``) or the raw COSE bytes.
+        text: bytes | str = data.decode("ascii").strip() if data.isascii() else data
+        verdict = verify(text, read_trust_list(latest))
+        credential = verdict.credential
+        return JSONResponse(
+            {
+                "genuine": verdict.genuine,
+                "reason": str(verdict.reason),
+                "message": verdict.message,
+                "module_id": credential.module_id if credential else None,
+                "issued_at": credential.issued_at.isoformat() if credential else None,
+                "node": verdict.node.node_name if verdict.node else None,
+            }
+        )
+
     @app.get("/trust-list")
     def trust_list() -> Response:
         """The signed trust list: public, so anyone can verify offline."""
