@@ -198,3 +198,23 @@ def test_a_checklist_scored_after_submission_gives_the_final_grade(
         ["S-practical"],
     )
     assert tuple(row) == (91, 1, 91)
+
+
+def test_renewed_certificate_reaches_only_its_node(hub: Hub, server: BackgroundServer) -> None:
+    from credentials.certificates import read_node_certificate
+
+    node = make_node(hub)
+    other = make_node(hub, "node-b", seed=2)
+    assert sync(node, hub, server).ok and sync(other, hub, server).ok
+    enrol(hub, node, modules=("soil-health", "sustainable-irrigation"))  # renewal, wider scope
+    mine: list[tuple[str, bytes]] = []
+    theirs: list[tuple[str, bytes]] = []
+    assert sync(node, hub, server, apply_item=lambda k, d: mine.append((k, d))).ok
+    assert sync(other, hub, server, apply_item=lambda k, d: theirs.append((k, d))).ok
+    certificates = [data for kind, data in mine if kind == "certificate"]
+    assert len(certificates) == 1
+    cert, _ = read_node_certificate(certificates[0])
+    assert cert.modules == ("soil-health", "sustainable-irrigation")
+    assert [kind for kind, _ in theirs] == ["trust"]
+    node.sit_and_issue(node.register(), module="sustainable-irrigation")
+    assert sync(node, hub, server).ok  # the new scope holds at once
