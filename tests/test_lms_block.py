@@ -42,7 +42,7 @@ from credentials.keys import SigningKey, save_private_key  # noqa: E402
 from credentials.ob3 import verify_open_badge  # noqa: E402
 from credentials.trust import TrustList  # noqa: E402
 from credentials.verification import verify  # noqa: E402
-from lms_plugin import block as block_module  # noqa: E402
+from lms_plugin import block_core  # noqa: E402
 from lms_plugin.block import GreenSkillsModuleBlock  # noqa: E402
 from lms_plugin.i18n import LOCALE_DIR, labels  # noqa: E402
 
@@ -293,7 +293,7 @@ def test_no_answer_key_reaches_a_learner(
     block, runtime = make(module_id)
     page = view(runtime, block)
     module = modules[module_id]
-    monkeypatch.setattr(block_module, "find_module", lambda catalogue, mid: _keys_flipped(module))
+    monkeypatch.setattr(block_core, "find_module", lambda catalogue, mid: _keys_flipped(module))
     assert view(runtime, block) == page
     monkeypatch.undo()
     responses = [page]
