@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -250,3 +250,20 @@ def test_a_demo_online_issuer_is_certified_by_the_root(tmp_path: Path) -> None:
         load_issuer(PluginSettings(issuer_key=other_key, issuer_certificate=cert_path))
     with pytest.raises(NotConfigured, match="no online issuer"):
         load_issuer(PluginSettings())
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.binary(max_size=400)
+    | st.text(max_size=200).map(lambda t: f"<v><green_skills_module {t}/></v>".encode())
+)
+def test_any_olx_file_is_checked_or_reported_never_crashes(
+    tmp_path_factory: Any, data: bytes
+) -> None:
+    from content.loading import load_catalogue
+    from lms_plugin.publishing import check_olx
+
+    file = tmp_path_factory.mktemp("olx") / "course.xml"
+    file.write_bytes(data)
+    found, problems = check_olx([file], load_catalogue(CONTENT))
+    assert found >= 0 and all(problem.file == file for problem in problems)
