@@ -184,10 +184,19 @@ class Participant:
     result: issuance.ResultView | None
 
 
-def participants(node: Node, session_id: str) -> list[Participant]:
+def participant_count(node: Node, session_id: str) -> int:
+    row = node.db.execute("SELECT count(*) FROM sittings WHERE session_id = ?", [session_id])
+    return int(row.fetchone()[0])
+
+
+def participants(
+    node: Node, session_id: str, *, offset: int = 0, limit: int = 1000
+) -> list[Participant]:
+    """Who joined, those still waiting for their checklist first, then by arrival."""
     rows = node.db.execute(
-        f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? ORDER BY joined_at",
-        [session_id],
+        f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? "
+        "ORDER BY (checklist IS NOT NULL), joined_at LIMIT ? OFFSET ?",
+        [session_id, limit, offset],
     ).fetchall()
     out = []
     for row in rows:

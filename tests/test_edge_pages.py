@@ -218,3 +218,25 @@ def test_translations_keep_their_placeholders() -> None:
         wanted = sorted(re.findall(r"\{\w+\}", english))
         for language, text in translated.items():
             assert sorted(re.findall(r"\{\w+\}", text)) == wanted, (language, english)
+
+
+def test_a_crowded_session_page_stays_small(node: Node) -> None:
+    from edge_node import assessment, learners
+
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    for index in range(60):
+        learner = learners.register(
+            node, learners.LearnerDetails(name=f"Learner {index}", consent=True), by="test"
+        )
+        assessment.join(
+            node, session_code=session.code, learner_code=learner.code, pin=None, client="t"
+        )
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    first = client.get(f"/sessions/{session.id}")
+    assert first.status_code == 200 and "?page=1" in first.text
+    assert len(first.content) < 50 * 1024
+    assert first.text.count("/score") == 50
+    second = client.get(f"/sessions/{session.id}?page=1")
+    assert second.text.count("/score") == 10
+    assert len(client.get("/dashboard").content) < 50 * 1024

@@ -40,7 +40,10 @@ async def dashboard(ctx: CtxDep) -> Response:
     node = ctx.node
     since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
     sessions = assessment.list_sessions(node, since=since)
-    rows = [(s, assessment.participants(node, s.id)) for s in sessions[:10]]
+    rows = [
+        (s, assessment.participant_count(node, s.id), assessment.participants(node, s.id, limit=8))
+        for s in sessions[:10]
+    ]
     return render(
         ctx,
         "dashboard.html",
@@ -151,16 +154,26 @@ async def session_create(ctx: CtxDep) -> Response:
     return _redirect(ctx, f"/sessions/{session.id}")
 
 
+SESSION_PAGE_ROWS = 50
+
+
 @router.get("/sessions/{session_id}")
-async def session_view(ctx: CtxDep, session_id: str) -> Response:
+async def session_view(ctx: CtxDep, session_id: str, page: int = 0) -> Response:
     ctx.require_staff()
     session = assessment.get_session(ctx.node, session_id)
+    page = max(0, min(page, 10_000))
+    total = assessment.participant_count(ctx.node, session_id)
     return render(
         ctx,
         "session.html",
         session=session,
         module=assessment.module_of(ctx.node, session.module_id),
-        participants=assessment.participants(ctx.node, session_id),
+        participants=assessment.participants(
+            ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
+        ),
+        total=total,
+        page=page,
+        more=(page + 1) * SESSION_PAGE_ROWS < total,
         localize=localize,
     )
 
