@@ -240,3 +240,29 @@ def test_a_crowded_session_page_stays_small(node: Node) -> None:
     second = client.get(f"/sessions/{session.id}?page=1")
     assert second.text.count("/score") == 10
     assert len(client.get("/dashboard").content) < 50 * 1024
+
+
+def test_an_admin_sets_the_time_from_the_browser_and_adds_a_worker(node: Node) -> None:
+    import time as clock_time
+
+    client = TestClient(create_app(node))
+    assert login(client, "admin", "admin-password").status_code == 303
+    page = client.get("/admin")
+    assert page.status_code == 200 and "clock.js" in page.text
+    token = csrf_of(page.text)
+    now_ms = str(int(clock_time.time() * 1000) + 3_600_000)
+    done = client.post("/admin/clock", data={"csrf": token, "browser_ms": now_ms})
+    assert done.status_code == 200
+    status = node.clock.status()
+    assert status.source == "admin" and status.trusted
+    assert abs(status.now.timestamp() * 1000 - int(now_ms)) < 60_000
+    typed = client.post("/admin/clock", data={"csrf": token, "time": "yesterday-ish"})
+    assert typed.status_code == 400
+    added = client.post(
+        "/admin/accounts",
+        data={"csrf": token, "username": "amani", "password": "long password", "role": "worker"},
+    )
+    assert added.status_code == 200 and "amani" in added.text
+    worker = TestClient(create_app(node))
+    login(worker, *WORKER)
+    assert worker.get("/admin").status_code == 403
