@@ -62,7 +62,10 @@ def init(
         _fail(str(error))
     hub, _ = _open(data)
     hub.store.close()
-    typer.echo(f"Hub {name!r} ready in {data}. Keep {data / 'root.key'} secret and backed up.")
+    typer.echo(
+        f"Hub {name!r} ready in {data}. Keep {data / 'root.key'} secret and backed up; "
+        f"give centres and verifiers the public key {data / 'root.jwk'}."
+    )
 
 
 @app.command("serve")

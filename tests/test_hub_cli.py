@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credentials.certificates import read_node_certificate
+from credentials.keys import load_private_key, load_public_key
 from fieldcred.cli import app
 from sync.bundles import export_bundle, import_answer
 from sync.hub.settings import open_hub
@@ -31,6 +32,8 @@ def data(tmp_path: Path) -> Path:
 
 def test_init_makes_a_private_root_key(data: Path) -> None:
     assert stat.S_IMODE((data / "root.key").stat().st_mode) == 0o600
+    public = load_public_key(data / "root.jwk")
+    assert public == load_private_key(data / "root.key").public_key
     assert (data / "hub.db").exists()
     code, out = hub_cli("init", "--data", str(data), "--name", "Again")
     assert code == 1 and "already" in out

@@ -14,13 +14,15 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from credentials.errors import CredentialError
-from credentials.keys import SigningKey, load_private_key, save_private_key
+from credentials.keys import SigningKey, load_private_key, public_jwk, save_private_key
 from sync.errors import BadRequest
 from sync.hub.ingest import Hub
 from sync.hub.store import migrate, open_store
 
 SETTINGS_FILE = "settings.json"
 ROOT_KEY_FILE = "root.key"
+ROOT_PUBLIC_KEY_FILE = "root.jwk"
+"""The root's public key (JWK): what centres pin and verifiers are given."""
 DB_FILE = "hub.db"
 
 
@@ -38,14 +40,16 @@ class HubSettings(BaseModel):
 
 
 def init_data_dir(data: Path, *, name: str, organisation: str = "university") -> HubSettings:
-    """Create the data directory: settings, a fresh root key (mode 0600), nothing else."""
+    """Create the data directory: settings, a fresh root key (mode 0600) and its public key."""
     if (data / SETTINGS_FILE).exists():
         raise BadRequest(f"{data}: a hub already lives here (settings.json exists)")
     data.mkdir(parents=True, exist_ok=True)
     settings = HubSettings(
         name=name, organisation=organisation, session_secret=secrets.token_urlsafe(32)
     )
-    save_private_key(SigningKey.generate(), data / ROOT_KEY_FILE)
+    root_key = SigningKey.generate()
+    save_private_key(root_key, data / ROOT_KEY_FILE)
+    (data / ROOT_PUBLIC_KEY_FILE).write_text(json.dumps(public_jwk(root_key.public_key)) + "\n")
     fd = os.open(data / SETTINGS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(settings.model_dump_json(indent=2) + "\n")
