@@ -107,7 +107,7 @@ class Throttle:
     lockout_s: int = 15 * 60
 
 
-def _check_not_locked(db: Database, keys: list[str], now: float) -> None:
+def check_not_locked(db: Database, keys: list[str], now: float) -> None:
     for key in keys:
         row = db.execute("SELECT locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
         if row and row[0] and row[0] > now:
@@ -118,7 +118,7 @@ def _check_not_locked(db: Database, keys: list[str], now: float) -> None:
             )
 
 
-def _record_failure(db: Database, keys: list[str], now: float, throttle: Throttle) -> None:
+def record_failure(db: Database, keys: list[str], now: float, throttle: Throttle) -> None:
     with transaction(db):
         for key in keys:
             row = db.execute(
@@ -137,7 +137,7 @@ def _record_failure(db: Database, keys: list[str], now: float, throttle: Throttl
             )
 
 
-def _clear_failures(db: Database, keys: list[str]) -> None:
+def clear_failures(db: Database, keys: list[str]) -> None:
     with transaction(db):
         for key in keys:
             db.execute("DELETE FROM login_failures WHERE key = ?", [key])
@@ -157,7 +157,7 @@ def authenticate(
     throttle = throttle or Throttle()
     now = time.time() if now is None else now
     keys = [f"user:{username.lower()[:64]}", f"client:{client[:64]}"]
-    _check_not_locked(db, keys, now)
+    check_not_locked(db, keys, now)
     row = db.execute(
         "SELECT id, username, role, password_hash FROM accounts "
         "WHERE username = ? AND disabled = 0",
@@ -170,9 +170,9 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        _record_failure(db, keys, now, throttle)
+        record_failure(db, keys, now, throttle)
         raise Unauthorized("Wrong username or password")
-    _clear_failures(db, keys)
+    clear_failures(db, keys)
     return Account(id=row[0], username=row[1], role=Role(row[2]))
 
 

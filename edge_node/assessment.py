@@ -20,7 +20,7 @@ from content.grading import DrawnItem, draw_sitting
 from content.model import Item, Module
 from content.public import PublicItem, public_item
 from edge_node import events, issuance, learners
-from edge_node.accounts import Throttle, _check_not_locked, _record_failure
+from edge_node.accounts import Throttle, check_not_locked, record_failure
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
 from edge_node.events import EventType
 from edge_node.learners import LearnerPublic
@@ -221,19 +221,19 @@ def join(
     throttle = Throttle(node.settings.login_max_failures * 4, node.settings.login_lockout_s)
     keys = [f"join:{client[:64]}"]
     now = time.time()
-    _check_not_locked(node.db, keys, now)
+    check_not_locked(node.db, keys, now)
     code = session_code.strip()
     row = node.db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
     ).fetchone()
     if row is None:
-        _record_failure(node.db, keys, now, throttle)
+        record_failure(node.db, keys, now, throttle)
         raise NotFound("No open session has this code. Check the code with your worker.")
     session = _session(row)
     try:
         learner = learners.authenticate_learner(node, code=learner_code, pin=pin)
     except Unauthorized:
-        _record_failure(node.db, keys, now, throttle)
+        record_failure(node.db, keys, now, throttle)
         raise
     existing = node.db.execute(
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? AND learner_id = ?",

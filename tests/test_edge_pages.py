@@ -266,3 +266,12 @@ def test_an_admin_sets_the_time_from_the_browser_and_adds_a_worker(node: Node) -
     worker = TestClient(create_app(node))
     login(worker, *WORKER)
     assert worker.get("/admin").status_code == 403
+
+
+def test_item_images_are_served_from_the_node(node: Node) -> None:
+    client = TestClient(create_app(node))
+    image = client.get("/media/soil-health/images/slake-test.svg")
+    assert image.status_code == 200
+    assert image.headers["content-type"].startswith("image/svg+xml")
+    assert "default-src 'none'" in image.headers["content-security-policy"]
+    assert client.get("/media/soil-health/../../edge.db").status_code == 404
