@@ -202,7 +202,8 @@ class Journey:
 
     def verify(self, trust: Path, text: str) -> dict[str, Any]:
         """``fieldcred verify --json`` offline: the verdict."""
-        result = self.cli.run("verify", "--trust", trust, "--json", text, ok=None)
+        pinned = ["--root", self.hub / "root.jwk"] if (self.hub / "root.jwk").exists() else []
+        result = self.cli.run("verify", "--trust", trust, *pinned, "--json", text, ok=None)
         assert result.returncode in (0, 1), result.stdout + result.stderr
         verdict: dict[str, Any] = json.loads(result.stdout)
         assert verdict["genuine"] is (result.returncode == 0), verdict
@@ -745,6 +746,8 @@ def test_5_staff_read_results_and_a_revocation_reaches_every_verifier(journey: J
         trust = journey.hub_trust_list("hub-trust-2.cbor")
         assert journey.verify(trust, journey.qr_texts[amina])["reason"] == "credential_revoked"
         assert journey.verify(trust, journey.qr_texts[jean])["genuine"]
+        online = httpx.post(f"{journey.hub_url}/verify", content=journey.qr_texts[amina])
+        assert online.status_code == 200 and online.json()["reason"] == "credential_revoked"
 
 
 def _staff_view_in_the_course(journey: Journey) -> None:
