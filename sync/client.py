@@ -222,9 +222,16 @@ def apply_items(
 ) -> bool:
     """Install pulled items in order, advancing the pull cursor past each; True if more."""
     for entry in fields.get("items") or []:
+        if not isinstance(entry, list) or len(entry) != 3:
+            raise MalformedBatch("an item in the hub's answer is not [id, kind, data]")
         item_id, kind, data = entry
         if apply_item is not None:
-            apply_item(str(kind), bytes(data))
+            try:
+                apply_item(str(kind), bytes(data))
+            except Exception as error:  # the node's own refusal, in its own words
+                raise SyncError(
+                    f"this node could not install the {kind} from the hub: {error}"
+                ) from error
         _set(db, pull_cursor=int(item_id))
         report.items_pulled += 1
     cursor = fields.get("cursor")

@@ -106,6 +106,7 @@ def test_publish_pack_reaches_nodes_and_keeps_the_catalogue(data: Path, tmp_path
     from credentials.trust import read_trust_list
     from lms_plugin.publishing import export_pack
     from sync.client import SyncReport, apply_items
+    from sync.errors import SyncError
     from sync.hub.ingest import answer
     from sync.hub.nodes import latest_trust_list
     from sync.protocol import read_signed, seal
@@ -133,7 +134,7 @@ def test_publish_pack_reaches_nodes_and_keeps_the_catalogue(data: Path, tmp_path
         received.append(kind)
 
     report = SyncReport(ok=False, pending=0, last_ack=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(SyncError, match="could not install the pack from the hub: no room"):
         apply_items(node.db, fields, refuse_packs, report)
     row = node.db.execute("SELECT value FROM sync_state WHERE key = 'pull_cursor'").fetchone()
     # The cursor stays before the refused pack, so it comes again next time.
