@@ -125,17 +125,31 @@ def export_pack(
         Path | None,
         typer.Option("--trust-list", help="The current signed trust list, to carry forward."),
     ] = None,
+    olx: Annotated[
+        Path | None,
+        typer.Option(
+            "--olx",
+            help="A course's OLX (file or folder): its blocks' pass thresholds go into the pack.",
+        ),
+    ] = None,
     content: ContentOption = None,
 ) -> None:
     """Write a signed content pack for edge nodes: module definitions, media, the pathways
-    they complete, catalogue entries and the trust list, signed by the university key."""
+    they complete, catalogue entries and the trust list, signed by the university key.
+
+    With --olx, a stricter pass threshold set in the course's blocks is packed too, so
+    centres grade as the course does.
+    """
     from credentials.errors import CredentialError
     from credentials.keys import load_private_key
     from lms_plugin.errors import LmsError
+    from lms_plugin.publishing import course_thresholds, olx_files
     from lms_plugin.publishing import export_pack as build
 
     if not module:
         raise typer.BadParameter("name at least one --module", param_hint="--module")
+    if olx is not None and not olx.exists():
+        raise typer.BadParameter(f"{olx} does not exist", param_hint="--olx")
     catalogue = _catalogue(content)
     try:
         signing_key = load_private_key(key)
@@ -144,12 +158,14 @@ def export_pack(
     certificates = [_read(path, "--node-cert") for path in node_cert or []]
     base = None if trust_list is None else _read(trust_list, "--trust-list")
     try:
+        thresholds = None if olx is None else course_thresholds(olx_files(olx), catalogue)
         pack, modules, pathways = build(
             catalogue,
             module,
             signing_key,
             node_certificates=certificates,
             base_trust_list=base,
+            thresholds=thresholds,
         )
     except LmsError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -5,7 +5,7 @@ Plain functions behind ``fieldcred lms list|validate|export-pack``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from credentials.errors import CredentialError
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, read_trust_list, sign_trust_list
 from lms_plugin.errors import BadRequest
-from lms_plugin.modules import check_languages, check_threshold
+from lms_plugin.modules import check_languages, check_threshold, effective_module
 
 BLOCK_TAG = "green_skills_module"
 MAX_OLX_BYTES = 4 * 1024 * 1024
@@ -61,12 +61,12 @@ def olx_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else sorted(path.rglob("*.xml"))
 
 
-def check_olx(files: Iterable[Path], catalogue: Catalogue) -> tuple[int, list[OlxProblem]]:
-    """Every ``green_skills_module`` element in ``files`` checked against the catalogue:
-    an installed module, a threshold within its rule, languages it is written in.
-    Returns the number of blocks found and the problems."""
+def _read_olx(files: Iterable[Path]) -> tuple[list[tuple[Path, Any]], list[OlxProblem]]:
+    """Every ``green_skills_module`` element with its file, and the files that do not read.
+    Untrusted XML: no entities resolved, no network, no huge trees."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    found, problems = 0, []
+    elements: list[tuple[Path, Any]] = []
+    problems: list[OlxProblem] = []
     for file in files:
         try:
             data = file.read_bytes()
@@ -76,13 +76,41 @@ def check_olx(files: Iterable[Path], catalogue: Catalogue) -> tuple[int, list[Ol
         except (OSError, ValueError, etree.XMLSyntaxError) as exc:
             problems.append(OlxProblem(file, 0, f"not readable OLX: {exc}"))
             continue
-        for element in root.iter(BLOCK_TAG):
-            found += 1
-            problems += [
-                OlxProblem(file, element.sourceline or 0, message)
-                for message in _element_problems(element, catalogue)
-            ]
-    return found, sorted(problems)
+        elements += [(file, element) for element in root.iter(BLOCK_TAG)]
+    return elements, problems
+
+
+def check_olx(files: Iterable[Path], catalogue: Catalogue) -> tuple[int, list[OlxProblem]]:
+    """Every ``green_skills_module`` element in ``files`` checked against the catalogue:
+    an installed module, a threshold within its rule, languages it is written in.
+    Returns the number of blocks found and the problems."""
+    elements, problems = _read_olx(files)
+    for file, element in elements:
+        problems += [
+            OlxProblem(file, element.sourceline or 0, message)
+            for message in _element_problems(element, catalogue)
+        ]
+    return len(elements), sorted(problems)
+
+
+def course_thresholds(files: Sequence[Path], catalogue: Catalogue) -> dict[str, float]:
+    """The pass thresholds a course's blocks set, by module id, so that a pack makes
+    centres grade as the course does. A course that sets two thresholds for one module
+    is refused: a centre could only apply one."""
+    _, problems = check_olx(files, catalogue)
+    if problems:
+        raise BadRequest("the course OLX has problems:\n" + "\n".join(map(str, problems)))
+    elements, _ = _read_olx(files)
+    chosen: dict[str, set[float]] = {}
+    for _, element in elements:
+        if element.get("pass_threshold") is not None:
+            chosen.setdefault(element.get("module"), set()).add(
+                float(element.get("pass_threshold"))
+            )
+    conflicting = sorted(module_id for module_id, values in chosen.items() if len(values) > 1)
+    if conflicting:
+        raise BadRequest(f"the course sets different pass thresholds for {', '.join(conflicting)}")
+    return {module_id: values.pop() for module_id, values in chosen.items()}
 
 
 def _element_problems(element: Any, catalogue: Catalogue) -> list[str]:
@@ -161,10 +189,16 @@ def export_pack(
     *,
     node_certificates: Sequence[bytes] = (),
     base_trust_list: bytes | None = None,
+    thresholds: Mapping[str, float] | None = None,
 ) -> tuple[bytes, list[Module], list[Pathway]]:
     """A signed content pack of the named modules (their media, the pathways they
-    complete, catalogue entries and trust list) for edge nodes."""
+    complete, catalogue entries and trust list) for edge nodes.
+
+    ``thresholds`` (from :func:`course_thresholds`) applies a course's stricter pass
+    thresholds to the packed definitions; their catalogue entries then carry the
+    content hash of the rule the centres actually apply."""
     modules, pathways = select(catalogue, module_ids)
+    modules = [effective_module(module, (thresholds or {}).get(module.id)) for module in modules]
     trust = pack_trust_list(
         key, modules, pathways, node_certificates=node_certificates, base=base_trust_list
     )

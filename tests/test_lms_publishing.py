@@ -79,10 +79,47 @@ def test_export_pack_writes_a_pack_edge_nodes_accept(keys: Path) -> None:
     assert carried.nodes_for(NODE.kid) and carried.entry("mulching", "1.0.0") is not None
 
 
+def test_export_pack_carries_the_course_thresholds_to_centres(keys: Path) -> None:
+    course = keys / "course.xml"
+    course.write_text(
+        '<course><green_skills_module module="mulching" pass_threshold="0.9"/>'
+        '<green_skills_module module="cover-crops"/></course>'
+    )
+    out = keys / "course.pack"
+    code, output = lms(
+        "export-pack", "--module", "mulching", "--module", "cover-crops", "--key",
+        str(keys / "root.key"), "--out", str(out), "--olx", str(course), "--content", str(CONTENT),
+    )  # fmt: skip
+    assert code == 0, output
+    pack = read_pack(out.read_bytes(), pinned_roots=[ROOT.public_key])
+    rules = {module.id: module.pass_rule.overall_threshold for module in pack.modules}
+    assert rules == {"mulching": 0.9, "cover-crops": 0.5}
+    packed = next(module for module in pack.modules if module.id == "mulching")
+    entry = pack.trust_list.entry("mulching", "1.0.0")
+    assert entry is not None and entry.content_hash == packed.content_hash
+    course.write_text(
+        '<course><green_skills_module module="mulching" pass_threshold="0.9"/>'
+        '<green_skills_module module="mulching" pass_threshold="0.8"/></course>'
+    )
+    code, output = lms(
+        "export-pack", "--module", "mulching", "--key", str(keys / "root.key"),
+        "--out", str(keys / "other.pack"), "--olx", str(course), "--content", str(CONTENT),
+    )  # fmt: skip
+    assert code == 1 and "different pass thresholds for mulching" in output
+    course.write_text('<course><green_skills_module module="mulching" pass_threshold="0.2"/>')
+    code, output = lms(
+        "export-pack", "--module", "mulching", "--key", str(keys / "root.key"),
+        "--out", str(keys / "other.pack"), "--olx", str(course), "--content", str(CONTENT),
+    )  # fmt: skip
+    assert code == 1 and "course OLX has problems" in output
+    assert not (keys / "other.pack").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--module", "nope"], "not in the catalogue"),
+        (["--module", "mulching", "--olx", "/no/such.xml"], "does not exist"),
         ([], "name at least one --module"),
         (["--module", "mulching", "--node-cert", "/no/such.cert"], "cannot read"),
         (["--module", "mulching", "--content", "/no/such/folder"], "is not a folder"),
