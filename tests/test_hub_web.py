@@ -59,6 +59,7 @@ def test_staff_pages(client: TestClient, hub: Hub) -> None:
     login(client)
     overview = client.get("/")
     assert overview.status_code == 200 and "soil-health" in overview.text
+    assert "Events set aside for review" in overview.text
     assert "node-w" in overview.text
     registry = client.get("/credentials")
     assert registry.text.count("/credentials/") >= 3

@@ -236,3 +236,23 @@ def test_renewed_certificate_reaches_only_its_node(hub: Hub, server: BackgroundS
     assert [kind for kind, _ in theirs] == ["trust"]
     node.sit_and_issue(node.register(), module="sustainable-irrigation")
     assert sync(node, hub, server).ok  # the new scope holds at once
+
+
+def test_staff_see_what_was_set_aside(hub: Hub, server: BackgroundServer) -> None:
+    from sync.hub.reports import quarantined
+
+    node = make_node(hub)
+    backlog(node, 1)
+    with node.db.atomic():
+        append_event(
+            node.db,
+            node_id="node-a",
+            type=EventType.credential_issued,
+            body={"cose": b"not a credential", "learner": "node-a-L1"},
+            at=node.clock,
+            clock_quality="hub",
+        )
+    assert sync(node, hub, server).ok
+    rows = quarantined(hub.store, "university")
+    assert [(r["seq"], r["type"]) for r in rows] == [(4, "credential.issued")]
+    assert "malformed" in rows[0]["reason"]

@@ -152,3 +152,15 @@ def links(store: Store, organisation: str) -> list[dict[str, Any]]:
         "ORDER BY k.node_a, k.learner_a",
         [organisation],
     )
+
+
+def quarantined(store: Store, organisation: str) -> list[dict[str, Any]]:
+    """Events the hub set aside (poison, or on a held fork branch): they need a person."""
+    return store.records(
+        "SELECT e.node_id AS node_id, e.branch AS branch, e.seq AS seq, e.type AS type, "
+        "coalesce(e.quarantine, 'held: on a forked branch') AS reason, "
+        "e.received_at AS received_at FROM events e JOIN nodes n ON n.node_id = e.node_id "
+        "WHERE n.organisation = ? AND (e.quarantine IS NOT NULL OR e.held = 1) "
+        "ORDER BY e.node_id, e.branch, e.seq LIMIT 500",
+        [organisation],
+    )

@@ -174,6 +174,21 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                     ],
                 },
                 {
+                    "heading": "Events set aside for review",
+                    "columns": ["Node", "Branch", "Seq", "Type", "Reason", "Received"],
+                    "rows": [
+                        [
+                            e["node_id"],
+                            e["branch"],
+                            e["seq"],
+                            e["type"],
+                            e["reason"],
+                            _when(e["received_at"]),
+                        ]
+                        for e in reports.quarantined(store, organisation)
+                    ],
+                },
+                {
                     "heading": "xAPI outbox",
                     "columns": ["Statements", "Waiting to be sent"],
                     "rows": [list(xapi.outbox_status(store).values())],
