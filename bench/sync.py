@@ -139,20 +139,43 @@ def batches(node: ScriptedNode, raw_bytes: int) -> list[bytes]:
     return wires
 
 
+INGEST_TABLES = (
+    "events",
+    "credentials",
+    "sittings",
+    "learners",
+    "learner_links",
+    "xapi_outbox",
+    "branches",
+    "anchors",
+)
+REPEATS = 3
+
+
 def ingest_rate(store: Store, node: ScriptedNode, credentials: int) -> float:
+    """Credentials verified and stored per second: the best of a few runs (the machine is
+    shared), each ingesting the node's whole backlog after forgetting the previous run."""
     hub = simulated_hub(store)
     enrol(hub, node)
     wires = batches(node, 96 * 1024)
-    # Steady state: the first batch (imports, cold caches, table creation) is not timed.
-    answer(hub, wires[0])
-    first = int(store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id]))
-    started = time.perf_counter()
-    for wire in wires[1:]:
-        answer(hub, wire)
-    rate = (credentials - first) / (time.perf_counter() - started)
-    count = store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id])
-    assert count == credentials, count
-    return rate
+    best = 0.0
+    for _ in range(REPEATS):
+        with store.transaction():
+            for table in INGEST_TABLES:
+                column = "node_b" if table == "learner_links" else "node_id"
+                store.execute(f"DELETE FROM {table} WHERE {column} = ?", [node.node_id])
+        # Steady state: the first batch (imports, cold caches) is not timed.
+        answer(hub, wires[0])
+        first = int(
+            store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id])
+        )
+        started = time.perf_counter()
+        for wire in wires[1:]:
+            answer(hub, wire)
+        best = max(best, (credentials - first) / (time.perf_counter() - started))
+        count = store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [node.node_id])
+        assert count == credentials, count
+    return best
 
 
 def grow(store: Store, rows: int) -> None:
@@ -319,7 +342,7 @@ def main() -> None:
     )
     store.close()
 
-    say(f"Hub ingest of {ingest_credentials} credentials, one core")
+    say(f"Hub ingest of {ingest_credentials} credentials, one core, best of {REPEATS}")
     ingest_node = build_node("node-ingest", ingest_credentials, 2, work / "ingest.db")
     bare = bare_verify_rate(ingest_node, ingest_credentials)
     sqlite_rate = ingest_rate(SqliteStore(work / "ingest-hub.db"), ingest_node, ingest_credentials)
