@@ -18,9 +18,8 @@ journey, in order:
    ``fieldcred verify`` with the new trust list both say "revoked";
 6. a farmer who has passed two modules completes the third: the pathway credential.
 
-A step that needs a capability a part does not have yet records it and ends as an
-expected failure naming it; a step that breaks stops the steps after it. The pages the
-guides show are screenshots written to ``docs/screenshots/`` by this test.
+A step that breaks skips the steps after it, which build on it. The pages the guides
+show are screenshots written to ``docs/screenshots/`` by this test.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from content.loading import load_catalogue
 from content.model import Module
 from credentials.qr import PREFIX, decode_qr_image, qr_png
 from tests.journey.answering import answer_in_browser, right_values, sit_by_api
+from tests.journey.course_export import export_scenario_olx
 from tests.journey.processes import Cli, Server, clean_env, fieldcred_server, free_port
 from tests.linkemu import LinkEmulator
 
@@ -107,7 +107,6 @@ class Journey:
     stoppers: list[Any] = field(default_factory=list)
     modules: dict[str, Module] = field(default_factory=dict)
     broken: str | None = None
-    gaps: list[str] = field(default_factory=list)
     learner_codes: dict[str, str] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
     """Farmer name → credential id."""
@@ -138,21 +137,14 @@ class Journey:
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        """Run one step: skipped if an earlier one broke; its gaps end it as xfail."""
+        """Run one step; skipped if an earlier one broke, since it builds on it."""
         if self.broken is not None:
             pytest.skip(f"the journey broke at the step {self.broken!r}")
-        self.gaps = []
         try:
             yield
         except Exception:
             self.broken = name
             raise
-        if self.gaps:
-            pytest.xfail("; ".join(self.gaps))
-
-    def lack(self, capability: str) -> None:
-        """Note a capability a part lacks; the step goes on as far as it can."""
-        self.gaps.append(capability)
 
     def shot(self, page: Any, name: str, *, full_page: bool = False) -> None:
         """A screenshot for the guides: a page (``page``) or one element (a locator)."""
@@ -296,11 +288,8 @@ def _online_issuer(journey: Journey) -> None:
 
 def _workbench_threshold(journey: Journey) -> None:
     """In the workbench, the author sets the pass threshold; an online learner takes it."""
-    try:
-        from lms_plugin.workbench import start_workbench, wait_until_ready
-    except ImportError:
-        journey.lack("lms_plugin.workbench (the SDK workbench runner) does not exist")
-        return
+    from lms_plugin.workbench import start_workbench, wait_until_ready
+
     port = free_port()
     workdir = journey.dir / "workbench"
     keys = journey.dir / "online"
@@ -355,33 +344,28 @@ def _workbench_threshold(journey: Journey) -> None:
 
 
 def _export_pack(journey: Journey) -> None:
-    """The university signs a pack of the three modules, carrying its trust list forward."""
+    """The university signs a pack of the three modules, carrying its trust list forward
+    and the course's stricter threshold, taken from the course's exported OLX."""
     from content.packs import read_pack
     from credentials.keys import load_private_key
 
     cli = journey.cli
-    if not cli.has("lms", "export-pack"):
-        journey.lack("`fieldcred lms export-pack` does not exist")
-        return
     pack = journey.dir / "season.fcpack"
     args: list[str | Path] = ["lms", "export-pack", "--key", journey.hub / "root.key"]
     for module in (MODULE, *OTHER_MODULES):
         args += ["--module", module]
     args += ["--trust-list", journey.hub_trust_list("hub-trust-0.cbor"), "--out", pack]
+    title = f"Green skills: {journey.modules[MODULE].title['en']}"
+    olx = journey.dir / "course" / f"{MODULE}.xml"
+    export_scenario_olx(journey.dir / "workbench", title, olx)
+    assert f'pass_threshold="{THRESHOLD}"' in olx.read_text(), olx.read_text()
+    args += ["--olx", olx.parent]
     assert PATHWAY in cli.run(*args).stdout
     root = load_private_key(journey.hub / "root.key").public_key
     packed = read_pack(pack.read_bytes(), pinned_roots=[root]).modules
     threshold = next(m for m in packed if m.id == MODULE).pass_rule.overall_threshold
-    if cli.has("hub", "publish-pack"):
-        cli.run("hub", "publish-pack", pack, "--data", journey.hub)
-    else:
-        journey.lack("`fieldcred hub publish-pack` does not exist: centres get packs by hand only")
-    if threshold != THRESHOLD:
-        journey.lack(
-            f"the pass threshold set in the workbench block ({THRESHOLD}) does not reach the "
-            f"pack: `lms export-pack` packs the module's own rule ({threshold}); the block's "
-            "threshold grades online learners only"
-        )
+    assert threshold == THRESHOLD, "the centre would grade by another rule than the course"
+    cli.run("hub", "publish-pack", pack, "--data", journey.hub)
 
 
 # -- 2. the centre ----------------------------------------------------------------------
@@ -404,28 +388,13 @@ def test_2_the_centre_installs_offline(journey: Journey) -> None:
 
         # From here on the centre reaches the hub only at a closed port: it is offline.
         journey.route = f"http://127.0.0.1:{free_port()}"
-        root = _root_public_key(journey)
+        root = journey.hub / "root.jwk"
         journey.edge_run("install-cert", journey.dir / "centre.cert", "--root", root)
-        pack = journey.dir / "season.fcpack"
-        if pack.exists():
-            assert "module" in journey.edge_run("import-pack", pack).stdout
-        else:
-            journey.lack("no content pack to import (the node keeps the modules it shipped with)")
-        if cli.has("edge", "sync"):
-            tried = journey.edge_run("sync", ok=False)
-            assert "reach" in (tried.stdout + tried.stderr).lower()
-        else:
-            journey.lack("`fieldcred edge sync` does not exist, so unreachability is unchecked")
+        installed = journey.edge_run("import-pack", journey.dir / "season.fcpack").stdout
+        assert "3 module(s), 1 pathway(s)" in installed, installed
+        tried = journey.edge_run("sync", ok=False)
+        assert "could not be reached" in tried.stderr, tried.stdout + tried.stderr
         journey.start_edge(journey.route)
-
-
-def _root_public_key(journey: Journey) -> Path:
-    """The university's public root key file, as the university hands it to a centre."""
-    public = journey.hub / "root.jwk"
-    if public.exists():
-        return public
-    journey.lack("`fieldcred hub init` writes no public root key file to give centres")
-    return journey.hub / "root.key"
 
 
 # -- 3. a session -----------------------------------------------------------------------
@@ -752,9 +721,7 @@ def test_5_staff_read_results_and_a_revocation_reaches_every_verifier(journey: J
 
 def _staff_view_in_the_course(journey: Journey) -> None:
     """The block's staff view lists the centre's results beside the online learner."""
-    if journey.workbench_url is None:
-        journey.lack("no workbench, so the block's staff view is not shown")
-        return
+    assert journey.workbench_url is not None
     page = journey.context(LAPTOP).new_page()
     page.goto(journey.workbench_url)
     title = journey.modules[MODULE].title["en"]

@@ -65,10 +65,6 @@ class Cli:
             assert result.returncode != 0, shown
         return result
 
-    def has(self, *command: str) -> bool:
-        """Whether ``fieldcred <command>`` exists (its ``--help`` succeeds)."""
-        return self.run(*command, "--help", ok=None).returncode == 0
-
 
 @dataclass
 class Server:
