@@ -183,6 +183,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "L'apprenant accepte que le centre conserve ces informations pour enregistrer ses "
         "résultats et attestations.",
     ),
+    "The last sync failed": (
+        "Usawazishaji wa mwisho haukufaulu",
+        "La dernière synchronisation a échoué",
+    ),
     "This certifies that": ("Hii inathibitisha kwamba", "Nous certifions que"),
     "Today's sessions": ("Vipindi vya leo", "Sessions du jour"),
     "True": ("Kweli", "Vrai"),

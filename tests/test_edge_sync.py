@@ -3,7 +3,9 @@ becomes the node's trusted time, and the dashboard shows the count and the time.
 
 from __future__ import annotations
 
+import socket
 import threading
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +17,13 @@ from credentials.trust import TrustList, sign_trust_list
 from edge_node import events
 from edge_node.clock import ClockSource
 from edge_node.config import CERT_REQUEST_FILE, load_settings, write_settings
-from edge_node.demo import DEMO_ROOT_KEY_FILE, prepare_demo
+from edge_node.demo import DEMO_ROOT_KEY_FILE, WORKER, prepare_demo
 from edge_node.errors import BadRequest
 from edge_node.node import open_node
 from edge_node.server import sync_loop
 from edge_node.syncing import item_installer, sync_now
 from edge_node.trust import install_trust_list
+from edge_node.web.app import create_app as create_edge_app
 from fieldcred.cli import app as cli
 from sync.hub.app import create_app
 from sync.hub.nodes import enrol_node
@@ -109,3 +112,27 @@ def test_a_pulled_trust_list_older_than_the_installed_one_is_skipped(tmp_path: P
     with pytest.raises(BadRequest, match="older"):
         install_trust_list(node, listing(3))
     node.close()
+
+
+def test_the_dashboard_says_why_the_last_sync_failed(tmp_path: Path) -> None:
+    data = tmp_path / "node"
+    prepare_demo(data)
+    node = open_node(data)
+    report = sync_now(node, hub_url=f"http://127.0.0.1:{closed_port()}")
+    assert not getattr(report, "ok", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    client = TestClient(create_edge_app(node))
+    login = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    client.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    figures = client.get("/api/v1/dashboard").json()
+    assert "could not be reached" in figures["last_sync_error"]
+    assert "could not be reached" in client.get("/dashboard").text
+    node.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

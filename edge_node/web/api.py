@@ -197,6 +197,7 @@ class DashboardOut(BaseModel):
     results: list[ResultOut]
     pending_sync: int
     last_sync: str | None
+    last_sync_error: str | None
     pending_issuance: int
     clock_trusted: bool
 
@@ -516,6 +517,7 @@ async def dashboard(ctx: CtxDep) -> DashboardOut:
         results=[r for r in (_result_out(x) for x in issuance.results(node, limit=50)) if r],
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
+        last_sync_error=events.last_sync_error(node.db),
         pending_issuance=issuance.pending_issuance_count(node),
         clock_trusted=node.clock.status().trusted,
     )

@@ -52,6 +52,7 @@ async def dashboard(ctx: CtxDep) -> Response:
         learner_count=node.db["learners"].count,
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
+        sync_error=events.last_sync_error(node.db),
         pending_issuance=issuance.pending_issuance_count(node),
         clock=node.clock.status(),
         modules=node.modules,
