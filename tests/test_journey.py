@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,8 +155,9 @@ class Journey:
         else:
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
-    def start_edge(self, hub_url: str) -> Server:
-        """(Re)start the centre's server, reaching the hub only at ``hub_url``."""
+    def start_edge(self, hub_url: str, *, sync_interval_s: int = 300) -> Server:
+        """(Re)start the centre's server, reaching the hub only at ``hub_url`` and trying
+        to sync in the background every ``sync_interval_s``."""
         old = self.servers.pop("edge", None)
         if old is not None:
             old.stop()
@@ -165,7 +167,7 @@ class Journey:
             ["edge", "serve", "--data", self.edge, "--port", str(self.edge_port)],
             port=self.edge_port,
             cwd=self.dir,
-            env=self.edge_env(hub_url),
+            env={**self.edge_env(hub_url), "FIELDCRED_EDGE_SYNC_INTERVAL_S": str(sync_interval_s)},
         )
         self.servers["edge"] = server.start()
         return server
@@ -394,7 +396,7 @@ def test_2_the_centre_installs_offline(journey: Journey) -> None:
         assert "3 module(s), 1 pathway(s)" in installed, installed
         tried = journey.edge_run("sync", ok=False)
         assert "could not be reached" in tried.stderr, tried.stdout + tried.stderr
-        journey.start_edge(journey.route)
+        journey.start_edge(journey.route, sync_interval_s=10)
 
 
 # -- 3. a session -----------------------------------------------------------------------
@@ -408,7 +410,6 @@ def test_3_a_session_from_registration_to_printed_certificates(journey: Journey)
 
         # The centre admin adds the extension worker's account.
         edge_login(staff, base, ADMIN)
-        journey.shot(staff, "centre-dashboard", full_page=True)
         staff.goto(f"{base}/admin")
         staff.fill("#username", WORKER[0])
         staff.fill("#password", WORKER[1])
@@ -494,6 +495,24 @@ def test_3_a_session_from_registration_to_printed_certificates(journey: Journey)
         for name, text in journey.qr_texts.items():
             verdict = journey.verify(trust, text)
             assert verdict["genuine"], (name, verdict)
+        _assert_the_centre_stayed_offline(journey, staff)
+
+
+def _assert_the_centre_stayed_offline(journey: Journey, staff: Any) -> None:
+    """All this while the centre's server tried to sync, reached nothing, and says so."""
+    edge = journey.servers["edge"]
+    deadline = time.monotonic() + 30
+    while "could not be reached" not in edge.log():
+        assert time.monotonic() < deadline, edge.log()
+        time.sleep(0.5)
+    assert "ok=True" not in edge.log()
+    held = hub_rows(
+        journey.hub / "hub.db", "SELECT count(*) FROM events WHERE node_id = ?", (journey.node_id,)
+    )
+    assert held == [(0,)]
+    staff.goto(f"{journey.edge_url}/dashboard")
+    assert "could not be reached" in staff.locator("main").inner_text()
+    journey.shot(staff, "centre-dashboard", full_page=True)
 
 
 def _register(journey: Journey, staff: Any, farmer: Farmer, *, screenshots: bool) -> None:
