@@ -4,10 +4,11 @@ Real processes (the ``fieldcred`` console script), real sockets, Debian's Chromi
 nothing of ours is mocked. The steps follow issue 7 and share one module-scoped
 journey, in order:
 
-1. the university: hub init, the module's pass threshold set in the workbench block,
-   a signed content pack exported;
+1. the university: hub init; in the workbench an author sets the block's pass threshold
+   and an online learner takes the module; the course's OLX goes into a signed content
+   pack (threshold included), published on the hub;
 2. the centre: edge init, enrolment, certificate, pack imported while the hub is
-   unreachable from the edge process;
+   unreachable from the edge processes (the server keeps trying; nothing arrives);
 3. a session: a worker registers three farmers (Kiswahili, French, English) and opens a
    session; the farmers join at 360 px; two pass, one does not; the worker scores the
    checklists; the certificates print to PDF; their QR codes decode and verify offline;
