@@ -542,7 +542,8 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def _print_certificate(journey: Journey, staff: Any, farmer: Farmer) -> None:
-    """Print to PDF from Chromium, and read the QR as printed (print CSS, 288 dpi)."""
+    """Print the A4 certificate and the A6 pocket card to PDF from Chromium (one page
+    each), and read each QR code as printed."""
     credential = journey.credentials[farmer.name]
     url = f"{journey.edge_url}/credentials/{credential}"
     staff.goto(f"{url}/certificate")
@@ -551,24 +552,30 @@ def _print_certificate(journey: Journey, staff: Any, farmer: Farmer) -> None:
     pdf = staff.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     (journey.dir / f"certificate-{credential}.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
-    printer = staff.context.browser.new_context(
-        viewport={"width": 794, "height": 1123}, device_scale_factor=3
-    )
-    try:
-        printed = printer.new_page()
-        printed.context.add_cookies(staff.context.cookies())
-        printed.emulate_media(media="print")
-        printed.goto(f"{url}/certificate")
-        text = decode_qr_image(printed.locator(".qr svg").screenshot())
-    finally:
-        printer.close()
+    text = printed_qr(staff, f"{url}/certificate")
     assert text is not None and text.startswith(PREFIX)
     journey.qr_texts[farmer.name] = text
     staff.goto(f"{url}/card")
     card = staff.pdf(prefer_css_page_size=True, print_background=True)
     assert card.startswith(b"%PDF") and pdf_pages(card) == 1
+    assert printed_qr(staff, f"{url}/card") == text
     if farmer is FARMERS[0]:
         journey.shot(staff, "pocket-card", full_page=True)
+
+
+def printed_qr(staff: Any, url: str) -> str | None:
+    """The QR text read from ``url`` rendered with its print CSS at 288 dpi (A4 width)."""
+    printer = staff.context.browser.new_context(
+        viewport={"width": 794, "height": 1123}, device_scale_factor=3
+    )
+    try:
+        page = printer.new_page()
+        printer.add_cookies(staff.context.cookies())
+        page.emulate_media(media="print")
+        page.goto(url)
+        return decode_qr_image(page.locator(".qr svg").screenshot())
+    finally:
+        printer.close()
 
 
 # -- 4. the link returns ----------------------------------------------------------------
