@@ -33,7 +33,7 @@ import sqlite3
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,8 +199,8 @@ class Journey:
 
     def verify(self, trust: Path, text: str) -> dict[str, Any]:
         """``fieldcred verify --json`` offline: the verdict."""
-        pinned = ["--root", self.hub / "root.jwk"] if (self.hub / "root.jwk").exists() else []
-        result = self.cli.run("verify", "--trust", trust, *pinned, "--json", text, ok=None)
+        pinned = self.hub / "root.jwk"
+        result = self.cli.run("verify", "--trust", trust, "--root", pinned, "--json", text, ok=None)
         assert result.returncode in (0, 1), result.stdout + result.stderr
         verdict: dict[str, Any] = json.loads(result.stdout)
         assert verdict["genuine"] is (result.returncode == 0), verdict
@@ -247,8 +247,9 @@ def code_on(page: Any) -> str:
     return page.locator(".code").first.inner_text().strip()
 
 
-def hub_rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+def db_rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a node's or the hub's SQLite database, opened read-only."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
         return connection.execute(sql, params).fetchall()
 
 
@@ -509,7 +510,7 @@ def _assert_the_centre_stayed_offline(journey: Journey, staff: Any) -> None:
         assert time.monotonic() < deadline, edge.log()
         time.sleep(0.5)
     assert "ok=True" not in edge.log()
-    held = hub_rows(
+    held = db_rows(
         journey.hub / "hub.db", "SELECT count(*) FROM events WHERE node_id = ?", (journey.node_id,)
     )
     assert held == [(0,)]
@@ -600,6 +601,7 @@ def test_4_the_link_returns_with_cuts_while_a_usb_stick_travels(journey: Journey
         cli.run("hub", "import-bundle", stick, "--data", journey.hub, "--answer", answer)
         journey.edge_run("import-answer", answer)
         assert _hub_credentials(journey) == _edge_credentials(journey)
+        assert worker_api(journey).get("/api/v1/dashboard").json()["pending_sync"] == 0
 
         # The link comes back for good, still cutting now and then.
         link.add_cuts([900, 4_000, 9_000])
@@ -612,6 +614,7 @@ def test_4_the_link_returns_with_cuts_while_a_usb_stick_travels(journey: Journey
         else:
             pytest.fail("sync never completed over the emulated link:\n" + "\n".join(outputs))
         assert link.stats.cuts_done >= 2, link.stats
+        assert "Synced: 0 event(s) sent" in outputs[-1], outputs  # the stick was first
         _assert_exactly_once(journey)
 
 
@@ -660,11 +663,11 @@ def register_and_pass(
 
 
 def _edge_credentials(journey: Journey) -> set[str]:
-    return {row[0] for row in hub_rows(journey.edge / "edge.db", "SELECT id FROM credentials")}
+    return {row[0] for row in db_rows(journey.edge / "edge.db", "SELECT id FROM credentials")}
 
 
 def _hub_credentials(journey: Journey) -> set[str]:
-    rows = hub_rows(
+    rows = db_rows(
         journey.hub / "hub.db",
         "SELECT credential_id FROM credentials WHERE node_id = ?",
         (journey.node_id,),
@@ -677,8 +680,8 @@ def _hub_credentials(journey: Journey) -> set[str]:
 def _assert_exactly_once(journey: Journey) -> None:
     """The hub holds every event of the node once, with the node's own hashes, and every
     credential the node issued."""
-    edge_events = hub_rows(journey.edge / "edge.db", "SELECT seq, hash FROM events ORDER BY seq")
-    hub_events = hub_rows(
+    edge_events = db_rows(journey.edge / "edge.db", "SELECT seq, hash FROM events ORDER BY seq")
+    hub_events = db_rows(
         journey.hub / "hub.db",
         "SELECT seq, hash FROM events WHERE node_id = ? ORDER BY seq",
         (journey.node_id,),
@@ -825,7 +828,7 @@ def test_6_a_farmer_completes_a_pathway(journey: Journey) -> None:
         verdict = journey.verify(trust, pathway[0]["qr_text"])
         assert verdict["genuine"], verdict
         _assert_exactly_once(journey)
-        held = hub_rows(
+        held = db_rows(
             journey.hub / "hub.db",
             "SELECT count(*) FROM credentials WHERE node_id = ? AND pathway = 1",
             (journey.node_id,),
@@ -876,12 +879,12 @@ def test_7_two_modules_passed_at_another_centre_count_towards_the_pathway(
         kisumu = worker_api(journey)
         here = register_and_pass(journey, kisumu, TRAVELLER, (MODULE,), birth_year=TRAVELLER_BORN)
         journey.edge_run("sync")
-        linked = hub_rows(journey.hub / "hub.db", "SELECT basis FROM learner_links")
+        linked = db_rows(journey.hub / "hub.db", "SELECT basis FROM learner_links")
         assert linked == [("same name and birth year",)], linked
 
         mine = kisumu.get("/api/v1/credentials", params={"learner_id": here}).json()
         issued_here = [c["module_id"] for c in mine if c["pathway"]]
-        at_hub = hub_rows(
+        at_hub = db_rows(
             journey.hub / "hub.db",
             "SELECT count(*) FROM credentials WHERE module_id = ? AND learner_id = ?",
             (PATHWAY, here),
