@@ -171,7 +171,10 @@ def _store_credential(
     credential: MicroCredential,
     learner_id: str,
     result_id: str | None,
+    event: EventType,
+    event_body: dict[str, object],
 ) -> str:
+    """Sign, store and log one credential; inside the caller's transaction."""
     cose = issue(node.key, credential)
     credential_id = credential.credential_id.hex()
     node.db.table("credentials").insert(
@@ -187,6 +190,13 @@ def _store_credential(
             "issued_at": credential.issued_at.isoformat(),
             "cose": cose,
         }
+    )
+    events.record(
+        node.db,
+        node_id=node.node_id,
+        clock=node.clock,
+        type=event,
+        body={"cose": cose, "learner": learner_id, **event_body},
     )
     return credential_id
 
@@ -219,15 +229,12 @@ def _issue_module(node: Node, result_id: str) -> str:
         pathway=False,
     )
     credential_id = _store_credential(
-        node, credential=credential, learner_id=learner_id, result_id=result_id
-    )
-    cose = node.db.execute("SELECT cose FROM credentials WHERE id = ?", [credential_id]).fetchone()
-    events.record(
-        node.db,
-        node_id=node.node_id,
-        clock=node.clock,
-        type=EventType.credential_issued,
-        body={"cose": bytes(cose[0]), "learner": learner_id, "result": result_id},
+        node,
+        credential=credential,
+        learner_id=learner_id,
+        result_id=result_id,
+        event=EventType.credential_issued,
+        event_body={"result": result_id},
     )
     for pathway in node.pathways.values():
         if module_id in pathway.modules:
@@ -276,15 +283,12 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
         pathway=True,
     )
     credential_id = _store_credential(
-        node, credential=credential, learner_id=learner_id, result_id=None
-    )
-    cose = node.db.execute("SELECT cose FROM credentials WHERE id = ?", [credential_id]).fetchone()
-    events.record(
-        node.db,
-        node_id=node.node_id,
-        clock=node.clock,
-        type=EventType.pathway_issued,
-        body={"cose": bytes(cose[0]), "learner": learner_id, "from": from_ids},
+        node,
+        credential=credential,
+        learner_id=learner_id,
+        result_id=None,
+        event=EventType.pathway_issued,
+        event_body={"from": from_ids},
     )
     return credential_id
 
