@@ -14,7 +14,6 @@ The last line of output is one JSON object of the figures.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -93,14 +92,14 @@ def reference_entry() -> tuple[CatalogueEntry, str]:
 
 
 def reference_credential(entry: CatalogueEntry) -> MicroCredential:
-    """Shaped like the edge node's issuance: a node id slug with a random suffix, a 16-hex
-    learner id, a 16-byte credential id, a SHA-256 evidence hash."""
+    """Shaped like the edge node's issuance: a node id (8-character slug and a random
+    suffix), a 16-hex learner id, an 8-byte credential id, no evidence hash."""
     count = len(entry.outcomes)
     return MicroCredential(
-        issuer="molo-learning-centre-4c1d9e",
+        issuer="molo-lea-4c1d9e",
         subject="9f3a61c2e07b5d48",
         issued_at=ISSUED_AT,
-        credential_id=bytes.fromhex("5e1f0c9a7d3b2e48a06c1f9d3b7e2a54"),
+        credential_id=bytes.fromhex("5e1f0c9a7d3b2e48"),
         module_id=entry.module_id,
         module_version=entry.version,
         outcomes=tuple(index != count - 1 for index in range(count)),
@@ -109,7 +108,6 @@ def reference_credential(entry: CatalogueEntry) -> MicroCredential:
         holder_name=HOLDER_NAME,
         status_index=1207,
         expires_at=None,
-        evidence_hash=hashlib.sha256(b"sitting 2026-11-23 answers and checklist").digest(),
     )
 
 
@@ -121,7 +119,6 @@ def size_breakdown(credential: MicroCredential, cose: bytes) -> str:
         "sub": 1 + len(cbor2.dumps(credential.subject)),
         "cti": 1 + len(cbor2.dumps(credential.credential_id)),
         "holder": 1 + len(cbor2.dumps(credential.holder_name)),
-        "evidence": 1 + len(cbor2.dumps(credential.evidence_hash)),
     }
     envelope = len(cose) - payload - 64
     listed = ", ".join(f"{name} {size}" for name, size in fields.items())

@@ -8,7 +8,6 @@ never dates a credential by a clock it does not trust.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,13 @@ from edge_node import events
 from edge_node.errors import ClockUntrusted, NotFound
 from edge_node.events import EventType
 from edge_node.storage import transaction
+
+CREDENTIAL_ID_BYTES = 8
+"""Random credential ids (cti): unique per node, and the node is named by the key id.
+
+Credentials carry no evidence hash: the hub finds the sitting behind a credential by
+its id in the synced event log, so the bytes on paper stay few.
+"""
 
 if TYPE_CHECKING:
     from edge_node.assessment import Session, Sitting
@@ -147,15 +153,6 @@ def _holder(node: Node, learner_id: str) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-def _evidence_hash(node: Node, result_id: str) -> bytes:
-    row = node.db.execute(
-        "SELECT s.drawn, s.answers, s.checklist, r.detail FROM results r "
-        "JOIN sittings s ON s.id = r.sitting_id WHERE r.id = ?",
-        [result_id],
-    ).fetchone()
-    return hashlib.sha256(json.dumps(list(row), sort_keys=True).encode()).digest()
-
-
 def _expiry(issued_at: datetime, years: int | None) -> datetime | None:
     if years is None:
         return None
@@ -216,7 +213,7 @@ def _issue_module(node: Node, result_id: str) -> str:
         issuer=node.node_id,
         subject=subject,
         issued_at=clock.now.replace(microsecond=0),
-        credential_id=secrets.token_bytes(16),
+        credential_id=secrets.token_bytes(CREDENTIAL_ID_BYTES),
         expires_at=_expiry(clock.now.replace(microsecond=0), module.validity_years),
         module_id=module_id,
         module_version=module_version,
@@ -225,7 +222,6 @@ def _issue_module(node: Node, result_id: str) -> str:
         route=route,
         holder_name=holder_name,
         status_index=_next_status_index(node),
-        evidence_hash=_evidence_hash(node, result_id),
         pathway=False,
     )
     credential_id = _store_credential(
@@ -269,7 +265,7 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
         issuer=node.node_id,
         subject=subject,
         issued_at=issued_at,
-        credential_id=secrets.token_bytes(16),
+        credential_id=secrets.token_bytes(CREDENTIAL_ID_BYTES),
         expires_at=None,
         module_id=pathway.id,
         module_version=pathway.version,
@@ -279,7 +275,6 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
         route="course",
         holder_name=holder_name,
         status_index=_next_status_index(node),
-        evidence_hash=hashlib.sha256(",".join(from_ids).encode()).digest(),
         pathway=True,
     )
     credential_id = _store_credential(

@@ -29,8 +29,11 @@ from edge_node.storage import open_database
 
 
 def make_node_id(name: str) -> str:
-    """A readable, random node id: a slug of the name and a random suffix."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "node"
+    """A readable, random node id: a short slug of the name and a random suffix.
+
+    Kept short because it is the ``iss`` of every credential the node signs.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower())[:8].strip("-") or "node"
     return f"{slug}-{secrets.token_hex(3)}"
 
 
