@@ -3,14 +3,12 @@ centres, bounded memory on a big backlog."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -293,4 +291,3 @@ def test_memory_stays_bounded_on_a_big_backlog(
     assert max_rss_kib < 64 * 1024, f"{max_rss_kib} KiB"
     assert head(Database(tmp_path / "big.db"))[0] == 12000
     assert hub.store.scalar("SELECT count(*) FROM events") == 12000
-    assert datetime.now(UTC).year >= 2026 and os.path.exists(tmp_path / "big.db")
