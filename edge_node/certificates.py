@@ -4,7 +4,6 @@ and its Open Badges 3.0 form for a wallet."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from content.model import Module, localize
@@ -33,25 +32,12 @@ class CertificateView:
     qr_svg: str
 
 
-def scalable_qr_svg(text: str) -> str:
-    """The QR as inline SVG with a viewBox, so print and phone CSS can resize it whole
-    (without one, a resized SVG is cropped instead of scaled)."""
-    from credentials.qr import qr_svg
-
-    svg = qr_svg(text)
-    size = re.match(r'<svg width="(\d+)" height="(\d+)"', svg)
-    if size and "viewBox" not in svg[:200]:
-        width, height = size.groups()
-        svg = svg.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" ', 1)
-    return svg
-
-
 def claims_of(record: CredentialRecord) -> MicroCredential:
     return decode_claims(decode_sign1(record.cose).payload)
 
 
 def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
-    from credentials.qr import to_qr_text  # with segno and Pillow: loaded on first use
+    from credentials.qr import qr_svg, to_qr_text  # with segno and Pillow: loaded on first use
 
     claims = claims_of(record)
     module: Module | None = node.modules.get(record.module_id)
@@ -98,7 +84,7 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         score_percent=claims.score_percent,
         pathway=record.pathway,
         qr_text=text,
-        qr_svg=scalable_qr_svg(text),
+        qr_svg=qr_svg(text),
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import accounts, assessment, certificates, events, issuance, learners
+from edge_node import accounts, assessment, events, issuance, learners
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
@@ -122,6 +122,8 @@ async def learner_merge(ctx: CtxDep) -> Response:
 @router.get("/learners/{learner_id}/card")
 async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
     ctx.require_staff()
+    from credentials.qr import qr_svg  # with segno and Pillow: loaded on first use
+
     learner = learners.get(ctx.node, learner_id)
     history = issuance.results(ctx.node, learner_id=learner_id)
     creds = issuance.learner_credentials(ctx.node, learner_id)
@@ -130,7 +132,7 @@ async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
         ctx,
         "learner_card.html",
         learner=learner,
-        qr=certificates.scalable_qr_svg(f"FCL:{learner.code.replace('-', '')}"),
+        qr=qr_svg(f"FCL:{learner.code.replace('-', '')}"),
         results=history,
         credentials=creds,
         duplicates=others,
