@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from sync.client import SyncReport
 
 app = typer.Typer(
     no_args_is_help=True, help="The learning centre node: init, import packs, serve, sync."
@@ -138,17 +142,14 @@ def serve(
     run(node, host=host or node.settings.host, port=port or node.settings.port)
 
 
-def _print_report(report: object) -> None:
-    ok = getattr(report, "ok", False)
+def _print_report(report: SyncReport) -> None:
     typer.echo(
-        f"{'Synced' if ok else 'Sync incomplete'}: {getattr(report, 'events_sent', 0)} event(s) "
-        f"sent, {getattr(report, 'pending', 0)} were pending, hub has everything through "
-        f"seq {getattr(report, 'last_ack', 0)}, {getattr(report, 'items_pulled', 0)} item(s) "
-        "pulled."
+        f"{'Synced' if report.ok else 'Sync incomplete'}: {report.events_sent} event(s) sent, "
+        f"{report.pending} still pending, hub has everything through seq {report.last_ack}, "
+        f"{report.items_pulled} item(s) pulled."
     )
-    error = getattr(report, "last_error", None)
-    if error:
-        typer.echo(f"Last error: {error}", err=True)
+    if report.last_error:
+        typer.echo(f"Last error: {report.last_error}", err=True)
 
 
 @app.command("sync")
@@ -168,7 +169,7 @@ def sync(
     finally:
         node.close()
     _print_report(report)
-    if not getattr(report, "ok", False):
+    if not report.ok:
         raise typer.Exit(1)
 
 

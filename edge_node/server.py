@@ -27,11 +27,7 @@ def sync_loop(node: Node, stop: threading.Event, on_done: Callable[[], None]) ->
         while not stop.wait(node.settings.sync_interval_s):
             try:
                 report = sync_now(worker)
-                log.info(
-                    "sync: ok=%s error=%s",
-                    getattr(report, "ok", None),
-                    getattr(report, "last_error", None),
-                )
+                log.info("sync: ok=%s error=%s", report.ok, report.last_error)
             except Exception:  # a broken link or hub must never stop the node
                 log.exception("sync attempt failed")
             on_done()

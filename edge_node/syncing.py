@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge_node import issuance, packs, trust
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.node import Node
+
+if TYPE_CHECKING:
+    from sync.client import SyncReport
 
 
 def hub_key(node: Node) -> bytes:
@@ -39,15 +43,15 @@ def item_installer(node: Node) -> Callable[[str, bytes], None]:
     return install
 
 
-def _after(node: Node, report: object) -> None:
-    hub_time = getattr(report, "hub_time", None)
+def _after(node: Node, report: SyncReport) -> None:
+    hub_time = report.hub_time
     if hub_time is not None:
         node.clock.set_time(hub_time, ClockSource.hub)
         issuance.issue_pending(node)
     node.reload_content()
 
 
-def sync_now(node: Node, *, hub_url: str | None = None) -> object:
+def sync_now(node: Node, *, hub_url: str | None = None) -> SyncReport:
     """One sync attempt; returns the sync client's report (it never raises for a link fault)."""
     from sync.client import sync_once
 
@@ -75,7 +79,7 @@ def export_bundle(node: Node, path: Path) -> int:
     return len(data)
 
 
-def import_answer(node: Node, data: bytes) -> object:
+def import_answer(node: Node, data: bytes) -> SyncReport:
     """Apply the hub's answer file brought back on a USB stick."""
     from sync.bundles import import_answer as apply
 
