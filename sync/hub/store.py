@@ -291,6 +291,16 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 created_at INTEGER NOT NULL)""",
         ],
     ),
+    (
+        "0006_fork_decisions",
+        [
+            # A staff decision on a held fork branch: who, when, why. One per branch.
+            """CREATE TABLE fork_decisions (
+                node_id TEXT NOT NULL, branch INTEGER NOT NULL, decision TEXT NOT NULL,
+                reason TEXT NOT NULL, staff TEXT NOT NULL, decided_at INTEGER NOT NULL,
+                PRIMARY KEY (node_id, branch))""",
+        ],
+    ),
 ]
 
 
