@@ -301,6 +301,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 PRIMARY KEY (node_id, branch))""",
         ],
     ),
+    (
+        "0007_recognitions",
+        [
+            # A node accepted a credential another node issued, for one of its learners.
+            """CREATE TABLE recognitions (
+                node_id TEXT NOT NULL, seq INTEGER NOT NULL, learner_id TEXT NOT NULL,
+                issuer_node TEXT NOT NULL, credential_id TEXT NOT NULL, module_id TEXT NOT NULL,
+                recognised_at INTEGER NOT NULL,
+                PRIMARY KEY (node_id, learner_id, issuer_node, credential_id))""",
+            "CREATE INDEX recognitions_credential ON recognitions (issuer_node, credential_id)",
+        ],
+    ),
 ]
 
 
