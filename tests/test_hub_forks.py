@@ -1,0 +1,190 @@
+"""A node restored from an old backup forks its log; staff see both branches side by side
+and accept the branch (its events enter results once, and so do its later batches) or
+reject it (it stays out, with an audit record). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from sync.client import batch_message
+from sync.eventlog import read_events
+from sync.hub.forks import DecisionConflict, accept_branch, node_forks, reject_branch
+from sync.hub.ingest import Hub, answer
+from sync.hub.store import SqliteStore, Store, open_store
+from sync.protocol import read_signed
+from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+NODE = "node-f"
+NOW = 1_900_000_000
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
+    if request.param == "sqlite":
+        store: Store = SqliteStore(tmp_path / "hub.db")
+        yield simulated_hub(store)
+        store.close()
+        return
+    import psycopg
+    from test_hub_store import PG_URL, postgres_or_skip
+
+    postgres_or_skip()
+    schema = f"fork_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    store = open_store(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    try:
+        yield simulated_hub(store)
+    finally:
+        store.close()
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def push(hub: Hub, node: ScriptedNode, after: int) -> dict[str, object]:
+    """Send the node's events after ``after`` through the hub's real ingest."""
+    wire = batch_message(
+        node.db, node.key, node.node_id, read_events(node.db, after=after), secrets.token_bytes(8)
+    )
+    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields
+
+
+def backlog(node: ScriptedNode, credentials: int) -> None:
+    for _ in range(credentials):
+        node.sit_and_issue(node.register())
+
+
+def credential_count(hub: Hub) -> int:
+    return int(hub.store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [NODE]))
+
+
+@pytest.fixture
+def forked(hub: Hub, tmp_path: Path) -> ScriptedNode:
+    """Three credentials, a backup, two more synced; then the node is restored from the
+    backup and syncs two credentials of new work: branch 1 from seq 9, held."""
+    node = ScriptedNode.create(NODE, seed=5)
+    enrol(hub, node)
+    backlog(node, 3)
+    backup = tmp_path / "backup.db"
+    node.db.conn.execute(f"VACUUM INTO '{backup}'")
+    backlog(node, 2)
+    assert push(hub, node, 0)["ack"] == 15
+    restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
+    restored.clock = node.clock
+    # The edge node's learner and sitting ids are random: the restored node's new ones
+    # do not collide with the lost ones. Its revocation slots do (counted from the backup).
+    restored.learners, restored.status_index = node.learners, node.status_index
+    backlog(restored, 2)
+    ack = push(hub, restored, 9)
+    assert ack["branch"] == 1 and ack["ack"] == 15 and "fork" in str(ack["alert"])
+    return restored
+
+
+def test_held_branch_is_out_of_results_and_shown_beside_the_hub_copy(
+    hub: Hub, forked: ScriptedNode
+) -> None:
+    assert credential_count(hub) == 5
+    (fork,) = node_forks(hub.store, "university", NODE)
+    assert (fork.branch, fork.parent, fork.base_seq, fork.tip_seq, fork.state) == (
+        1,
+        0,
+        9,
+        15,
+        "held",
+    )
+    assert fork.decision is None
+    for side in (fork.hub, fork.fork):
+        assert side.events == 6 and len(side.credentials) == 2
+        assert side.by_type == {
+            "credential.issued": 2,
+            "learner.registered": 2,
+            "sitting.submitted": 2,
+        }
+        assert side.first_at is not None and side.last_at is not None
+        assert side.first_at <= side.last_at
+    assert {c.credential_id for c in fork.hub.credentials}.isdisjoint(
+        {c.credential_id for c in fork.fork.credentials}
+    )
+    assert fork.shared_status_slots == []
+    with pytest.raises(LookupError):
+        node_forks(hub.store, "other-university", NODE)
+
+
+def test_accept_projects_the_branch_once_and_its_later_batches_directly(
+    hub: Hub, forked: ScriptedNode
+) -> None:
+    ids = {
+        c.credential_id.hex() for c in node_forks(hub.store, "university", NODE)[0].fork.credentials
+    }
+    assert accept_branch(
+        hub.store, "university", NODE, 1, staff="wanjiru", reason="restored backup", now=NOW
+    )
+    assert credential_count(hub) == 7
+    stored = {r[0] for r in hub.store.query("SELECT credential_id FROM credentials")}
+    assert ids <= stored
+    assert hub.store.scalar("SELECT count(*) FROM sittings WHERE node_id = ?", [NODE]) == 7
+    assert hub.store.scalar("SELECT alert FROM nodes WHERE node_id = ?", [NODE]) is None
+    assert not accept_branch(
+        hub.store, "university", NODE, 1, staff="wanjiru", reason="again", now=NOW
+    )
+    assert credential_count(hub) == 7
+    assert hub.store.scalar("SELECT count(*) FROM fork_decisions") == 1
+    assert node_forks(hub.store, "university", NODE)[0].state == "accepted"
+
+    backlog(forked, 1)
+    ack = push(hub, forked, 15)
+    assert ack["branch"] == 1 and ack["ack"] == 18 and ack["alert"] is None
+    assert credential_count(hub) == 8
+    assert hub.store.scalar("SELECT count(*) FROM events WHERE held <> 0") == 0
+    with pytest.raises(DecisionConflict):
+        reject_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="no", now=NOW)
+
+
+def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
+    hub: Hub, forked: ScriptedNode
+) -> None:
+    with pytest.raises(ValueError, match="reason"):
+        reject_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason=" ", now=NOW)
+    assert reject_branch(
+        hub.store, "university", NODE, 1, staff="wanjiru", reason="cloned card", now=NOW
+    )
+    assert not reject_branch(
+        hub.store, "university", NODE, 1, staff="wanjiru", reason="cloned card", now=NOW
+    )
+    assert hub.store.one("SELECT decision, reason, staff, decided_at FROM fork_decisions") == (
+        "rejected",
+        "cloned card",
+        "wanjiru",
+        NOW,
+    )
+    with pytest.raises(DecisionConflict):
+        accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="oops", now=NOW)
+    backlog(forked, 1)
+    ack = push(hub, forked, 15)
+    assert ack["branch"] == 1 and ack["ack"] == 18
+    assert credential_count(hub) == 5
+    assert node_forks(hub.store, "university", NODE)[0].state == "rejected"
+    with pytest.raises(LookupError):
+        accept_branch(hub.store, "university", NODE, 0, staff="wanjiru", reason="x", now=NOW)
+    with pytest.raises(LookupError):
+        accept_branch(hub.store, "university", NODE, 7, staff="wanjiru", reason="x", now=NOW)
+
+
+def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> None:
+    node = ScriptedNode.create(NODE, seed=6)
+    enrol(hub, node)
+    backlog(node, 1)
+    backup = tmp_path / "backup.db"
+    node.db.conn.execute(f"VACUUM INTO '{backup}'")
+    backlog(node, 1)
+    push(hub, node, 0)
+    restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
+    restored.clock, restored.learners, restored.status_index = node.clock, node.learners, 1
+    backlog(restored, 1)  # the same revocation slot (2) as the lost credential
+    push(hub, restored, 3)
+    assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
