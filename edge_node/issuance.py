@@ -4,21 +4,35 @@ signed by the node key, in the same transaction as the result and its event.
 When the clock cannot be trusted the result is still recorded, and the credential
 waits (:func:`issue_pending`) until an admin or the hub sets the time: the node
 never dates a credential by a clock it does not trust.
+
+Likewise the node issues only what its own certificate allows: a module (or pathway)
+within the certificate's scope, while the certificate is valid. Otherwise the result is
+kept, *withheld* (:func:`withheld_reason` says why in plain words), and issued by
+:func:`issue_pending` once a certificate that covers it arrives; the hub would refuse
+it anyway.
+
+A pathway counts the learner's module credentials from this node and those a worker
+recognised from other nodes (:mod:`edge_node.recognition`), if unexpired and not revoked
+as far as the node's trust list says.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from content.grading import DrawnItem, Grade, grade_attempt
 from content.model import Module, Pathway
-from credentials.claims import MicroCredential
+from credentials.certificates import NodeCertificate, read_node_certificate
+from credentials.claims import MicroCredential, decode_claims
+from credentials.cose import decode_sign1
+from credentials.errors import CredentialError
 from credentials.issuance import issue
-from edge_node import events
+from credentials.trust import TrustList
+from edge_node import events, trust
 from edge_node.errors import ClockUntrusted, NotFound
 from edge_node.events import EventType
 from edge_node.storage import transaction
@@ -67,6 +81,63 @@ class ResultView:
     outcomes: list[bool]
     graded_at: str
     credential_id: str | None
+    withheld: Withheld | None = None
+    """Why a pass has no credential, when the node's certificate is the reason."""
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Why the node may not issue a credential, in words a worker can act on: an English
+    template (translated by the pages) and its values."""
+
+    template: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.template.format(**self.params)
+
+
+NOT_ENROLLED = (
+    "This centre has no certificate yet, so it cannot issue credentials. The result is "
+    "kept; the credential is issued once the certificate is installed."
+)
+OUT_OF_SCOPE = (
+    "This centre's certificate does not cover {module}, so no credential is issued. The "
+    "result is kept; the credential is issued if a certificate that covers it arrives."
+)
+OUTSIDE_VALIDITY = (
+    "This centre's certificate is valid from {start} to {end}, so no credential is issued "
+    "now. The result is kept; the credential is issued once a valid certificate arrives."
+)
+
+
+def own_certificate(node: Node) -> NodeCertificate | None:
+    """The node's installed certificate (checked against the root when installed)."""
+    data = trust.node_certificate(node)
+    if data is None:
+        return None
+    try:
+        return read_node_certificate(data)[0]
+    except CredentialError:
+        return None
+
+
+def withheld_reason(
+    node: Node, module_id: str, *, cert: NodeCertificate | None = None, at: datetime | None = None
+) -> Withheld | None:
+    """Why this node may not issue for ``module_id`` (a module or pathway id) now, or None."""
+    cert = cert if cert is not None else own_certificate(node)
+    if cert is None:
+        return Withheld(NOT_ENROLLED)
+    if not cert.covers(module_id):
+        return Withheld(OUT_OF_SCOPE, {"module": module_id})
+    if not cert.valid_at(at or node.clock.now()):
+        return Withheld(
+            OUTSIDE_VALIDITY,
+            {"start": cert.not_before.date().isoformat(), "end": cert.not_after.date().isoformat()},
+        )
+    return None
 
 
 _RESULT_COLUMNS = (
@@ -76,7 +147,10 @@ _RESULT_COLUMNS = (
 )
 
 
-def _result(row: Any) -> ResultView:
+def _result(row: Any, node: Node, cert: NodeCertificate | None) -> ResultView:
+    withheld = None
+    if row[6] and row[10] is None:
+        withheld = withheld_reason(node, row[3], cert=cert)
     return ResultView(
         id=row[0],
         sitting_id=row[1],
@@ -89,6 +163,7 @@ def _result(row: Any) -> ResultView:
         outcomes=json.loads(row[8]),
         graded_at=row[9],
         credential_id=row[10],
+        withheld=withheld,
     )
 
 
@@ -96,7 +171,7 @@ def result_for_sitting(node: Node, sitting_id: str) -> ResultView | None:
     row = node.db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.sitting_id = ?", [sitting_id]
     ).fetchone()
-    return None if row is None else _result(row)
+    return None if row is None else _result(row, node, own_certificate(node))
 
 
 def results(node: Node, *, learner_id: str | None = None, limit: int = 200) -> list[ResultView]:
@@ -105,7 +180,8 @@ def results(node: Node, *, learner_id: str | None = None, limit: int = 200) -> l
         "ORDER BY r.graded_at DESC LIMIT ?",
         [learner_id, learner_id, limit],
     ).fetchall()
-    return [_result(row) for row in rows]
+    cert = own_certificate(node)
+    return [_result(row, node, cert) for row in rows]
 
 
 def record_result(node: Node, *, sitting: Sitting, session: Session, module: Module) -> None:
@@ -198,8 +274,9 @@ def _store_credential(
     return credential_id
 
 
-def _issue_module(node: Node, result_id: str) -> str:
-    """Issue the credential of a passed result; inside the caller's transaction."""
+def _issue_module(node: Node, result_id: str) -> str | None:
+    """Issue the credential of a passed result, unless the node's certificate does not
+    allow it now (the result stays withheld); inside the caller's transaction."""
     row = node.db.execute(
         "SELECT learner_id, module_id, module_version, route, score_percent, outcomes "
         "FROM results WHERE id = ? AND passed = 1",
@@ -208,6 +285,8 @@ def _issue_module(node: Node, result_id: str) -> str:
     learner_id, module_id, module_version, route, score, outcomes = row
     module = node.modules[module_id]
     clock = node.clock.trusted_now()
+    if withheld_reason(node, module_id, at=clock.now) is not None:
+        return None
     subject, holder_name = _holder(node, learner_id)
     credential = MicroCredential(
         issuer=node.node_id,
@@ -232,10 +311,59 @@ def _issue_module(node: Node, result_id: str) -> str:
         event=EventType.credential_issued,
         event_body={"result": result_id},
     )
+    issue_pathways(node, learner_id, module_id)
+    return credential_id
+
+
+def issue_pathways(node: Node, learner_id: str, module_id: str) -> list[str]:
+    """Issue every pathway containing ``module_id`` that the learner now completes (inside
+    the caller's transaction); the new credential ids."""
+    issued = []
     for pathway in node.pathways.values():
         if module_id in pathway.modules:
-            _maybe_issue_pathway(node, pathway, learner_id)
-    return credential_id
+            credential_id = _maybe_issue_pathway(node, pathway, learner_id)
+            if credential_id is not None:
+                issued.append(credential_id)
+    return issued
+
+
+def _usable(
+    trust_list: TrustList | None,
+    issuer: str,
+    status_index: int,
+    expires_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Unexpired and not revoked, as far as this node's trust list says."""
+    if expires_at is not None and now >= expires_at:
+        return False
+    status = trust_list.status_lists.get(issuer) if trust_list is not None else None
+    return status is None or not status.is_set(status_index)
+
+
+def _countable(node: Node, learner_id: str, now: datetime) -> dict[str, tuple[str, int]]:
+    """The learner's module credentials a pathway may count: module id → (credential id
+    in hex, score), this node's own first, then those recognised from other nodes."""
+    trust_list = trust.current(node)
+    earned: dict[str, tuple[str, int]] = {}
+    for module_id, credential_id, score, index, cose in node.db.execute(
+        "SELECT c.module_id, c.id, r.score_percent, c.status_index, c.cose FROM credentials c "
+        "JOIN results r ON r.id = c.result_id WHERE c.learner_id = ? AND c.pathway = 0 "
+        "ORDER BY c.issued_at",
+        [learner_id],
+    ):
+        expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
+        if module_id not in earned and _usable(trust_list, node.node_id, index, expires_at, now):
+            earned[module_id] = (credential_id, int(score))
+    for module_id, credential_id, score, issuer, index, expires in node.db.execute(
+        "SELECT module_id, id, score_percent, issuer_node, status_index, expires_at "
+        "FROM recognised WHERE learner_id = ? ORDER BY issued_at",
+        [learner_id],
+    ):
+        expires_at = datetime.fromisoformat(expires) if expires else None
+        if module_id not in earned and _usable(trust_list, issuer, index, expires_at, now):
+            earned[module_id] = (credential_id, int(score))
+    return earned
 
 
 def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str | None:
@@ -245,19 +373,14 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
     ).fetchone()
     if already:
         return None
-    earned: dict[str, str] = {}
-    scores: dict[str, int] = {}
-    for row in node.db.execute(
-        "SELECT c.module_id, c.id, r.score_percent FROM credentials c "
-        "JOIN results r ON r.id = c.result_id WHERE c.learner_id = ? AND c.pathway = 0 "
-        "ORDER BY c.issued_at",
-        [learner_id],
-    ):
-        earned.setdefault(row[0], row[1])
-        scores.setdefault(row[0], int(row[2]))
-    if not all(module_id in earned for module_id in pathway.modules):
-        return None
     clock = node.clock.trusted_now()
+    if withheld_reason(node, pathway.id, at=clock.now) is not None:
+        return None
+    countable = _countable(node, learner_id, clock.now)
+    if not all(module_id in countable for module_id in pathway.modules):
+        return None
+    earned = {m: countable[m][0] for m in pathway.modules}
+    scores = {m: countable[m][1] for m in pathway.modules}
     subject, holder_name = _holder(node, learner_id)
     issued_at = clock.now.replace(microsecond=0)
     from_ids = [earned[m] for m in pathway.modules]
@@ -289,28 +412,47 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
 
 
 def issue_pending(node: Node) -> int:
-    """Issue every passed result still waiting for a trusted clock; returns how many."""
+    """Issue every passed result still waiting for a trusted clock or a certificate that
+    allows it, and the pathways that recognised credentials complete; returns how many
+    credentials were issued."""
     if not node.clock.status().trusted:
         raise ClockUntrusted("The clock is still not trusted; set the time first")
-    pending = [
-        row[0]
-        for row in node.db.execute(
-            "SELECT r.id FROM results r WHERE r.passed = 1 AND NOT EXISTS "
-            "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at"
-        )
-    ]
-    for result_id in pending:
+    issued = 0
+    for (result_id,) in _waiting(node):
         with transaction(node.db):
-            _issue_module(node, result_id)
-    return len(pending)
+            issued += _issue_module(node, result_id) is not None
+    for learner_id, module_id in node.db.execute(
+        "SELECT DISTINCT learner_id, module_id FROM recognised"
+    ).fetchall():
+        with transaction(node.db):
+            issued += len(issue_pathways(node, learner_id, module_id))
+    return issued
+
+
+def _waiting(node: Node) -> list[tuple[str]]:
+    return node.db.execute(
+        "SELECT r.id FROM results r WHERE r.passed = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at"
+    ).fetchall()
+
+
+def _unissued(node: Node) -> list[ResultView]:
+    rows = node.db.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.passed = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at DESC",
+    ).fetchall()
+    cert = own_certificate(node)
+    return [_result(row, node, cert) for row in rows]
 
 
 def pending_issuance_count(node: Node) -> int:
-    row = node.db.execute(
-        "SELECT count(*) FROM results r WHERE r.passed = 1 AND NOT EXISTS "
-        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id)"
-    ).fetchone()
-    return int(row[0])
+    """Passed results waiting for a trusted clock (not those the certificate withholds)."""
+    return sum(view.withheld is None for view in _unissued(node))
+
+
+def withheld_results(node: Node) -> list[ResultView]:
+    """Passed results the node's certificate does not let it issue, newest first."""
+    return [view for view in _unissued(node) if view.withheld is not None]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,14 @@ def normalise_code(text: str) -> str:
     """Upper-case, without spaces and dashes, with look-alike letters mapped to digits."""
     cleaned = re.sub(r"[\s-]", "", text.upper())
     return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+def normalise_name(name: str) -> str:
+    """A name without accents, case or spacing differences ("Halima  Achieng" and
+    "halima achiéng" are the same person's name as written by two workers)."""
+    folded = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
 
 
 def format_code(code: str) -> str:
@@ -195,8 +204,9 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
 
 
 def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
-    """Fold a duplicate registration into ``keep_id``: its sittings, results and
-    credentials move over (credentials keep the subject they were signed with)."""
+    """Fold a duplicate registration into ``keep_id``: its sittings, results,
+    credentials and recognised credentials move over (credentials keep the subject they
+    were signed with)."""
     if keep_id == duplicate_id:
         raise BadRequest("A learner cannot be merged with themselves")
     get(node, keep_id)
@@ -210,7 +220,7 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
     if clash:
         raise Conflict("Both records sat the same session; they cannot be merged")
     with transaction(db):
-        for table in ("sittings", "results", "credentials"):
+        for table in ("sittings", "results", "credentials", "recognised"):
             db.execute(
                 f"UPDATE {table} SET learner_id = ? WHERE learner_id = ?", [keep_id, duplicate_id]
             )

@@ -167,6 +167,43 @@ def _media(db: Database) -> None:
     )
 
 
+@migrations(name="0007_recognised")
+def _recognised(db: Database) -> None:
+    # Module credentials another node issued, which a worker added for a learner here.
+    db.table("recognised").create(
+        {
+            "id": str,
+            "issuer_node": str,
+            "centre": str,
+            "learner_id": str,
+            "module_id": str,
+            "module_version": str,
+            "score_percent": int,
+            "status_index": int,
+            "issued_at": str,
+            "expires_at": str,
+            "cose": bytes,
+            "recognised_by": str,
+            "recognised_at": str,
+        },
+        pk=("issuer_node", "id"),
+        not_null={
+            "centre",
+            "learner_id",
+            "module_id",
+            "module_version",
+            "score_percent",
+            "status_index",
+            "issued_at",
+            "cose",
+            "recognised_by",
+            "recognised_at",
+        },
+        foreign_keys=[("learner_id", "learners", "id")],
+    )
+    db.table("recognised").create_index(["learner_id"])
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -5,14 +5,18 @@ from __future__ import annotations
 import shutil
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from content.model import Item, Module
+from credentials.certificates import ALL_MODULES, NodeCertificate, issue_node_certificate
+from credentials.keys import SigningKey
 from edge_node.accounts import Role, create_account
 from edge_node.node import Node, init_node, open_node
+from edge_node.trust import install_certificate, pin_root
 from edge_node.web.app import create_app
 
 with warnings.catch_warnings():
@@ -21,13 +25,43 @@ with warnings.catch_warnings():
 
 MODULE = "soil-health"
 WORKER = ("worker", "worker-password")
+TEST_ROOT = SigningKey.from_seed(bytes(range(32)))
 
 
-def make_template(data: Path) -> Path:
-    """A node with the shipped modules and a worker account, to copy per test."""
-    init_node(data, name="Test Centre", admin_user="admin", admin_password="admin-password")
+def enrol(
+    node: Node,
+    root: SigningKey = TEST_ROOT,
+    *,
+    modules: tuple[str, ...] = (ALL_MODULES,),
+    valid_from: datetime | None = None,
+    days: int = 365,
+) -> bytes:
+    """Certify ``node`` under ``root`` for ``modules`` and install the certificate."""
+    start = valid_from or datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    cert = issue_node_certificate(
+        root,
+        NodeCertificate(
+            node_id=node.node_id,
+            node_name=node.settings.node_name,
+            public_key=node.key.public_key,
+            modules=modules,
+            not_before=start,
+            not_after=start + timedelta(days=days),
+            root_kid=root.kid,
+        ),
+    )
+    pin_root(node, root.public_key)
+    install_certificate(node, cert)
+    return cert
+
+
+def make_template(data: Path, name: str = "Test Centre") -> Path:
+    """A node with the shipped modules and a worker account, certified for every module
+    under the test root, to copy per test."""
+    init_node(data, name=name, admin_user="admin", admin_password="admin-password")
     node = open_node(data)
     create_account(node.db, username=WORKER[0], password=WORKER[1], role=Role.worker)
+    enrol(node)
     node.close()
     return data
 
