@@ -1,11 +1,13 @@
 """Benchmark of the edge node: cold start, memory, throughput and latency under simulated
 learners, issuance rate, page sizes.
 
-The server runs pinned to core 0 (``taskset -c 0 python -m edge_node serve``) on a demo node
-with the shipped modules; this driver runs on core 1 with a small keep-alive HTTP/1.1
-client, so the load generator costs the server nothing. Each simulated learner joins
-a session, fetches and answers every item, submits, and the worker scores the
-checklist, which issues the credential. The last line of output is one JSON object.
+The server runs pinned to core 0 (``taskset -c 0 python -m fieldcred edge serve``: what
+the ``fieldcred`` console script runs, so its memory counts every package's CLI that the
+script loads) on a demo node with the shipped modules; this driver runs on core 1 with a
+small keep-alive HTTP/1.1 client, so the load generator costs the server nothing. Each
+simulated learner joins a session, fetches and answers every item, submits, and the worker
+scores the checklist, which issues the credential. The last line of output is one JSON
+object.
 
     python bench/edge.py [--quick]
 """
@@ -244,22 +246,21 @@ async def run_phases(
     codes = await bench.register(sum(per_level.values()) + 50 + (40 if quick else 150))
     results: dict[int, dict[str, float]] = {}
     peak_rss = 0.0
+    sampler_stop = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak_rss
+        while not sampler_stop.is_set():
+            peak_rss = max(peak_rss, tree_rss_mb(pid))
+            await asyncio.sleep(0.2)
+
+    # The peak covers every phase: the load levels, the joins and the issuance.
+    sampler = asyncio.create_task(sample())
     offset = 0
     for concurrency, count in per_level.items():
         chunk = codes[offset : offset + count]
         offset += count
-        sampler_stop = asyncio.Event()
-
-        async def sample(stop: asyncio.Event) -> None:
-            nonlocal peak_rss
-            while not stop.is_set():
-                peak_rss = max(peak_rss, tree_rss_mb(pid))
-                await asyncio.sleep(0.2)
-
-        sampler = asyncio.create_task(sample(sampler_stop))
         results[concurrency] = await bench.load(concurrency, chunk, duration)
-        sampler_stop.set()
-        await sampler
         print(
             f"c={concurrency:>2}: {results[concurrency]['rps']:7.1f} req/s  "
             f"p50 {results[concurrency]['p50_ms']:6.1f} ms  "
@@ -292,6 +293,8 @@ async def run_phases(
 
     await asyncio.gather(*(scorer(c, sittings[i::4]) for i, c in enumerate(conns[:4])))
     issued_per_s = len(sittings) / (time.perf_counter() - started)
+    sampler_stop.set()
+    await sampler
     return results, peak_rss, join50, issued_per_s
 
 
@@ -348,7 +351,8 @@ def main() -> None:
         "0",
         sys.executable,
         "-m",
-        "edge_node",  # the same command as `fieldcred edge serve`, without the other CLIs
+        "fieldcred",  # what the console script runs: `fieldcred edge serve`
+        "edge",
         "serve",
         "--data",
         str(data_dir),
