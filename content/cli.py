@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from content.documents import content_files
-from content.errors import InvalidContent
-from content.loading import SHIPPED, Catalogue, load_catalogue
-from content.model import Level
-from content.validation import check_tree
+if TYPE_CHECKING:
+    from content.loading import Catalogue
+    from content.model import Level
+
+# The commands import the content library (YAML, pydantic models) when they run: the
+# ``fieldcred`` script loads this module for every command, ``edge serve`` included.
 
 app = typer.Typer(no_args_is_help=True, help="Green-skills modules and pathways.")
 
@@ -26,6 +27,9 @@ PathArgument = Annotated[
 
 
 def _content_path(path: Path | None) -> Path:
+    from content.documents import content_files
+    from content.loading import SHIPPED
+
     root = SHIPPED if path is None else path
     if not root.exists():
         raise typer.BadParameter(f"{root} does not exist", param_hint="PATH")
@@ -43,6 +47,8 @@ def validate(path: PathArgument = None) -> None:
     Each problem is printed as FILE:LINE: FIELD: MESSAGE. Exits 0 when the content
     is valid, 1 when it has problems, 2 on a usage error.
     """
+    from content.validation import check_tree
+
     root = _content_path(path)
     checked = check_tree(root)
     for problem in checked.problems:
@@ -62,7 +68,9 @@ def list_catalogue(
     language: Annotated[str, typer.Option("--lang", help="Language of the titles.")] = "en",
 ) -> None:
     """Print the catalogue: each module and pathway with its size, languages and level."""
+    from content.errors import InvalidContent
     from content.listing import catalogue_listing
+    from content.loading import load_catalogue
 
     root = _content_path(path)
     try:

@@ -6,11 +6,10 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from credentials import verification
 from credentials.certificates import (
     ALL_MODULES,
     NodeCertificate,
@@ -28,9 +27,10 @@ from credentials.keys import (
     save_private_key,
 )
 from credentials.qr import PREFIX, decode_qr_image
-from credentials.sample import build_sample, now_seconds, write_sample
 from credentials.trust import MAX_TRUST_LIST_BYTES, TrustList, read_trust_list
-from credentials.verification import Verdict
+
+if TYPE_CHECKING:
+    from credentials.verification import Verdict
 
 credentials_app = typer.Typer(no_args_is_help=True, help="Credential sample sets and tools.")
 keys_app = typer.Typer(no_args_is_help=True, help="University and node keys, node certificates.")
@@ -176,6 +176,8 @@ def verify(
     Exits 0 when it is genuine, 1 when it is not (the reason is printed in plain
     words), 2 on a usage error.
     """
+    from credentials import verification
+
     trust_list = _trust(trust, root or [])
     verdict = verification.verify(read_credential_input(source), trust_list)
     if as_json:
@@ -226,6 +228,10 @@ def keys_request(
     except CredentialError as exc:
         raise typer.BadParameter(str(exc)) from None
     typer.echo(f"{out} written for node {node_id} (key id {node_key.kid.hex()})")
+
+
+def _now_seconds() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _utc_date(text: str | None, option: str) -> datetime | None:
@@ -280,7 +286,7 @@ def keys_node_cert(
             if not node_id or not node_name:
                 raise typer.BadParameter("--public-key needs --node-id and --node-name")
             key_bytes = load_public_key(public_key)
-        start = _utc_date(not_before, "--not-before") or now_seconds()
+        start = _utc_date(not_before, "--not-before") or _now_seconds()
         cert = NodeCertificate(
             node_id=node_id,
             node_name=node_name,
@@ -303,10 +309,12 @@ def credentials_sample(
     """Write a self-consistent sample set: root.jwk, node.jwk, node-cert.cose, trust.cbor,
     credential.cose, credential.txt (QR text), credential.png (print resolution) and
     credential.ob3.json (Open Badges 3.0)."""
+    from credentials.sample import build_sample, write_sample  # with JSON-LD: heavy
+
     sample = build_sample(
         SigningKey.generate(),
         SigningKey.generate(),
-        issued_at=now_seconds(),
+        issued_at=_now_seconds(),
         credential_id=os.urandom(8),
     )
     for path in write_sample(out, sample):

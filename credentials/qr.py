@@ -8,13 +8,16 @@ docs/credential-format.md for the measurement.
 from __future__ import annotations
 
 import io
-
-import segno
-import zxingcpp
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from credentials import base45
 from credentials.errors import MalformedInput
+
+if TYPE_CHECKING:
+    import segno
+
+# segno (drawing) and Pillow with zxing-cpp (reading photos) are imported by the functions
+# that use them: reading QR text loads neither, and drawing does not load the photo reader.
 
 PREFIX = "FC1:"
 ERROR_CORRECTION = "q"
@@ -42,6 +45,8 @@ def from_qr_text(text: str) -> bytes:
 
 
 def _symbol(text: str) -> segno.QRCode:
+    import segno
+
     return segno.make(text, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
@@ -76,6 +81,9 @@ def decode_qr_image(image_bytes: bytes) -> str | None:
     """The text of the first QR code found in a PNG or JPEG, or None; never raises."""
     if not isinstance(image_bytes, bytes) or len(image_bytes) > MAX_IMAGE_BYTES:
         return None
+    import zxingcpp
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(image_bytes)) as image:
             if image.format not in ("PNG", "JPEG") or (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from credentials.catalogue import CatalogueEntry
@@ -141,7 +141,3 @@ def write_sample(out: Path, sample: SampleSet, *, signed_at: datetime | None = N
 
 def _json(value: object) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def now_seconds() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
