@@ -6,6 +6,7 @@ import hashlib
 import json
 import signal
 import subprocess
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -184,6 +185,27 @@ def export_pack(
     )
 
 
+def _hub_url(value: str) -> str:
+    """The hub's base URL without a trailing slash, or a usage error."""
+    example = "e.g. https://hub.example.org"
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an address, {example}", param_hint="--hub-url"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise typer.BadParameter(
+            f"{value!r} is not an http(s) address, {example}", param_hint="--hub-url"
+        )
+    if parts.query or parts.fragment:
+        raise typer.BadParameter(
+            f"{value!r}: give the hub's address without ? or #", param_hint="--hub-url"
+        )
+    return urllib.parse.urlunsplit(parts).rstrip("/")
+
+
 @app.command("workbench")
 def workbench(
     port: Annotated[
@@ -205,12 +227,30 @@ def workbench(
     staff_view: Annotated[
         bool, typer.Option("--staff-view", help="Show the staff view to everyone (testing only).")
     ] = False,
+    hub_url: Annotated[
+        str | None,
+        typer.Option(
+            "--hub-url",
+            help="The university hub, e.g. https://hub.example.org: the staff view reads "
+            "the centres' results from its API.",
+        ),
+    ] = None,
+    hub_token: Annotated[
+        str | None,
+        typer.Option(
+            "--hub-token",
+            envvar="FIELDCRED_HUB_TOKEN",
+            show_envvar=True,
+            help="The hub's API token (fieldcred hub add-token); better given in the "
+            "environment, where other users' `ps` does not show it.",
+        ),
+    ] = None,
     content: ContentOption = None,
 ) -> None:
     """Serve the XBlock SDK workbench with one green-skills scenario per module.
 
     Without an issuer, learners who pass are told their credential will follow.
-    Stops on Ctrl-C.
+    Without a hub, the staff view lists online results only. Stops on Ctrl-C.
     """
     from credentials.errors import CredentialError
     from credentials.keys import load_private_key
@@ -230,6 +270,15 @@ def workbench(
         raise typer.BadParameter(f"{content} is not a folder", param_hint="--content")
     if issuer_key is not None and not issuer_key.is_file():
         raise typer.BadParameter(f"{issuer_key} does not exist", param_hint="--issuer-key")
+    if hub_url is not None:
+        hub_url = _hub_url(hub_url)
+        if not hub_token:
+            raise typer.BadParameter(
+                "the hub needs an API token: --hub-token or FIELDCRED_HUB_TOKEN",
+                param_hint="--hub-token",
+            )
+    elif hub_token:
+        raise typer.BadParameter("a hub token needs --hub-url", param_hint="--hub-url")
     if root_key is not None:
         try:
             issuer_key, issuer_cert = certify_online_issuer(
@@ -245,6 +294,8 @@ def workbench(
             issuer_certificate_path=issuer_cert,
             content_dir=content,
             staff_view_for_all=staff_view,
+            hub_url=hub_url,
+            hub_token=hub_token,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         typer.echo(f"error: the workbench did not start: {exc}", err=True)

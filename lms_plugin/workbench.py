@@ -85,9 +85,10 @@ def start_workbench(
         hub_url=hub_url,
         hub_token=hub_token,
     )
-    (workdir / f"{SETTINGS_MODULE}.py").write_text(
-        _SETTINGS.format(fieldcred=fieldcred), encoding="utf-8"
-    )
+    settings_path = workdir / f"{SETTINGS_MODULE}.py"
+    settings_path.touch(mode=0o600)
+    settings_path.chmod(0o600)  # before the hub's API token is written into it
+    settings_path.write_text(_SETTINGS.format(fieldcred=fieldcred), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("FIELDCRED_")}
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
