@@ -4,18 +4,23 @@ reject it (it stays out, with an audit record). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlite_utils import Database
 
 from sync.client import batch_message
 from sync.eventlog import read_events
 from sync.hub.forks import DecisionConflict, accept_branch, node_forks, reject_branch
 from sync.hub.ingest import Hub, answer
+from sync.hub.settings import HubSettings
+from sync.hub.staff import add_staff
 from sync.hub.store import SqliteStore, Store, open_store
+from sync.hub.web import create_web_app
 from sync.protocol import read_signed
 from sync.simulate import ScriptedNode, enrol, simulated_hub
 
@@ -188,3 +193,65 @@ def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> No
     backlog(restored, 1)  # the same revocation slot (2) as the lost credential
     push(hub, restored, 3)
     assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
+
+
+# -- the staff page and its forms ------------------------------------------------------
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+@pytest.fixture
+def client(hub: Hub, forked: ScriptedNode) -> TestClient:
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    add_staff(hub.store, "pierre", "correct horse", "other-university")
+    return TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+
+
+def login(client: TestClient, username: str = "wanjiru") -> None:
+    client.post("/login", data={"username": username, "password": "correct horse"})
+
+
+def test_the_fork_page_and_its_forms(client: TestClient, hub: Hub) -> None:
+    assert client.get(f"/centres/{NODE}/forks", follow_redirects=False).status_code == 303
+    refused = client.post(f"/centres/{NODE}/forks/1/accept", data={"reason": "x"})
+    assert refused.status_code == 401 and 'action="/login"' in refused.text
+    login(client)
+    overview = client.get("/").text
+    assert f'href="/centres/{NODE}/forks"' in overview
+    page = client.get(f"/centres/{NODE}/forks")
+    assert page.status_code == 200
+    assert "credential.issued" in page.text and "Accept" in page.text and "Reject" in page.text
+    token = csrf_of(page.text)
+    no_csrf = client.post(f"/centres/{NODE}/forks/1/accept", data={"reason": "restored"})
+    assert no_csrf.status_code == 403
+    forged = client.post(
+        f"/centres/{NODE}/forks/1/accept", data={"reason": "restored", "csrf": "0" * 32}
+    )
+    assert forged.status_code == 403
+    no_reason = client.post(f"/centres/{NODE}/forks/1/accept", data={"reason": "", "csrf": token})
+    assert no_reason.status_code in (400, 422)
+    assert credential_count(hub) == 5
+    done = client.post(
+        f"/centres/{NODE}/forks/1/accept",
+        data={"reason": "restored backup", "csrf": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and credential_count(hub) == 7
+    after = client.get(f"/centres/{NODE}/forks").text
+    assert "restored backup" in after and "wanjiru" in after
+    assert hub.store.scalar("SELECT staff FROM fork_decisions") == "wanjiru"
+    wrong = client.post(f"/centres/{NODE}/forks/1/reject", data={"reason": "x", "csrf": token})
+    assert wrong.status_code == 409
+
+
+def test_staff_of_another_organisation_see_no_fork(client: TestClient, hub: Hub) -> None:
+    login(client, "pierre")
+    assert client.get(f"/centres/{NODE}/forks").status_code == 404
+    token = csrf_of(client.get("/").text)
+    refused = client.post(f"/centres/{NODE}/forks/1/reject", data={"reason": "x", "csrf": token})
+    assert refused.status_code == 404
+    assert hub.store.scalar("SELECT count(*) FROM fork_decisions") == 0

@@ -3,6 +3,7 @@ the trust list, OB3 export, public trust list."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +41,19 @@ def client(hub: Hub) -> TestClient:
     return TestClient(create_web_app(hub, settings))
 
 
-def login(client: TestClient) -> None:
+def login(client: TestClient) -> str:
+    """Log in; the CSRF token the session's forms carry."""
     response = client.post(
         "/login", data={"username": "wanjiru", "password": "correct horse"}, follow_redirects=False
     )
     assert response.status_code == 303
+    return csrf_of(client.get("/").text)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
 
 
 def test_pages_need_a_login(client: TestClient) -> None:
@@ -72,10 +81,14 @@ def test_staff_pages(client: TestClient, hub: Hub) -> None:
 
 
 def test_revocation_is_published_in_the_next_trust_list(client: TestClient, hub: Hub) -> None:
-    login(client)
+    token = login(client)
     credential_id, index = hub.store.one("SELECT credential_id, status_index FROM credentials")
+    forged = client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud"})
+    assert forged.status_code == 403 and "expired" in forged.text
     response = client.post(
-        f"/credentials/{credential_id}/revoke", data={"reason": "fraud"}, follow_redirects=False
+        f"/credentials/{credential_id}/revoke",
+        data={"reason": "fraud", "csrf": token},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     public = TestClient(client.app).get("/trust-list")
@@ -133,8 +146,8 @@ def test_public_verification(client: TestClient, hub: Hub) -> None:
     good = client.post("/verify", content=to_qr_text(bytes(cose)))
     assert good.status_code == 200 and good.json()["genuine"] is True
     assert good.json()["module_id"] == "soil-health"
-    login(client)
-    client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud"})
+    token = login(client)
+    client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud", "csrf": token})
     revoked = client.post("/verify", content=bytes(cose)).json()
     assert revoked["genuine"] is False and revoked["reason"] == "credential_revoked"
     junk = client.post("/verify", content=b"\xff" * 50).json()

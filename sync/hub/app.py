@@ -8,6 +8,7 @@ for nodes, JSON for the API and HTML for staff.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -50,7 +51,23 @@ def _sync_error(status: int, reason: str, message: str) -> Response:
     )
 
 
-def create_app(hub: Hub, *, title: str = "fieldcred hub") -> FastAPI:
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_VERIFY_BYTES = 16 * 1024
+MAX_VERIFY_FORM_BYTES = 8 * 1024 * 1024 + 64 * 1024
+"""A photo of a QR code of 8 MB at most, and the form around it."""
+
+VerifyForm = Callable[[Request, bytes], Awaitable[Response]]
+
+
+def is_form(request: Request) -> bool:
+    """A browser's form post (answered with a page), not a script's raw body (JSON)."""
+    return request.headers.get("content-type", "").lower().startswith(FORM_TYPES)
+
+
+def create_app(
+    hub: Hub, *, title: str = "fieldcred hub", verify_form: VerifyForm | None = None
+) -> FastAPI:
+    """The sync app; ``verify_form`` answers form posts to ``/verify`` (the web app's page)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hub = hub
 
@@ -73,12 +90,14 @@ def create_app(hub: Hub, *, title: str = "fieldcred hub") -> FastAPI:
         app.add_api_route(f"/sync/v1/{name}", sync_route, methods=["POST"], name=f"sync_{name}")
 
     @app.post("/verify")
-    async def verify_credential(request: Request) -> JSONResponse:
+    async def verify_credential(request: Request) -> Response:
         """Public offline-style verification against the hub's current trust list."""
         from credentials.trust import read_trust_list
         from credentials.verification import verify
 
-        data = await read_bounded(request, 16 * 1024)
+        if verify_form is not None and is_form(request):
+            return await verify_form(request, await read_bounded(request, MAX_VERIFY_FORM_BYTES))
+        data = await read_bounded(request, MAX_VERIFY_BYTES)
         latest = latest_trust_list(hub.store)
         if latest is None:
             return JSONResponse({"error": "not_found", "message": "no trust list yet"}, 404)

@@ -195,15 +195,14 @@ def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
     return forks
 
 
-def held_count(store: Store, organisation: str) -> int:
-    """Fork branches of the organisation's nodes waiting for a staff decision."""
-    return int(
-        store.scalar(
-            "SELECT count(*) FROM branches b JOIN nodes n ON n.node_id = b.node_id "
-            "WHERE n.organisation = ? AND b.held = ?",
-            [organisation, HELD],
-        )
+def nodes_with_held_forks(store: Store, organisation: str) -> set[str]:
+    """The organisation's nodes with a fork branch waiting for a staff decision."""
+    rows = store.query(
+        "SELECT DISTINCT b.node_id FROM branches b JOIN nodes n ON n.node_id = b.node_id "
+        "WHERE n.organisation = ? AND b.held = ?",
+        [organisation, HELD],
     )
+    return {str(row[0]) for row in rows}
 
 
 def _check_reason(reason: str) -> str:

@@ -16,6 +16,9 @@ every answer limited to the token's organisation:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,17 +27,37 @@ from fastapi import Depends, FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import Message
 
-from sync.errors import NotFound, SyncError
-from sync.hub import nodes, reports, xapi
-from sync.hub.app import create_app
+from credentials.trust import read_trust_list
+from sync.errors import BadRequest, NotFound, SyncError
+from sync.hub import forks, nodes, reports, verifying, xapi
+from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
 from sync.hub.staff import NotAuthenticated, check_login, staff_organisation, token_organisation
+from sync.hub.translations import (
+    LANG_COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    pick_language,
+    translator,
+)
 
 SESSION_COOKIE = "fieldcred_hub"
 SESSION_MAX_AGE_S = 12 * 3600
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class FormExpired(SyncError):
+    """A staff form without the CSRF token of the session that sent it."""
+
+    status = 403
+    reason = "form_expired"
 
 
 def _when(epoch: object) -> str:
@@ -45,6 +68,28 @@ def _when(epoch: object) -> str:
 
 def _link(text: object, href: str) -> dict[str, str]:
     return {"text": str(text), "href": href}
+
+
+def _lang(request: Request) -> str:
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language", ""),
+    )
+
+
+def _tr(request: Request) -> Callable[..., str]:
+    return translator(_lang(request))
+
+
+def _csrf(request: Request) -> str:
+    """The token staff forms carry: bound to this session's cookie, so a page of another
+    site (which cannot read it) cannot post a staff form."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        return ""
+    key = hashlib.sha256(b"fieldcred-hub-csrf" + request.app.state.csrf_secret).digest()
+    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _staff(request: Request) -> tuple[str, str]:
@@ -72,24 +117,70 @@ Staff = Annotated[tuple[str, str], Depends(_staff)]
 Scope = Annotated[str, Depends(_api_scope)]
 
 
+def _csrf_ok(request: Request, token: str) -> bool:
+    expected = _csrf(request).encode()
+    return bool(expected) and hmac.compare_digest(expected, token.encode()[:64])
+
+
+def _staff_form(request: Request, who: Staff, csrf: Annotated[str, Form()] = "") -> tuple[str, str]:
+    """A logged-in staff member posting a form this session's page gave them."""
+    if not _csrf_ok(request, csrf):
+        raise FormExpired("This form has expired. Go back, reload the page and try again.")
+    return who
+
+
+StaffForm = Annotated[tuple[str, str], Depends(_staff_form)]
+
+
+def _html_error(request: Request) -> bool:
+    """Pages answer errors with a page; the API, nodes and scripts with JSON or CBOR."""
+    path = request.url.path
+    if path.startswith(("/api/", "/sync/")):
+        return False
+    return path != "/verify" or request.method != "POST" or is_form(request)
+
+
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
-    app = create_app(hub, title=settings.name)
-    signer = URLSafeTimedSerializer(settings.session_secret or settings.name, salt="staff")
+    secret = settings.session_secret or settings.name
+    app = create_app(hub, title=settings.name, verify_form=lambda r, b: verify_page(r, b))
+    signer = URLSafeTimedSerializer(secret, salt="staff")
     app.state.signer = signer
+    app.state.csrf_secret = secret.encode()
     store = hub.store
 
-    def page(request: Request, user: str | None, title: str, **context: Any) -> HTMLResponse:
-        return templates.TemplateResponse(
+    def page(
+        request: Request, user: str | None, title: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        lang = _lang(request)
+        response = templates.TemplateResponse(
             request,
             context.pop("template", "tables.html"),
-            {"title": title, "hub_name": settings.name, "user": user, "alerts": [], **context},
+            {
+                "title": title,
+                "hub_name": settings.name,
+                "user": user,
+                "alerts": [],
+                "lang": lang,
+                "languages": LANGUAGE_NAMES,
+                "_": translator(lang),
+                "csrf": _csrf(request),
+                **context,
+            },
+            status_code=status,
         )
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        return response
 
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, error: NotAuthenticated) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": error.reason, "message": str(error)}, 401)
-        return RedirectResponse("/login", status_code=303)
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse("/login", status_code=303)
+        return page(
+            request, None, "Staff login", 401, template="login.html", error="Please log in."
+        )
 
     @app.exception_handler(SyncError)
     async def sync_error(request: Request, error: SyncError) -> Response:
@@ -97,12 +188,53 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
 
         if request.url.path.startswith("/sync/"):
             return _sync_error(error.status, error.reason, str(error))
-        if request.url.path.startswith("/api/"):
+        if not _html_error(request):
             return JSONResponse({"error": error.reason, "message": str(error)}, error.status)
-        return HTMLResponse(
-            f"<!doctype html><title>{error.status}</title><p>{_escape(str(error))}</p>",
+        return page(
+            request,
+            None,
+            "Something went wrong",
             error.status,
+            template="error.html",
+            message=str(error),
         )
+
+    async def verify_page(request: Request, body: bytes) -> Response:
+        """The public verification form's answer: the verdict in plain words."""
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            form = await Request(request.scope, replay).form(max_files=1, max_fields=8)
+        except HTTPException as error:
+            raise BadRequest(f"the form could not be read ({error.detail})") from None
+        text = form.get("text")
+        photo = form.get("photo")
+        image = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
+        if image is not None and len(image) > MAX_PHOTO_BYTES:
+            raise BadRequest("The photo is too large.")
+        latest = nodes.latest_trust_list(store)
+        result = await run_in_threadpool(
+            verifying.check,
+            None if latest is None else read_trust_list(latest),
+            text=text if isinstance(text, str) else None,
+            image=image or None,
+            lang=_lang(request),
+            now=datetime.now(UTC),
+        )
+        return page(
+            request,
+            None,
+            "Check a credential",
+            template="verify.html",
+            result=result,
+            text=text if isinstance(text, str) else "",
+        )
+
+    @app.get("/verify", response_class=HTMLResponse)
+    def verify_form(request: Request) -> HTMLResponse:
+        return page(request, None, "Check a credential", template="verify.html", text="")
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> HTMLResponse:
@@ -115,9 +247,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         try:
             check_login(store, username, password)
         except NotAuthenticated as error:
-            refused = page(request, None, "Staff login", template="login.html", error=str(error))
-            refused.status_code = 401
-            return refused
+            return page(request, None, "Staff login", 401, template="login.html", error=str(error))
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -129,7 +259,10 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         return response
 
     @app.post("/logout")
-    def logout() -> Response:
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        # Another site cannot log staff out; a session already gone needs no token.
+        if _csrf(request) and not _csrf_ok(request, csrf):
+            raise FormExpired("This form has expired. Go back, reload the page and try again.")
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -138,11 +271,19 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     def overview(request: Request, who: Staff) -> HTMLResponse:
         user, organisation = who
         node_rows = reports.nodes(store, organisation)
+        held = forks.nodes_with_held_forks(store, organisation)
         return page(
             request,
             user,
             "Overview",
-            alerts=[f"{n['name']}: {n['alert']}" for n in node_rows if n["alert"]],
+            alerts=[
+                {
+                    "text": f"{n['name']}: {n['alert']}",
+                    "href": f"/centres/{n['node_id']}/forks" if n["node_id"] in held else None,
+                }
+                for n in node_rows
+                if n["alert"]
+            ],
             sections=[
                 {
                     "heading": "Centres (nodes)",
@@ -178,7 +319,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                     "columns": ["Node", "Branch", "Seq", "Type", "Reason", "Received"],
                     "rows": [
                         [
-                            e["node_id"],
+                            _link(e["node_id"], f"/centres/{e['node_id']}/forks")
+                            if e["branch"]
+                            else e["node_id"],
                             e["branch"],
                             e["seq"],
                             e["type"],
@@ -204,14 +347,51 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             ],
         )
 
+    @app.get("/centres/{node_id}/forks", response_class=HTMLResponse)
+    def forks_page(request: Request, node_id: str, who: Staff) -> HTMLResponse:
+        user, organisation = who
+        return page(
+            request,
+            user,
+            _tr(request)("Forks of {node}", node=node_id),
+            template="forks.html",
+            node_id=node_id,
+            forks=forks.node_forks(store, organisation, node_id),
+            when=_when,
+        )
+
+    @app.post("/centres/{node_id}/forks/{branch}/{decision}")
+    def decide_fork(
+        node_id: str,
+        branch: int,
+        decision: str,
+        who: StaffForm,
+        reason: Annotated[str, Form()] = "",
+    ) -> Response:
+        user, organisation = who
+        decide = {"accept": forks.accept_branch, "reject": forks.reject_branch}.get(decision)
+        if decide is None:
+            raise NotFound(f"no decision {decision!r}: accept or reject")
+        decide(
+            store,
+            organisation,
+            node_id,
+            branch,
+            staff=user,
+            reason=reason,
+            now=int(datetime.now(UTC).timestamp()),
+        )
+        return RedirectResponse(f"/centres/{node_id}/forks", status_code=303)
+
     @app.get("/modules/{module_id}", response_class=HTMLResponse)
     def module_page(request: Request, module_id: str, who: Staff) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         rows = reports.module_results(store, organisation, module_id)
         return page(
             request,
             user,
-            f"Module {module_id}",
+            t("Module {module_id}", module_id=module_id),
             sections=[
                 {
                     "heading": "Sittings",
@@ -231,7 +411,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                                 f"/centres/{r['node_id']}/learners/{r['learner_id']}",
                             ),
                             r["score_percent"],
-                            "yes" if r["passed"] else "no",
+                            t("yes") if r["passed"] else t("no"),
                             _when(r["submitted_at"]),
                             _link(r["credential_id"], f"/credentials/{r['credential_id']}")
                             if r["credential_id"]
@@ -246,11 +426,12 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.get("/centres/{node_id}/learners/{learner_id}", response_class=HTMLResponse)
     def learner_page(request: Request, node_id: str, learner_id: str, who: Staff) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         rows = reports.learner_results(store, organisation, node_id, learner_id)
         return page(
             request,
             user,
-            f"Learner {learner_id}",
+            t("Learner {learner_id}", learner_id=learner_id),
             sections=[
                 {
                     "heading": "Sittings",
@@ -259,7 +440,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                         [
                             r["module_id"],
                             r["score_percent"],
-                            "yes" if r["passed"] else "no",
+                            t("yes") if r["passed"] else t("no"),
                             _when(r["submitted_at"]),
                         ]
                         for r in rows
@@ -271,6 +452,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.get("/credentials", response_class=HTMLResponse)
     def registry_page(request: Request, who: Staff, offset: int = 0) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         rows = reports.registry(store, organisation, offset=max(offset, 0))
         return page(
             request,
@@ -278,7 +460,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             "Credential registry",
             sections=[
                 {
-                    "heading": f"Credentials from {offset + 1}",
+                    "heading": t("Credentials from {start}", start=offset + 1),
                     "columns": [
                         "Credential",
                         "Centre",
@@ -293,10 +475,10 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                             _link(r["credential_id"], f"/credentials/{r['credential_id']}"),
                             r["centre"],
                             r["module_id"],
-                            _when(r["issued_at"]) + (" ⚠ clock" if r["time_flag"] else ""),
+                            _when(r["issued_at"]) + (f" ⚠ {t('clock')}" if r["time_flag"] else ""),
                             _when(r["not_before"]),
                             _when(r["received_at"]),
-                            r["status"],
+                            t(r["status"]),
                         ]
                         for r in rows
                     ],
@@ -307,24 +489,25 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.get("/credentials/{credential_id}", response_class=HTMLResponse)
     def credential_page(request: Request, credential_id: str, who: Staff) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         entry = reports.credential(store, organisation, credential_id)
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
         fields = [
-            (k, _when(v) if k.endswith(("_at", "not_before")) else v)
+            (k, _when(v) if k.endswith(("_at", "not_before")) else t(v) if k == "status" else v)
             for k, v in entry.items()
             if k != "cose"
         ]
         return page(
             request,
             user,
-            f"Credential {credential_id}",
+            t("Credential {credential_id}", credential_id=credential_id),
             sections=[{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}],
             revoke=f"/credentials/{credential_id}/revoke" if entry["status"] == "active" else None,
         )
 
     @app.post("/credentials/{credential_id}/revoke")
-    def revoke(credential_id: str, reason: Annotated[str, Form()], who: Staff) -> Response:
+    def revoke(credential_id: str, reason: Annotated[str, Form()], who: StaffForm) -> Response:
         _, organisation = who
         if reports.credential(store, organisation, credential_id) is None:
             raise NotFound(f"no credential {credential_id}")
@@ -334,6 +517,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.get("/equity", response_class=HTMLResponse)
     def equity_page(request: Request, who: Staff) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         rows = reports.equity(store, organisation, year=datetime.now(UTC).year)
         return page(
             request,
@@ -351,7 +535,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                         "Credentials",
                     ],
                     "rows": [
-                        [r.dimension, r.group, r.learners, r.sittings, r.passed, r.credentials]
+                        [t(r.dimension), r.group, r.learners, r.sittings, r.passed, r.credentials]
                         for r in rows
                     ],
                 }
@@ -388,7 +572,3 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         return {"equity": [row.__dict__ for row in rows]}
 
     return app
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

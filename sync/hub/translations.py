@@ -1,0 +1,347 @@
+"""The hub's pages in English, Kiswahili and French.
+
+Messages are keyed by their English text (gettext style); placeholders in braces
+(``{node}``) are filled after translation and must be kept. A test checks that every
+message a template or page uses has both other languages. Words that come from
+elsewhere (centre names, catalogue titles, the store's alerts) are shown as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("en", "sw", "fr")
+LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili", "fr": "Français"}
+LANG_COOKIE = "fieldcred_hub_lang"
+
+# English text: (Kiswahili, French)
+_PAIRS: dict[str, tuple[str, str]] = {
+    # -- every page
+    "Overview": ("Muhtasari", "Vue d'ensemble"),
+    "Registry": ("Rejista", "Registre"),
+    "Equity": ("Usawa", "Équité"),
+    "Log out {user}": ("Toka ({user})", "Se déconnecter ({user})"),
+    "Language": ("Lugha", "Langue"),
+    "Check a credential": ("Hakiki cheti", "Vérifier une attestation"),
+    "Nothing yet.": ("Bado hakuna kitu.", "Rien pour l'instant."),
+    "Something went wrong": ("Kuna tatizo", "Un problème est survenu"),
+    "Back to the overview": ("Rudi kwenye muhtasari", "Retour à la vue d'ensemble"),
+    "This form has expired. Go back, reload the page and try again.": (
+        "Fomu hii imepitwa na wakati. Rudi nyuma, pakia ukurasa upya na ujaribu tena.",
+        "Ce formulaire a expiré. Revenez en arrière, rechargez la page et réessayez.",
+    ),
+    "Please log in.": ("Tafadhali ingia.", "Veuillez vous connecter."),
+    "yes": ("ndiyo", "oui"),
+    "no": ("hapana", "non"),
+    # -- log-in
+    "Staff login": ("Kuingia kwa wafanyakazi", "Connexion du personnel"),
+    "Username": ("Jina la mtumiaji", "Nom d'utilisateur"),
+    "Password": ("Nenosiri", "Mot de passe"),
+    "Log in": ("Ingia", "Se connecter"),
+    "wrong username or password": (
+        "jina la mtumiaji au nenosiri si sahihi",
+        "nom d'utilisateur ou mot de passe incorrect",
+    ),
+    # -- overview
+    "Centres (nodes)": ("Vituo", "Centres"),
+    "Node": ("Kituo (node)", "Nœud"),
+    "Centre": ("Kituo", "Centre"),
+    "Synced through": ("Imesawazishwa hadi", "Synchronisé jusqu'à"),
+    "Revoked": ("Imefutwa", "Révoqué"),
+    "Results by module": ("Matokeo kwa moduli", "Résultats par module"),
+    "Module": ("Moduli", "Module"),
+    "Sittings": ("Mitihani", "Passages"),
+    "Passed": ("Waliofaulu", "Réussis"),
+    "Centres": ("Vituo", "Centres"),
+    "Results by centre": ("Matokeo kwa kituo", "Résultats par centre"),
+    "Events set aside for review": (
+        "Matukio yaliyowekwa kando ili yakaguliwe",
+        "Événements mis de côté pour examen",
+    ),
+    "Branch": ("Tawi", "Branche"),
+    "Seq": ("Namba", "N°"),
+    "Type": ("Aina", "Type"),
+    "Reason": ("Sababu", "Motif"),
+    "Received": ("Ilipokelewa", "Reçu"),
+    "xAPI outbox": ("Foleni ya xAPI", "File d'envoi xAPI"),
+    "Statements": ("Taarifa", "Déclarations"),
+    "Waiting to be sent": ("Zinasubiri kutumwa", "En attente d'envoi"),
+    "Possibly the same person at two centres (linked, not merged)": (
+        "Huenda ni mtu yule yule katika vituo viwili (wameunganishwa, hawajachanganywa)",
+        "Peut-être la même personne dans deux centres (liés, non fusionnés)",
+    ),
+    "Learner": ("Mwanafunzi", "Apprenant"),
+    "Basis": ("Msingi", "Motif du lien"),
+    "Review the fork": ("Kagua mgawanyiko", "Examiner la divergence"),
+    "{n} fork(s) waiting for a decision": (
+        "Migawanyiko {n} inasubiri uamuzi",
+        "{n} divergence(s) en attente de décision",
+    ),
+    # -- results, learners, registry, credential
+    "Module {module_id}": ("Moduli {module_id}", "Module {module_id}"),
+    "Learner {learner_id}": ("Mwanafunzi {learner_id}", "Apprenant {learner_id}"),
+    "Score %": ("Alama %", "Score %"),
+    "Submitted": ("Ilitumwa", "Soumis"),
+    "Credential": ("Cheti", "Attestation"),
+    "Credential registry": ("Rejista ya vyeti", "Registre des attestations"),
+    "Credentials from {start}": ("Vyeti kuanzia {start}", "Attestations à partir de {start}"),
+    "Issued (node clock)": ("Kilitolewa (saa ya kituo)", "Émise (horloge du centre)"),
+    "Made after (hub)": ("Kilitengenezwa baada ya (kitovu)", "Faite après (hub)"),
+    "Status": ("Hali", "Statut"),
+    "clock": ("saa", "horloge"),
+    "active": ("halali", "active"),
+    "revoked": ("kimefutwa", "révoquée"),
+    "Credential {credential_id}": ("Cheti {credential_id}", "Attestation {credential_id}"),
+    "Registry entry": ("Kumbukumbu katika rejista", "Entrée du registre"),
+    "Field": ("Sehemu", "Champ"),
+    "Value": ("Thamani", "Valeur"),
+    "Revoke": ("Futa", "Révoquer"),
+    "Revoke this credential": ("Futa cheti hiki", "Révoquer cette attestation"),
+    # -- equity
+    "Equity figures": ("Takwimu za usawa", "Indicateurs d'équité"),
+    "By gender, age band and centre": (
+        "Kwa jinsia, kundi la umri na kituo",
+        "Par genre, tranche d'âge et centre",
+    ),
+    "Dimension": ("Kipimo", "Dimension"),
+    "Group": ("Kundi", "Groupe"),
+    "Learners": ("Wanafunzi", "Apprenants"),
+    "Credentials": ("Vyeti", "Attestations"),
+    "gender": ("jinsia", "genre"),
+    "age band": ("kundi la umri", "tranche d'âge"),
+    "centre": ("kituo", "centre"),
+    # -- forks
+    "Forks of {node}": ("Migawanyiko ya {node}", "Divergences de {node}"),
+    "Branch {branch}, from seq {seq}": (
+        "Tawi {branch}, kuanzia namba {seq}",
+        "Branche {branch}, à partir du n° {seq}",
+    ),
+    "This centre sent events that differ from what the hub already holds after the same "
+    "point: it was restored from an old backup, or its card was copied to a second "
+    "server. Both chains are kept. The new branch stays out of results until you decide.": (
+        "Kituo hiki kimetuma matukio yanayotofautiana na yale ambayo kitovu tayari kinayo "
+        "baada ya hatua ile ile: kilirejeshwa kutoka nakala ya zamani, au kadi yake "
+        "ilinakiliwa kwenye seva ya pili. Minyororo yote miwili imehifadhiwa. Tawi jipya "
+        "halitaingia kwenye matokeo hadi utakapoamua.",
+        "Ce centre a envoyé des événements qui diffèrent de ce que le hub détient déjà "
+        "après le même point : il a été restauré depuis une ancienne sauvegarde, ou sa carte "
+        "a été copiée sur un second serveur. Les deux chaînes sont conservées. La nouvelle "
+        "branche reste hors des résultats jusqu'à votre décision.",
+    ),
+    "No forks: this centre's log has one chain.": (
+        "Hakuna mgawanyiko: kumbukumbu za kituo hiki zina mnyororo mmoja.",
+        "Aucune divergence : le journal de ce centre n'a qu'une chaîne.",
+    ),
+    "The hub's copy (branch {branch})": (
+        "Nakala ya kitovu (tawi {branch})",
+        "La copie du hub (branche {branch})",
+    ),
+    "The fork (branch {branch})": (
+        "Mgawanyiko (tawi {branch})",
+        "La divergence (branche {branch})",
+    ),
+    "Events": ("Matukio", "Événements"),
+    "First event (node clock)": (
+        "Tukio la kwanza (saa ya kituo)",
+        "Premier événement (horloge du centre)",
+    ),
+    "Last event (node clock)": (
+        "Tukio la mwisho (saa ya kituo)",
+        "Dernier événement (horloge du centre)",
+    ),
+    "Set aside as unreadable": ("Yaliyowekwa kando kwa kutosomeka", "Mis de côté, illisibles"),
+    "Holder": ("Mwenye cheti", "Titulaire"),
+    "Issued": ("Kilitolewa", "Émise"),
+    "Revocation slot": ("Nafasi ya kufuta", "Case de révocation"),
+    "State": ("Hali", "État"),
+    "Waiting for your decision": ("Inasubiri uamuzi wako", "En attente de votre décision"),
+    "Accepted: in results": ("Limekubaliwa: liko kwenye matokeo", "Acceptée : dans les résultats"),
+    "Rejected: kept out of results": (
+        "Limekataliwa: haliko kwenye matokeo",
+        "Rejetée : tenue hors des résultats",
+    ),
+    "Decided by {staff} on {when}: {reason}": (
+        "Iliamuliwa na {staff} tarehe {when}: {reason}",
+        "Décidé par {staff} le {when} : {reason}",
+    ),
+    "{n} credential(s) on this branch use revocation slots already used by credentials "
+    "in results ({slots}): revoking one of them would revoke the other too.": (
+        "Vyeti {n} kwenye tawi hili vinatumia nafasi za kufuta ambazo tayari zinatumiwa na "
+        "vyeti vilivyo kwenye matokeo ({slots}): kufuta kimoja kungefuta na kingine pia.",
+        "{n} attestation(s) de cette branche utilisent des cases de révocation déjà prises "
+        "par des attestations dans les résultats ({slots}) : en révoquer une révoquerait "
+        "aussi l'autre.",
+    ),
+    "Accept the branch": ("Kubali tawi hili", "Accepter la branche"),
+    "The usual case: the centre was restored from a backup and both branches are real "
+    "work signed by its key. Its events enter results now, and so does what it sends next.": (
+        "Hali ya kawaida: kituo kilirejeshwa kutoka nakala na matawi yote mawili ni kazi "
+        "halisi iliyosainiwa kwa ufunguo wake. Matukio yake yanaingia kwenye matokeo sasa, "
+        "pamoja na yale kitakayotuma baadaye.",
+        "Le cas habituel : le centre a été restauré depuis une sauvegarde et les deux "
+        "branches sont du vrai travail signé par sa clé. Ses événements entrent dans les "
+        "résultats maintenant, ainsi que ce qu'il enverra ensuite.",
+    ),
+    "Reject the branch": ("Kataa tawi hili", "Rejeter la branche"),
+    "For a copied card or a stolen key: the branch stays out of results for good. Then "
+    "revoke the centre on the hub's server: {command}": (
+        "Kwa kadi iliyonakiliwa au ufunguo ulioibiwa: tawi litabaki nje ya matokeo daima. "
+        "Kisha futa kituo kwenye seva ya kitovu: {command}",
+        "Pour une carte copiée ou une clé volée : la branche reste hors des résultats pour "
+        "de bon. Révoquez ensuite le centre sur le serveur du hub : {command}",
+    ),
+    "Reason (kept in the audit record)": (
+        "Sababu (inahifadhiwa kwenye kumbukumbu za ukaguzi)",
+        "Motif (conservé dans le journal d'audit)",
+    ),
+    # -- public verification
+    "Paste the text of the QR code": (
+        "Bandika maandishi ya msimbo wa QR",
+        "Collez le texte du code QR",
+    ),
+    "Or take a photo of the QR code": (
+        "Au piga picha ya msimbo wa QR",
+        "Ou photographiez le code QR",
+    ),
+    "Check": ("Hakiki", "Vérifier"),
+    "Anyone can check a credential here: paste the text under its QR code (it starts with "
+    "FC1:) or upload a photo of the code.": (
+        "Mtu yeyote anaweza kuhakiki cheti hapa: bandika maandishi yaliyo chini ya msimbo "
+        "wake wa QR (yanaanza na FC1:) au pakia picha ya msimbo.",
+        "Tout le monde peut vérifier une attestation ici : collez le texte sous son code QR "
+        "(il commence par FC1:) ou envoyez une photo du code.",
+    ),
+    "What the credential says": ("Cheti kinasema nini", "Ce que dit l'attestation"),
+    "Name": ("Jina", "Nom"),
+    "Outcomes achieved": ("Matokeo yaliyofikiwa", "Acquis obtenus"),
+    "Level (EQF)": ("Kiwango (EQF)", "Niveau (CEC)"),
+    "Date": ("Tarehe", "Date"),
+    "Valid until": ("Halali hadi", "Valable jusqu'au"),
+    "Issuing centre": ("Kituo kilichotoa", "Centre émetteur"),
+    "The photo is too large.": ("Picha ni kubwa mno.", "La photo est trop lourde."),
+    "Genuine": ("Halali", "Authentique"),
+    "This credential is genuine: a learning centre certified by the university issued it, "
+    "nobody has changed it since, and it has not been withdrawn.": (
+        "Cheti hiki ni halali: kilitolewa na kituo cha mafunzo kilichothibitishwa na chuo "
+        "kikuu, hakuna aliyekibadilisha tangu hapo, na hakijafutwa.",
+        "Cette attestation est authentique : un centre de formation agréé par l'université "
+        "l'a délivrée, personne ne l'a modifiée depuis, et elle n'a pas été retirée.",
+    ),
+    "Not a credential": ("Si cheti", "Pas une attestation"),
+    "This is not a credential this page can read. Check that you pasted all of the text, "
+    "or take the photo again.": (
+        "Hiki si cheti ambacho ukurasa huu unaweza kusoma. Hakikisha umebandika maandishi "
+        "yote, au piga picha tena.",
+        "Ce n'est pas une attestation que cette page sait lire. Vérifiez que vous avez collé "
+        "tout le texte, ou reprenez la photo.",
+    ),
+    "Cannot be trusted": ("Hakiaminiki", "Pas digne de confiance"),
+    "This credential is signed in a way the university does not accept. Do not rely on it.": (
+        "Cheti hiki kimesainiwa kwa njia ambayo chuo kikuu haikubali. Usikitegemee.",
+        "Cette attestation est signée d'une manière que l'université n'accepte pas. "
+        "Ne vous y fiez pas.",
+    ),
+    "Unknown issuer": ("Mtoaji asiyejulikana", "Émetteur inconnu"),
+    "No learning centre known to the university signed this. Do not rely on it.": (
+        "Hakuna kituo cha mafunzo kinachojulikana na chuo kikuu kilichosaini hiki. Usikitegemee.",
+        "Aucun centre de formation connu de l'université ne l'a signée. Ne vous y fiez pas.",
+    ),
+    "Forged or altered": ("Ni bandia au kimebadilishwa", "Falsifiée ou modifiée"),
+    "The signature does not match what the credential says: it was changed after it was "
+    "issued, or it is a forgery. Do not rely on it.": (
+        "Sahihi hailingani na kile cheti kinachosema: kilibadilishwa baada ya kutolewa, au ni "
+        "bandia. Usikitegemee.",
+        "La signature ne correspond pas au contenu de l'attestation : elle a été modifiée "
+        "après sa délivrance, ou c'est un faux. Ne vous y fiez pas.",
+    ),
+    "Issued without a valid licence": (
+        "Kilitolewa bila leseni halali",
+        "Délivrée sans agrément valable",
+    ),
+    "The centre's licence from the university had run out when this was issued. "
+    "Do not rely on it.": (
+        "Leseni ya kituo kutoka chuo kikuu ilikuwa imekwisha wakati hiki kilipotolewa. "
+        "Usikitegemee.",
+        "L'agrément du centre par l'université avait expiré quand elle a été délivrée. "
+        "Ne vous y fiez pas.",
+    ),
+    "The centre's licence from the university had not started yet when this was issued. "
+    "Do not rely on it.": (
+        "Leseni ya kituo kutoka chuo kikuu ilikuwa bado haijaanza wakati hiki kilipotolewa. "
+        "Usikitegemee.",
+        "L'agrément du centre par l'université n'avait pas encore commencé quand elle a été "
+        "délivrée. Ne vous y fiez pas.",
+    ),
+    "The centre is not licensed by the university to award this module. Do not rely on it.": (
+        "Kituo hakina leseni ya chuo kikuu kutoa cheti cha moduli hii. Usikitegemee.",
+        "Le centre n'est pas agréé par l'université pour délivrer ce module. Ne vous y fiez pas.",
+    ),
+    "Issuing centre struck off": ("Kituo kilichotoa kimefutiwa leseni", "Centre émetteur radié"),
+    "The university had withdrawn the centre's licence before this was issued. "
+    "Do not rely on it.": (
+        "Chuo kikuu kilikuwa kimefuta leseni ya kituo kabla hiki hakijatolewa. Usikitegemee.",
+        "L'université avait retiré l'agrément du centre avant sa délivrance. Ne vous y fiez pas.",
+    ),
+    "The university has withdrawn this credential. It is no longer valid.": (
+        "Chuo kikuu kimekifuta cheti hiki. Si halali tena.",
+        "L'université a retiré cette attestation. Elle n'est plus valable.",
+    ),
+    "Expired": ("Muda wake umekwisha", "Expirée"),
+    "This credential has passed its expiry date.": (
+        "Cheti hiki kimepita tarehe yake ya mwisho.",
+        "Cette attestation a dépassé sa date d'expiration.",
+    ),
+    "Unknown module": ("Moduli isiyojulikana", "Module inconnu"),
+    "It names a module that is not in the university's catalogue. Do not rely on it.": (
+        "Kinataja moduli ambayo haimo kwenye orodha ya chuo kikuu. Usikitegemee.",
+        "Elle cite un module absent du catalogue de l'université. Ne vous y fiez pas.",
+    ),
+    "No QR code found": ("Hakuna msimbo wa QR", "Aucun code QR trouvé"),
+    "No QR code could be read in the photo. Take it again, closer and sharper, in good light.": (
+        "Hakuna msimbo wa QR uliosomeka kwenye picha. Piga tena, karibu zaidi na kwa "
+        "uwazi, mahali penye mwanga mzuri.",
+        "Aucun code QR n'a pu être lu sur la photo. Reprenez-la, plus près et plus nette, "
+        "avec une bonne lumière.",
+    ),
+    "Nothing to check": ("Hakuna cha kuhakiki", "Rien à vérifier"),
+    "Paste the text of the QR code or choose a photo of it.": (
+        "Bandika maandishi ya msimbo wa QR au chagua picha yake.",
+        "Collez le texte du code QR ou choisissez une photo de celui-ci.",
+    ),
+    "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
+    "This hub has not published its trust list yet, so it cannot check credentials.": (
+        "Kitovu hiki bado hakijachapisha orodha yake ya uaminifu, kwa hiyo hakiwezi "
+        "kuhakiki vyeti.",
+        "Ce hub n'a pas encore publié sa liste de confiance ; il ne peut donc pas vérifier "
+        "d'attestations.",
+    ),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    english: {"en": english, "sw": sw, "fr": fr} for english, (sw, fr) in _PAIRS.items()
+}
+
+
+def gettext(lang: str, msgid: str, **values: object) -> str:
+    """``msgid`` in ``lang`` (English when missing), placeholders filled."""
+    text = MESSAGES.get(msgid, {}).get(lang, msgid)
+    return text.format(**values) if values else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def translate(msgid: str, **values: object) -> str:
+        return gettext(lang, msgid, **values)
+
+    return translate
+
+
+def pick_language(query: str | None, cookie: str | None, accept_language: str) -> str:
+    """``?lang=``, else the language cookie, else the browser's first of ours, else English."""
+    for chosen in (query, cookie):
+        if chosen in LANGUAGES:
+            return str(chosen)
+    for part in accept_language.split(",")[:8]:
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
