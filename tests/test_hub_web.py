@@ -152,3 +152,182 @@ def test_public_verification(client: TestClient, hub: Hub) -> None:
     assert revoked["genuine"] is False and revoked["reason"] == "credential_revoked"
     junk = client.post("/verify", content=b"\xff" * 50).json()
     assert junk["genuine"] is False
+
+
+# -- the public verification page ------------------------------------------------------
+
+
+def test_verify_page_is_public_local_and_scriptless(client: TestClient) -> None:
+    page = client.get("/verify")
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text and 'name="photo"' in page.text
+    assert "<script" not in page.text
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)
+    assert 'name="viewport"' in page.text
+
+
+def test_verify_page_says_what_the_credential_is_and_claims(client: TestClient, hub: Hub) -> None:
+    from credentials.qr import qr_png, to_qr_text
+
+    cose, credential_id = hub.store.one("SELECT cose, credential_id FROM credentials LIMIT 1")
+    qr_text = to_qr_text(bytes(cose))
+    pasted = client.post("/verify", data={"text": qr_text})
+    assert pasted.status_code == 200 and 'class="ok"' in pasted.text
+    assert "Genuine" in pasted.text and "Soil health" in pasted.text
+    assert "Scripted centre" in pasted.text and "Outcomes achieved" in pasted.text
+    photo = client.post("/verify", files={"photo": ("qr.png", qr_png(qr_text), "image/png")})
+    assert photo.status_code == 200 and 'class="ok"' in photo.text
+    blurred = client.post("/verify", files={"photo": ("x.png", b"\x89PNG not really", "image/png")})
+    assert blurred.status_code == 200 and "No QR code found" in blurred.text
+    assert "Nothing to check" in client.post("/verify", data={"text": " "}).text
+    forged = client.post("/verify", data={"text": qr_text[:-6] + "AAAAAA"})
+    assert forged.status_code == 200 and 'class="error"' in forged.text
+    token = login(client)
+    client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud", "csrf": token})
+    revoked = client.post("/verify", data={"text": qr_text}, headers={"accept-language": "sw"})
+    assert "Chuo kikuu kimekifuta cheti hiki." in revoked.text
+    assert 'lang="sw"' in revoked.text and 'class="error"' in revoked.text
+    assert client.post("/verify", content=qr_text).json()["reason"] == "credential_revoked"
+
+
+def test_verify_page_bounds_its_input(client: TestClient) -> None:
+    big = b"x" * (9 * 1024 * 1024)
+    too_big = client.post("/verify", files={"photo": ("big.png", big, "image/png")})
+    assert too_big.status_code == 413 and "<html" in too_big.text
+    raw = client.post("/verify", content=b"FC1:" + b"A" * 20_000)
+    assert raw.status_code == 413 and raw.json()["error"] == "too_large"
+    broken = client.post(
+        "/verify",
+        content=b"--x\r\nContent-Disposition: form-data\r\n\r\n",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert 400 <= broken.status_code < 500
+
+
+def test_verify_form_never_fails_with_a_server_error(client: TestClient) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @given(
+        content_type=st.sampled_from(
+            [
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+                "multipart/form-data; boundary=fc",
+                "multipart/form-data; boundary=",
+            ]
+        ),
+        body=st.one_of(
+            st.binary(max_size=600),
+            st.builds(
+                lambda head, text: (
+                    b'--fc\r\nContent-Disposition: form-data; name="'
+                    + head
+                    + b'"\r\n\r\n'
+                    + text
+                    + b"\r\n--fc--\r\n"
+                ),
+                st.sampled_from([b"text", b"photo", b'photo"; filename="a.png', b""]),
+                st.binary(max_size=400),
+            ),
+        ),
+    )
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(content_type: str, body: bytes) -> None:
+        response = client.post("/verify", content=body, headers={"content-type": content_type})
+        assert response.status_code < 500, (content_type, body, response.text[:300])
+
+    check()
+
+    @given(text=st.text(max_size=300))
+    @settings(max_examples=100, deadline=None, derandomize=True, database=None)
+    def check_text(text: str) -> None:
+        response = client.post("/verify", data={"text": "FC1:" + text})
+        assert response.status_code == 200 and 'class="error"' in response.text
+
+    check_text()
+
+
+# -- languages -------------------------------------------------------------------------
+
+
+def _template_messages() -> set[str]:
+    found: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        for match in re.finditer(r"_\('((?:[^'\\]|\\.)*)'", text):
+            found.add(match.group(1).replace("\\'", "'"))
+    return found
+
+
+def _web_messages() -> set[str]:
+    """Titles, headings and columns the staff pages hand to the templates, the words they
+    translate themselves (``t(...)``, ``_tr(request)(...)``) and their error messages."""
+    import ast
+
+    import sync.hub.web
+
+    tree = ast.parse(Path(sync.hub.web.__file__).read_text(encoding="utf-8"))
+    found: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in ("heading", "columns"):
+                    found += value.elts if isinstance(value, ast.List) else [value]
+        elif isinstance(node, ast.Call) and node.args:
+            name = getattr(node.func, "id", "")
+            if isinstance(node.func, ast.Call) or name in ("t", "FormExpired"):
+                found.append(node.args[0])
+            elif name == "page" and len(node.args) > 2:
+                found.append(node.args[2])
+    return {e.value for e in found if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+
+
+TEMPLATES = Path(__file__).parent.parent / "sync" / "hub" / "templates"
+
+
+def test_every_message_has_kiswahili_and_french() -> None:
+    from credentials.verification import Reason
+    from sync.hub.translations import LANGUAGES, MESSAGES
+    from sync.hub.verifying import VERDICTS
+
+    used = _template_messages() | _web_messages()
+    used |= {text for pair in VERDICTS.values() for text in pair}
+    used |= {"Name", "Module", "Outcomes achieved", "Level (EQF)", "Date", "Valid until"}
+    used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
+    assert len(used) > 120
+    missing = sorted(text for text in used if text not in MESSAGES)
+    assert not missing, missing
+    assert set(Reason) <= set(VERDICTS)
+    for english, languages in MESSAGES.items():
+        placeholders = set(re.findall(r"{\w+}", english))
+        for lang in LANGUAGES:
+            assert languages[lang].strip(), (english, lang)
+            assert set(re.findall(r"{\w+}", languages[lang])) == placeholders, (english, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["Overview", "Results by module"]),
+        ("sw", ["Muhtasari", "Matokeo kwa moduli"]),
+        ("fr", ["Vue d&#39;ensemble", "Résultats par module"]),
+    ],
+)
+def test_staff_pages_in_each_language(client: TestClient, lang: str, words: list[str]) -> None:
+    login(client)
+    overview = client.get(f"/?lang={lang}")
+    assert overview.status_code == 200 and f'<html lang="{lang}">' in overview.text
+    for word in words:
+        assert word in overview.text
+    # The choice sticks (a cookie) for the next page.
+    registry = client.get("/credentials")
+    assert f'<html lang="{lang}">' in registry.text
+    equity = client.get("/equity", headers={"accept-language": "sw"})
+    assert f'<html lang="{lang}">' in equity.text
