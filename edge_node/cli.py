@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from edge_node.node import Node
     from sync.client import SyncReport
 
 app = typer.Typer(
@@ -157,13 +158,15 @@ def sync(
     data: Path = DataOption,
     hub: str | None = typer.Option(None, "--hub", help="The hub's URL (default: settings)."),
 ) -> None:
-    """Push pending events to the university hub and pull trust lists, packs and the time."""
+    """Push pending events to the university hub and pull trust lists, packs and the time.
+
+    On a terminal, a bar shows the events and bytes sent, the rate and the time left.
+    """
     from edge_node.errors import EdgeError
-    from edge_node.syncing import sync_now
 
     node = _open(data)
     try:
-        report = sync_now(node, hub_url=hub)
+        report = _sync_with_bar(node, hub)
     except EdgeError as error:
         _fail(str(error))
     finally:
@@ -171,6 +174,52 @@ def sync(
     _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _sync_with_bar(node: Node, hub: str | None) -> SyncReport:
+    """One sync; on a terminal with a progress bar whose last word is the report's."""
+    from rich.console import Console
+    from rich.filesize import decimal
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from edge_node.syncing import sync_now
+
+    console = Console()
+    if not console.is_terminal:
+        return sync_now(node, hub_url=hub)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events, {task.fields[size]} {task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("Syncing", total=None, size="0 bytes", rate="")
+
+        def progress(events_sent: int, pending_at_start: int, bytes_sent: int) -> None:
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"({decimal(int(bytes_sent / elapsed))}/s)" if elapsed > 0 else ""
+            bar.update(
+                task,
+                completed=events_sent,
+                total=max(pending_at_start, events_sent),
+                size=decimal(bytes_sent),
+                rate=rate,
+            )
+
+        report = sync_now(node, hub_url=hub, progress=progress)
+        if report.ok:
+            bar.update(task, description="Synced", total=bar.tasks[task].completed)
+        else:
+            bar.update(task, description="[red]Sync incomplete")
+    return report
 
 
 @app.command("export-bundle")
@@ -191,8 +240,8 @@ def export_bundle(
     typer.echo(f"Wrote {size} bytes to {file}; bring it to the hub, then import its answer.")
 
 
-@app.command("import-answer")
-def import_answer(
+@app.command("import-bundle")
+def import_bundle(
     file: Path = typer.Argument(..., help="The hub's answer file for a bundle."),
     data: Path = DataOption,
 ) -> None:
@@ -208,3 +257,7 @@ def import_answer(
     finally:
         node.close()
     _print_report(report)
+
+
+# The command's earlier name, kept for scripts written before the rename.
+app.command("import-answer", hidden=True)(import_bundle)

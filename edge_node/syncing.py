@@ -13,7 +13,7 @@ from edge_node.errors import BadRequest
 from edge_node.node import Node
 
 if TYPE_CHECKING:
-    from sync.client import SyncReport
+    from sync.client import Progress, SyncReport
 
 
 def hub_key(node: Node) -> bytes:
@@ -51,8 +51,12 @@ def _after(node: Node, report: SyncReport) -> None:
     node.reload_content()
 
 
-def sync_now(node: Node, *, hub_url: str | None = None) -> SyncReport:
-    """One sync attempt; returns the sync client's report (it never raises for a link fault)."""
+def sync_now(
+    node: Node, *, hub_url: str | None = None, progress: Progress | None = None
+) -> SyncReport:
+    """One sync attempt; returns the sync client's report (it never raises for a link fault).
+
+    ``progress`` is called after each batch the hub acknowledges (see ``sync.client``)."""
     from sync.client import sync_once
 
     url = hub_url or node.settings.hub_url
@@ -64,6 +68,7 @@ def sync_now(node: Node, *, hub_url: str | None = None) -> SyncReport:
         node_id=node.node_id,
         hub_url=url,
         hub_key=hub_key(node),
+        progress=progress,
         apply_item=item_installer(node),
     )
     _after(node, report)

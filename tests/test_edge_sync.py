@@ -3,6 +3,7 @@ becomes the node's trusted time, and the dashboard shows the count and the time.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import warnings
@@ -17,7 +18,7 @@ from credentials.trust import TrustList, sign_trust_list
 from edge_node import events
 from edge_node.clock import ClockSource
 from edge_node.config import CERT_REQUEST_FILE, load_settings, write_settings
-from edge_node.demo import DEMO_ROOT_KEY_FILE, WORKER, prepare_demo
+from edge_node.demo import DEMO_ROOT_KEY_FILE, WORKER, HubLink, prepare_demo
 from edge_node.errors import BadRequest
 from edge_node.node import open_node
 from edge_node.server import sync_loop
@@ -26,8 +27,10 @@ from edge_node.trust import install_trust_list
 from edge_node.web.app import create_app as create_edge_app
 from fieldcred.cli import app as cli
 from sync.hub.app import create_app
+from sync.hub.demo import enrol_demo_node, prepare_hub_demo
 from sync.hub.nodes import enrol_node
 from sync.hub.server import BackgroundServer
+from sync.hub.settings import open_hub
 from sync.hub.store import SqliteStore
 from sync.simulate import simulated_hub
 
@@ -136,3 +139,71 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+TERMINAL = {"FORCE_COLOR": "1", "COLUMNS": "160"}
+"""Makes rich take CliRunner's output for a terminal, so the bar is drawn."""
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def hub_and_node(tmp_path: Path) -> tuple[Path, Path]:
+    """A hub data directory and a node enrolled with it, with the demo's seeded pass."""
+    hub_dir, node_dir = tmp_path / "hub", tmp_path / "node"
+    hub = prepare_hub_demo(hub_dir)
+    link = HubLink(
+        url=f"http://127.0.0.1:{closed_port()}",
+        root_public_key=hub.root_public_key,
+        enrol=lambda request: enrol_demo_node(hub_dir, request),
+    )
+    prepare_demo(node_dir, hub=link, seed=True)
+    return hub_dir, node_dir
+
+
+def test_edge_sync_draws_a_bar_on_a_terminal_that_ends_as_the_report_does(
+    tmp_path: Path,
+) -> None:
+    hub_dir, node_dir = hub_and_node(tmp_path)
+    node = open_node(node_dir)
+    pending = events.pending_count(node.db)
+    node.close()
+    assert pending > 5  # registrations, the session, the sitting, the credential
+    command = ["edge", "sync", "--data", str(node_dir)]
+    offline = CliRunner().invoke(cli, command, env=TERMINAL)
+    assert offline.exit_code == 1
+    assert "Sync incomplete" in _plain(offline.output) and "Synced" not in offline.output
+
+    hub, _ = open_hub(hub_dir)
+    server = BackgroundServer(create_app(hub)).start()
+    try:
+        result = CliRunner().invoke(cli, [*command, "--hub", server.url], env=TERMINAL)
+        assert result.exit_code == 0, result.output
+        text = _plain(result.output)
+        assert re.search(rf"Synced .*━.* {pending}/{pending} events, [\d.]+ kB", text), text
+        assert f"Synced: {pending} event(s) sent, 0 still pending" in text
+        quiet = CliRunner().invoke(cli, [*command, "--hub", server.url])
+        assert quiet.exit_code == 0, quiet.output
+        assert quiet.output.startswith("Synced: 0 event(s) sent") and "━" not in quiet.output
+    finally:
+        server.stop()
+        hub.store.close()
+
+
+def test_a_usb_round_trip_ends_with_edge_import_bundle(tmp_path: Path) -> None:
+    hub_dir, node_dir = hub_and_node(tmp_path)
+    bundle, answer = tmp_path / "stick.fcsync", tmp_path / "stick.answer"
+    runner = CliRunner()
+    exported = runner.invoke(cli, ["edge", "export-bundle", str(bundle), "--data", str(node_dir)])
+    assert exported.exit_code == 0, exported.output
+    hub = ["hub", "import-bundle", str(bundle), "--data", str(hub_dir), "--answer", str(answer)]
+    assert runner.invoke(cli, hub).exit_code == 0
+    result = runner.invoke(cli, ["edge", "import-bundle", str(answer), "--data", str(node_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Synced:" in result.output and "0 still pending" in result.output
+    # the earlier name still works, and is no longer shown
+    again = runner.invoke(cli, ["edge", "import-answer", str(answer), "--data", str(node_dir)])
+    assert again.exit_code == 0 and "0 still pending" in again.output
+    listing = runner.invoke(cli, ["edge", "--help"]).output
+    assert "import-bundle" in listing and "import-answer" not in listing
