@@ -150,3 +150,29 @@ def test_publish_pack_refuses_a_foreign_pack(data: Path, tmp_path: Path) -> None
     (tmp_path / "foreign.pack").write_bytes(pack)
     code, out = hub_cli("publish-pack", str(tmp_path / "foreign.pack"), "--data", str(data))
     assert code == 1 and "refused" in out
+
+
+def test_the_demo_hub_is_created_once_and_reopened(tmp_path: Path) -> None:
+    from credentials.trust import read_trust_list
+    from sync.hub.demo import TOKEN_FILE, enrol_demo_node, prepare_hub_demo
+    from sync.hub.staff import check_login, token_organisation
+
+    first = prepare_hub_demo(tmp_path / "hub")
+    again = prepare_hub_demo(tmp_path / "hub")
+    assert again.token == first.token and again.root_public_key == first.root_public_key
+    assert stat.S_IMODE((tmp_path / "hub" / TOKEN_FILE).stat().st_mode) == 0o600
+    hub, settings = open_hub(tmp_path / "hub")
+    assert check_login(hub.store, *first.staff) == settings.organisation
+    assert token_organisation(hub.store, first.token) == settings.organisation
+    node = ScriptedNode.create("node-d")
+    certificate, trust_list = enrol_demo_node(tmp_path / "hub", node.request())
+    cert, _ = read_node_certificate(certificate)
+    assert cert.node_id == "node-d" and cert.modules == ("*",)
+    assert hub.store.scalar("SELECT organisation FROM nodes WHERE node_id = 'node-d'") == (
+        settings.organisation
+    )
+    listing = read_trust_list(trust_list, pinned_roots=[first.root_public_key])
+    assert certificate in listing.node_certificates
+    hub.store.execute("DELETE FROM api_tokens")  # a token the hub no longer knows is replaced
+    hub.store.close()
+    assert prepare_hub_demo(tmp_path / "hub").token != first.token

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 pytest.importorskip("workbench")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -24,6 +25,7 @@ from credentials.keys import SigningKey, save_private_key  # noqa: E402
 from credentials.qr import PREFIX, decode_qr_image  # noqa: E402
 from credentials.trust import TrustList  # noqa: E402
 from credentials.verification import verify  # noqa: E402
+from fieldcred.cli import app  # noqa: E402
 from lms_plugin.workbench import start_workbench, wait_until_ready  # noqa: E402
 
 CONTENT = Path(__file__).parent / "fixtures" / "content" / "valid"
@@ -38,11 +40,9 @@ CHROMIUM_ARGS = [
 ROOT = SigningKey.from_seed(b"\x07" * 32)
 ONLINE = SigningKey.from_seed(b"\x08" * 32)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed"
+)
 
 
 def _free_port() -> int:
@@ -83,6 +83,9 @@ def _right_answer(item: Any) -> tuple[str, list[str]]:
     return item.kind, [option.id for option in item.options if option.correct]
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+@NEEDS_CHROMIUM
 def test_a_learner_earns_a_credential_in_the_workbench(
     workbench: tuple[str, bytes, Path],
 ) -> None:
@@ -164,3 +167,29 @@ def test_a_learner_earns_a_credential_in_the_workbench(
             assert module.pass_rule.overall_threshold < 0.9
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["hub.example.org", "ftp://hub.example.org", "http://", "http://hub:port", "https://hub/?a=1"],
+)
+def test_a_malformed_hub_url_is_a_usage_error(url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["lms", "workbench", "--dir", str(tmp_path), "--hub-url", url, "--hub-token", "t"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "--hub-url" in result.output and f"{url!r}" in result.output
+    assert not (tmp_path / "var").exists()
+
+
+def test_the_hub_url_and_its_token_go_together(tmp_path: Path) -> None:
+    command = ["lms", "workbench", "--dir", str(tmp_path)]
+    wide = {"COLUMNS": "200"}
+    result = CliRunner().invoke(app, [*command, "--hub-url", "http://127.0.0.1:8400"], env=wide)
+    assert result.exit_code == 2 and "FIELDCRED_HUB_TOKEN" in result.output
+    # the token is read from the environment, where `ps` does not show it
+    result = CliRunner().invoke(app, command, env={**wide, "FIELDCRED_HUB_TOKEN": "secret"})
+    assert result.exit_code == 2 and "needs --hub-url" in result.output
+    assert not (tmp_path / "var").exists()
