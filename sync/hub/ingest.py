@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from credentials.cbor import loads_untrusted
 from credentials.certificates import NodeCertificate, check_node_certificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
@@ -59,6 +60,8 @@ MAX_LOCATOR = 64
 CLOCK_TOLERANCE_S = 300
 PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
 _QUALITIES = frozenset(ClockQuality)
+_SIGNED_HERE = frozenset((EventType.credential_issued, EventType.pathway_issued))
+"""Event types whose credential this node itself signed."""
 
 
 @dataclass
@@ -80,7 +83,7 @@ class NodeCert:
     revoked_at: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Incoming:
     """One new event, verified, on its way into the store."""
 
@@ -247,7 +250,8 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decode_events(fields: dict[str, Any]) -> tuple[bytes, list[list[Any]]]:
+def _incoming(fields: dict[str, Any]) -> tuple[bytes, list[Incoming]]:
+    """The batch's previous hash and its events, shape-checked and chained in one pass."""
     prev = require(fields, "prev", bytes)
     events = require(fields, "events", list)
     if len(prev) != HASH_BYTES:
@@ -256,7 +260,9 @@ def _decode_events(fields: dict[str, Any]) -> tuple[bytes, list[list[Any]]]:
         raise MalformedBatch("the batch holds no events")
     if len(events) > MAX_EVENTS_PER_BATCH:
         raise TooLarge(f"the batch holds more than {MAX_EVENTS_PER_BATCH} events")
-    first = None
+    first = 0
+    incoming: list[Incoming] = []
+    running = prev
     for index, event in enumerate(events):
         if (
             not isinstance(event, list)
@@ -270,19 +276,20 @@ def _decode_events(fields: dict[str, Any]) -> tuple[bytes, list[list[Any]]]:
             raise MalformedBatch(
                 f"event {index} of the batch is not [seq, type, at, quality, body]"
             )
-        if first is None:
-            first = event[0]
+        seq, type_, at, quality, body = event
+        if index == 0:
+            first = seq
             if first < 1:
                 raise MalformedBatch("event seqs start at 1")
-        elif event[0] != first + index:
+        elif seq != first + index:
             raise MalformedBatch("the batch's seqs are not consecutive")
-    return prev, events
+        running = chain_hash(running, record_bytes(seq, type_, at, quality, body))
+        incoming.append(Incoming(seq, type_, at, quality, body, running))
+    return prev, incoming
 
 
 def _check_event(node: NodeCert, event: Incoming) -> None:
     """Shape and content of one event; poison is marked, out-of-scope raises."""
-    from credentials.cbor import loads_untrusted
-
     try:
         if len(event.body) > MAX_BODY_BYTES:
             raise InvalidEvent(f"the body is over {MAX_BODY_BYTES} bytes")
@@ -294,7 +301,7 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
             raise InvalidEvent(f"the body is not valid CBOR ({error})") from None
         event_type = check_body(event.type, body, deep=False)
         event.fields = body
-        if event_type in (EventType.credential_issued, EventType.pathway_issued):
+        if event_type in _SIGNED_HERE:
             event.credential = _verified_credential(node, body["cose"])
     except InvalidEvent as error:
         event.quarantine = str(error)
@@ -322,13 +329,8 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
     """Verify and store one batch; answer the cursor through which the hub now holds."""
     store = hub.store
     now = int(hub.clock())
-    prev, raw = _decode_events(fields)
-    first = raw[0][0]
-    incoming: list[Incoming] = []
-    running = prev
-    for seq, type_, at, quality, body in raw:
-        running = chain_hash(running, record_bytes(seq, type_, at, quality, body))
-        incoming.append(Incoming(seq, type_, at, quality, body, running))
+    prev, incoming = _incoming(fields)
+    first, last = incoming[0].seq, incoming[-1].seq
     with store.transaction():
         _ensure_main(store, node.node_id, now)
         branches = _branches(store, node.node_id)
@@ -349,14 +351,18 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
 
         branch = max(candidates, key=lambda b: (matched(b), -b))
         new: list[Incoming] = []
-        for event in incoming:
-            tip = branches[branch][2]
-            if event.seq <= tip:
-                if _hash_at(store, node.node_id, branch, event.seq) == event.hash:
-                    continue
-                branch = _fork(store, node.node_id, branch, event, branches, now)
+        for index, event in enumerate(incoming):
+            if event.seq > branches[branch][2]:
+                # Past the branch's tip every event is new: nothing more to compare.
+                new.extend(incoming[index:])
+                break
+            if _hash_at(store, node.node_id, branch, event.seq) == event.hash:
+                continue
+            branch = _fork(store, node.node_id, branch, event, branches, now)
             new.append(event)
-            branches[branch] = (*branches[branch][:2], event.seq, event.hash, branches[branch][4])
+            _advance(branches, branch, event)
+        if new:
+            _advance(branches, branch, new[-1])
         for event in new:
             _check_event(node, event)
         held = branches[branch][4]
@@ -366,7 +372,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         quarantined = store.query(
             "SELECT seq, quarantine FROM events WHERE node_id = ? AND branch = ? AND seq >= ? "
             "AND seq <= ? AND quarantine IS NOT NULL ORDER BY seq",
-            [node.node_id, branch, first, raw[-1][0]],
+            [node.node_id, branch, first, last],
         )
     reply: dict[str, Any] = {
         "m": "ack",
@@ -376,6 +382,14 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "alert": _fork_message(branch, branches[branch][1]) if held else None,
     }
     return reply
+
+
+def _advance(
+    branches: dict[int, tuple[int | None, int, int, bytes, int]], branch: int, event: Incoming
+) -> None:
+    """Move ``branch``'s tip to ``event``."""
+    parent, base, _, _, held = branches[branch]
+    branches[branch] = (parent, base, event.seq, event.hash, held)
 
 
 def _fork(
