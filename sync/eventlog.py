@@ -39,6 +39,7 @@ class EventType(StrEnum):
     credential_issued = "credential.issued"
     credential_revoked = "credential.revoked"
     pathway_issued = "pathway.issued"
+    credential_recognised = "credential.recognised"
 
 
 class ClockQuality(StrEnum):
@@ -74,6 +75,7 @@ BODY_FIELDS: dict[EventType, dict[str, type | tuple[type, ...]]] = {
     EventType.credential_issued: {"cose": bytes, "learner": str},
     EventType.credential_revoked: {"id": bytes, "reason": str},
     EventType.pathway_issued: {"cose": bytes, "learner": str, "from": list},
+    EventType.credential_recognised: {"cose": bytes, "learner": str},
 }
 
 _PLAIN = (str, int, bool, bytes, type(None))

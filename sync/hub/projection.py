@@ -10,6 +10,10 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from credentials.certificates import read_node_certificate
+from credentials.claims import decode_claims
+from credentials.cose import decode_sign1, verify_sign1
+from credentials.errors import CredentialError
 from sync.eventlog import EventType
 from sync.hub import xapi
 from sync.hub.store import Store
@@ -190,6 +194,9 @@ def project_events(
                 )
             )
             statements.append((node_id, "credential", credential.credential_id.hex()))
+        elif kind is EventType.credential_recognised:
+            _flush_learners(store, node_id, learners)
+            _recognise(store, node_id, event)
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials)
@@ -200,7 +207,9 @@ def project_events(
             )
     _flush_learners(store, node_id, learners)
     _flush_sittings(store, sittings)
-    _flush_credentials(store, credentials)
+    if credentials:
+        _flush_credentials(store, credentials)
+        _link_recognised(store, node_id)
     xapi.enqueue(store, statements, received_at)
 
 
@@ -223,3 +232,92 @@ def _flush_credentials(store: Store, rows: list[tuple[Any, ...]]) -> None:
         rows,
     )
     rows.clear()
+
+
+class _NotBelieved(Exception):
+    """A presented credential the hub does not believe; the event is quarantined."""
+
+
+def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
+    """Check a credential another node issued, as presented at ``node_id``: signed by the
+    key of a node certificate this hub issued, naming that node, a module within its
+    scope, issued within its validity window, not revoked here. Returns (issuer node,
+    credential id in hex, module id)."""
+    try:
+        envelope = decode_sign1(cose)
+        credential = decode_claims(envelope.payload)
+    except CredentialError as error:
+        raise _NotBelieved(f"the presented credential is malformed ({error})") from None
+    row = store.one("SELECT certificate FROM node_certs WHERE kid = ?", [envelope.kid])
+    if row is None:
+        raise _NotBelieved(
+            f"the presented credential is signed by key {envelope.kid.hex()}, which no node "
+            "enrolled with this hub holds"
+        )
+    try:
+        cert, _ = read_node_certificate(bytes(row[0]))
+    except CredentialError as error:
+        raise _NotBelieved(f"the issuing node's certificate is unreadable ({error})") from None
+    if not verify_sign1(envelope, cert.public_key):
+        raise _NotBelieved(f"the presented credential's signature is not node {cert.node_id}'s")
+    if credential.issuer != cert.node_id:
+        raise _NotBelieved("the presented credential names another issuer than its signer")
+    if credential.issuer == node_id:
+        raise _NotBelieved("a node cannot recognise a credential it issued itself")
+    if credential.pathway:
+        raise _NotBelieved("a pathway credential cannot be recognised as a module")
+    if not cert.covers(credential.module_id):
+        raise _NotBelieved(f"node {cert.node_id} may not certify module {credential.module_id!r}")
+    if not cert.valid_at(credential.issued_at):
+        raise _NotBelieved(
+            f"node {cert.node_id}'s certificate was not valid when the credential was issued"
+        )
+    credential_id = credential.credential_id.hex()
+    status = store.scalar(
+        "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
+        [credential_id, cert.node_id],
+    )
+    if status == "revoked":
+        raise _NotBelieved("the presented credential is revoked")
+    return cert.node_id, credential_id, credential.module_id
+
+
+def _recognise(store: Store, node_id: str, event: Incoming) -> None:
+    """Record a recognition the hub believes, and link the learner with the holder's record
+    at the issuing node; quarantine one it does not (poison, like any malformed event)."""
+    body = event.fields
+    try:
+        issuer, credential_id, module_id = _presented(store, node_id, body["cose"])
+    except _NotBelieved as error:
+        event.quarantine = str(error)
+        store.execute(
+            "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
+            [event.quarantine, node_id, event.seq, event.hash],
+        )
+        return
+    store.execute(
+        "INSERT INTO recognitions (node_id, seq, learner_id, issuer_node, credential_id, "
+        "module_id, recognised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [node_id, event.seq, body["learner"], issuer, credential_id, module_id, event.at],
+    )
+    _link_recognised(store, issuer)
+
+
+def _link_recognised(store: Store, issuer: str) -> None:
+    """Link each learner who presented a credential of ``issuer`` with the holder's record
+    there, once the hub knows both (the issuing node may sync after the presenting one)."""
+    rows = store.query(
+        "SELECT c.node_id, c.learner_id, r.node_id, r.learner_id FROM recognitions r "
+        "JOIN credentials c ON c.node_id = r.issuer_node AND c.credential_id = r.credential_id "
+        "WHERE r.issuer_node = ? AND NOT EXISTS (SELECT 1 FROM learner_links k "
+        "WHERE k.node_a = c.node_id AND k.learner_a = c.learner_id AND k.node_b = r.node_id "
+        "AND k.learner_b = r.learner_id AND k.basis = ?)",
+        [issuer, f"presented a credential issued at {issuer}"],
+    )
+    if rows:
+        store.executemany(
+            "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, status) "
+            "VALUES (?, ?, ?, ?, ?, 'possible') ON CONFLICT (node_a, learner_a, node_b, "
+            "learner_b) DO UPDATE SET basis = excluded.basis",
+            [(*row, f"presented a credential issued at {issuer}") for row in rows],
+        )
