@@ -279,6 +279,107 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Tathmini hii imeshatumwa; majibu ni ya mwisho",
         "Cette évaluation est envoyée ; les réponses sont définitives",
     ),
+    # Credentials earned at another centre, and what the node's certificate allows.
+    "Earned elsewhere": ("Vilivyopatikana kwingine", "Obtenues ailleurs"),
+    "Earned at {centre}": ("Kimepatikana katika {centre}", "Obtenue à {centre}"),
+    "Add a credential earned elsewhere": (
+        "Ongeza cheti kilichopatikana kwingine",
+        "Ajouter une attestation obtenue ailleurs",
+    ),
+    "A module credential from another centre counts towards a pathway here. It is checked "
+    "offline first.": (
+        "Cheti cha moduli kutoka kituo kingine kinahesabiwa kwa njia ya mafunzo hapa. "
+        "Kinahakikiwa kwanza bila mtandao.",
+        "Une attestation de module d'un autre centre compte ici pour un parcours. Elle est "
+        "d'abord vérifiée hors ligne.",
+    ),
+    "Add the credential": ("Ongeza cheti", "Ajouter l'attestation"),
+    "Added: {title}, earned at {centre}.": (
+        "Kimeongezwa: {title}, kilichopatikana katika {centre}.",
+        "Ajoutée : {title}, obtenue à {centre}.",
+    ),
+    "Already recognised: {title}, earned at {centre}. Nothing was added.": (
+        "Tayari kinatambuliwa: {title}, kilichopatikana katika {centre}. Hakuna kilichoongezwa.",
+        "Déjà reconnue : {title}, obtenue à {centre}. Rien n'a été ajouté.",
+    ),
+    "The pathway is complete: its credential is issued.": (
+        "Njia ya mafunzo imekamilika: cheti chake kimetolewa.",
+        "Le parcours est complet : son attestation est délivrée.",
+    ),
+    "Paste the QR text or choose a photo.": (
+        "Bandika maandishi ya QR au chagua picha.",
+        "Collez le texte du QR ou choisissez une photo.",
+    ),
+    "No QR code could be read in the photo. Take it again, closer and sharper.": (
+        "Hakuna msimbo wa QR uliosomeka kwenye picha. Piga tena, karibu zaidi na wazi zaidi.",
+        "Aucun code QR n'a pu être lu sur la photo. Reprenez-la, plus près et plus nette.",
+    ),
+    "This node has no trust list yet, so it cannot check credentials from other centres: "
+    "import a content pack or sync first.": (
+        "Kifaa hiki bado hakina orodha ya uaminifu, kwa hiyo hakiwezi kuhakiki vyeti vya "
+        "vituo vingine: ingiza kifurushi cha maudhui au sawazisha kwanza.",
+        "Ce poste n'a pas encore de liste de confiance et ne peut pas vérifier les "
+        "attestations d'autres centres : importez un paquet de contenu ou synchronisez d'abord.",
+    ),
+    "This credential cannot be added: {reason}": (
+        "Cheti hiki hakiwezi kuongezwa: {reason}",
+        "Cette attestation ne peut pas être ajoutée : {reason}",
+    ),
+    "This credential was issued by this centre: it is already on this node's records.": (
+        "Cheti hiki kilitolewa na kituo hiki: tayari kimo kwenye kumbukumbu za kifaa hiki.",
+        "Cette attestation a été délivrée par ce centre : elle figure déjà dans ses registres.",
+    ),
+    "This is a pathway credential: only module credentials can be added.": (
+        "Hiki ni cheti cha njia ya mafunzo: vyeti vya moduli pekee vinaweza kuongezwa.",
+        "C'est une attestation de parcours : seules les attestations de module peuvent être "
+        "ajoutées.",
+    ),
+    "The credential is for {holder}, but this learner is {learner}. If they are the same "
+    "person, correct the learner's name first.": (
+        "Cheti ni cha {holder}, lakini mwanafunzi huyu ni {learner}. Ikiwa ni mtu yule yule, "
+        "sahihisha jina la mwanafunzi kwanza.",
+        "L'attestation est au nom de {holder}, mais cet apprenant est {learner}. S'il s'agit "
+        "de la même personne, corrigez d'abord le nom de l'apprenant.",
+    ),
+    "This credential is already recognised for another learner, {learner}.": (
+        "Cheti hiki tayari kinatambuliwa kwa mwanafunzi mwingine, {learner}.",
+        "Cette attestation est déjà reconnue pour un autre apprenant, {learner}.",
+    ),
+    "No credential can be issued:": (
+        "Hakuna cheti kinachoweza kutolewa:",
+        "Aucune attestation ne peut être délivrée :",
+    ),
+    "no credential": ("hakuna cheti", "pas d'attestation"),
+    "Passed, but no credential issued": (
+        "Amefaulu, lakini hakuna cheti kilichotolewa",
+        "Réussi, mais aucune attestation délivrée",
+    ),
+    "This centre has no certificate yet, so it cannot issue credentials. The result is kept; "
+    "the credential is issued once the certificate is installed.": (
+        "Kituo hiki bado hakina cheti cha kituo, kwa hiyo hakiwezi kutoa vyeti. Matokeo "
+        "yamehifadhiwa; cheti kitatolewa mara cheti cha kituo kitakaposakinishwa.",
+        "Ce centre n'a pas encore de certificat et ne peut donc pas délivrer d'attestations. "
+        "Le résultat est conservé ; l'attestation sera délivrée une fois le certificat "
+        "installé.",
+    ),
+    "This centre's certificate does not cover {module}, so no credential is issued. The "
+    "result is kept; the credential is issued if a certificate that covers it arrives.": (
+        "Cheti cha kituo hiki hakihusu {module}, kwa hiyo hakuna cheti kinachotolewa. "
+        "Matokeo yamehifadhiwa; cheti kitatolewa ikiwa cheti cha kituo kinachohusu moduli "
+        "hii kitafika.",
+        "Le certificat de ce centre ne couvre pas {module} : aucune attestation n'est "
+        "délivrée. Le résultat est conservé ; l'attestation sera délivrée si un certificat "
+        "qui le couvre arrive.",
+    ),
+    "This centre's certificate is valid from {start} to {end}, so no credential is issued "
+    "now. The result is kept; the credential is issued once a valid certificate arrives.": (
+        "Cheti cha kituo hiki ni halali kuanzia {start} hadi {end}, kwa hiyo hakuna cheti "
+        "kinachotolewa sasa. Matokeo yamehifadhiwa; cheti kitatolewa cheti halali cha kituo "
+        "kitakapofika.",
+        "Le certificat de ce centre est valable du {start} au {end} : aucune attestation "
+        "n'est délivrée maintenant. Le résultat est conservé ; l'attestation sera délivrée "
+        "dès qu'un certificat valable arrivera.",
+    ),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

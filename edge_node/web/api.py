@@ -7,14 +7,24 @@ cookie and send ``X-CSRF-Token`` on writes.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from content.public import PublicItem, PublicModule, public_module
-from edge_node import accounts, assessment, certificates, events, issuance, learners, verifying
+from edge_node import (
+    accounts,
+    assessment,
+    certificates,
+    events,
+    issuance,
+    learners,
+    recognition,
+    verifying,
+)
 from edge_node.clock import ClockSource
 from edge_node.errors import NotFound
 from edge_node.learners import LearnerDetails, LearnerPublic
@@ -91,11 +101,15 @@ class SessionOut(BaseModel):
 
 
 class ResultOut(BaseModel):
+    module_id: str
     passed: bool
     score_percent: int
     outcomes: list[bool]
     credential_id: str | None
     graded_at: str
+    withheld: str | None = Field(
+        default=None, description="Why a pass has no credential: the node's certificate"
+    )
 
 
 class SittingOut(BaseModel):
@@ -154,6 +168,35 @@ class CredentialOut(BaseModel):
     qr_text: str
 
 
+class RecogniseIn(_In):
+    text: str = Field(min_length=1, max_length=8000, description="The QR text, FC1:...")
+
+
+class RecognisedOut(BaseModel):
+    id: str
+    issuer_node: str
+    centre: str
+    learner_id: str
+    module_id: str
+    module_version: str
+    score_percent: int
+    issued_at: str
+    expires_at: str | None
+    recognised_by: str
+    recognised_at: str
+
+
+class RecognitionOut(BaseModel):
+    recognised: RecognisedOut
+    already: bool
+    pathways_issued: list[str]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+
+
 class VerifyIn(_In):
     text: str = Field(min_length=1, max_length=8000)
 
@@ -199,6 +242,7 @@ class DashboardOut(BaseModel):
     last_sync: str | None
     last_sync_error: str | None
     pending_issuance: int
+    withheld: list[ResultOut]
     clock_trusted: bool
 
 
@@ -218,11 +262,13 @@ def _result_out(r: issuance.ResultView | None) -> ResultOut | None:
     if r is None:
         return None
     return ResultOut(
+        module_id=r.module_id,
         passed=r.passed,
         score_percent=r.score_percent,
         outcomes=r.outcomes,
         credential_id=r.credential_id,
         graded_at=r.graded_at,
+        withheld=r.withheld.text if r.withheld else None,
     )
 
 
@@ -448,6 +494,46 @@ async def credential_get(ctx: CtxDep, credential_id: Id) -> CredentialOut:
     return _credential_out(ctx, record)
 
 
+def _recognised_out(record: recognition.Recognised) -> RecognisedOut:
+    return RecognisedOut(**asdict(record))
+
+
+@router.get("/learners/{learner_id}/recognised", response_model=list[RecognisedOut])
+async def recognised_list(ctx: CtxDep, learner_id: Id) -> list[RecognisedOut]:
+    """Credentials from other centres recognised for a learner (staff, or the learner)."""
+    if not ctx.principal.is_staff and ctx.require_learner() != learner_id:
+        raise NotFound("No such learner")
+    learners.get(ctx.node, learner_id)
+    return [_recognised_out(r) for r in recognition.learner_recognised(ctx.node, learner_id)]
+
+
+@router.post(
+    "/learners/{learner_id}/recognised",
+    response_model=RecognitionOut,
+    status_code=201,
+    responses={
+        200: {"model": RecognitionOut, "description": "Already recognised: nothing added"},
+        400: {"model": ErrorOut, "description": "No readable QR text"},
+        409: {"model": ErrorOut, "description": "Issued by this node, or held by another"},
+        422: {"model": ErrorOut, "description": "Not genuine, a pathway, or another name"},
+    },
+)
+async def recognised_add(
+    ctx: CtxDep, learner_id: Id, body: RecogniseIn, response: Response
+) -> RecognitionOut:
+    """Add a module credential the learner earned at another centre (its QR text); the
+    node verifies it offline and issues any pathway it completes."""
+    by = ctx.require_staff()
+    outcome = recognition.recognise(ctx.node, learner_id, text=body.text, by=by)
+    if outcome.already:
+        response.status_code = 200
+    return RecognitionOut(
+        recognised=_recognised_out(outcome.record),
+        already=outcome.already,
+        pathways_issued=outcome.pathways,
+    )
+
+
 @router.post("/verify", response_model=VerifyOut)
 async def verify(ctx: CtxDep, body: VerifyIn) -> VerifyOut:
     result = verifying.check(ctx.node, text=body.text, image=None, lang=ctx.lang)
@@ -519,5 +605,6 @@ async def dashboard(ctx: CtxDep) -> DashboardOut:
         last_sync=events.last_sync(node.db),
         last_sync_error=events.last_sync_error(node.db),
         pending_issuance=issuance.pending_issuance_count(node),
+        withheld=[r for r in (_result_out(x) for x in issuance.withheld_results(node)) if r],
         clock_trusted=node.clock.status().trusted,
     )

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import assessment, certificates, issuance
+from edge_node import assessment, certificates, issuance, recognition
 from edge_node.errors import BadRequest, Forbidden
 from edge_node.web.context import Ctx, CtxDep
 from edge_node.web.render import render
@@ -99,6 +99,9 @@ async def me(ctx: CtxDep) -> Response:
             certificates.view(ctx.node, c, ctx.lang)
             for c in issuance.learner_credentials(ctx.node, learner_id)
         ],
+        recognised=recognition.learner_recognised(ctx.node, learner_id),
+        modules=ctx.node.modules,
+        localize=localize,
     )
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import accounts, assessment, events, issuance, learners
+from edge_node import accounts, assessment, events, issuance, learners, recognition
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.render import render
 
 router = APIRouter(include_in_schema=False)
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
 def _redirect(ctx: CtxDep, url: str) -> Response:
@@ -54,6 +56,7 @@ async def dashboard(ctx: CtxDep) -> Response:
         last_sync=events.last_sync(node.db),
         sync_error=events.last_sync_error(node.db),
         pending_issuance=issuance.pending_issuance_count(node),
+        withheld=issuance.withheld_results(node)[:10],
         clock=node.clock.status(),
         modules=node.modules,
         localize=localize,
@@ -119,9 +122,7 @@ async def learner_merge(ctx: CtxDep) -> Response:
     return _redirect(ctx, f"/learners/{keep.id}/card")
 
 
-@router.get("/learners/{learner_id}/card")
-async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
-    ctx.require_staff()
+def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) -> Response:
     from credentials.qr import qr_svg  # with segno and Pillow: loaded on first use
 
     learner = learners.get(ctx.node, learner_id)
@@ -131,20 +132,55 @@ async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
     return render(
         ctx,
         "learner_card.html",
+        status=status,
         learner=learner,
         qr=qr_svg(f"FCL:{learner.code.replace('-', '')}"),
         results=history,
         credentials=creds,
+        recognised=recognition.learner_recognised(ctx.node, learner_id),
         duplicates=others,
         modules=ctx.node.modules,
+        pathways=ctx.node.pathways,
         localize=localize,
+        **notice,
     )
+
+
+@router.get("/learners/{learner_id}/card")
+async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
+    ctx.require_staff()
+    return _card(ctx, learner_id)
+
+
+@router.post("/learners/{learner_id}/recognise")
+async def learner_recognise(
+    ctx: CtxDep, learner_id: str, photo: UploadFile | None = File(None)
+) -> Response:
+    """Add a credential earned elsewhere, from its QR text or a photo of its QR."""
+    by = ctx.require_staff()
+    form = await ctx.form()
+    image: bytes | None = None
+    if photo is not None and photo.filename:
+        image = await photo.read(MAX_PHOTO_BYTES + 1)
+        if len(image) > MAX_PHOTO_BYTES:
+            raise BadRequest("The photo is too large (8 MB at most)")
+    try:
+        outcome = recognition.recognise(
+            ctx.node, learner_id, text=form.get("text"), image=image, by=by
+        )
+    except recognition.NotRecognised as refused:
+        return _card(ctx, learner_id, status=refused.status, refused=refused, text=form.get("text"))
+    return _card(ctx, learner_id, outcome=outcome)
 
 
 @router.get("/sessions/new")
 async def session_new(ctx: CtxDep) -> Response:
     ctx.require_staff()
-    return render(ctx, "session_new.html", modules=ctx.node.modules, localize=localize)
+    cert = issuance.own_certificate(ctx.node)
+    withheld = {m: issuance.withheld_reason(ctx.node, m, cert=cert) for m in ctx.node.modules}
+    return render(
+        ctx, "session_new.html", modules=ctx.node.modules, withheld=withheld, localize=localize
+    )
 
 
 @router.post("/sessions/new")
