@@ -87,8 +87,8 @@ VERDICTS: dict[str, tuple[str, str]] = {
 class Check:
     genuine: bool
     reason: str
-    details: list[tuple[str, str]] = field(default_factory=list)
-    """(label message id, value) pairs: what the credential says."""
+    details: list[tuple[str, str | list[str]]] = field(default_factory=list)
+    """(label message id, value) pairs: what the credential says; outcomes as a list."""
 
     @property
     def headline(self) -> str:
@@ -114,7 +114,7 @@ def check(
     if trust is None:
         return Check(False, "no_trust_list")
     verdict = verify(text[:MAX_TEXT], trust, now=now)
-    details: list[tuple[str, str]] = []
+    details: list[tuple[str, str | list[str]]] = []
     credential = verdict.credential
     if credential is not None:
         details.append(("Name", credential.holder_name))
@@ -127,7 +127,7 @@ def check(
                 if flag
             ]
             if achieved:
-                details.append(("Outcomes achieved", "; ".join(achieved)))
+                details.append(("Outcomes achieved", achieved))
             if entry.level_eqf is not None:
                 details.append(("Level (EQF)", str(entry.level_eqf)))
         else:
