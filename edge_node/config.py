@@ -1,5 +1,5 @@
-"""The node's settings: one pydantic settings object, read from ``settings.json`` in the
-data directory and overridden by ``FIELDCRED_EDGE_*`` environment variables."""
+"""The node's settings: one pydantic model, read from ``settings.json`` in the data
+directory and overridden by ``FIELDCRED_EDGE_*`` environment variables (as the hub's)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge_node.errors import NodeNotReady
 
@@ -21,10 +20,10 @@ CERT_REQUEST_FILE = "node-certificate-request.cbor"
 CERT_FILE = "node-certificate.cbor"
 
 
-class EdgeSettings(BaseSettings):
+class EdgeSettings(BaseModel):
     """Everything a node needs to know that is not in its database."""
 
-    model_config = SettingsConfigDict(env_prefix="FIELDCRED_EDGE_", extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     node_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
     node_name: str = Field(min_length=1, max_length=120)
@@ -41,18 +40,6 @@ class EdgeSettings(BaseSettings):
     secure_cookies: bool = False
     """Set when the node is served over HTTPS (a centre hotspot usually is not)."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over the file, so an operator can override one value.
-        return (env_settings, init_settings)
-
 
 def load_settings(data_dir: Path) -> EdgeSettings:
     """Read the settings of the node at ``data_dir``, with clear errors for a bad directory."""
@@ -68,6 +55,11 @@ def load_settings(data_dir: Path) -> EdgeSettings:
         raise NodeNotReady(f"{path}: cannot read the settings: {error}") from None
     if not isinstance(raw, dict):
         raise NodeNotReady(f"{path}: the settings must be a JSON object")
+    # The environment wins over the file, so an operator can override one value.
+    for name in EdgeSettings.model_fields:
+        value = os.environ.get(f"FIELDCRED_EDGE_{name.upper()}")
+        if value is not None:
+            raw[name] = value
     try:
         return EdgeSettings(**raw)
     except ValidationError as error:
