@@ -18,8 +18,9 @@ journey, in order:
    revoked on the hub; after the next sync the centre's ``/verify`` and
    ``fieldcred verify`` with the new trust list both say "revoked";
 6. a farmer who has passed two modules completes the third: the pathway credential;
-7. the same when the two modules were passed at another centre: an expected failure
-   for now, naming the missing capability.
+7. the same when the two modules were passed at another centre: the worker adds the
+   two credentials from the other centre to the farmer's page, she passes the third
+   module here, and the pathway credential is issued here; the hub links her two records.
 
 A step that breaks skips the steps after it, which build on it. The pages the guides
 show are screenshots written to ``docs/screenshots/`` by this test.
@@ -846,8 +847,8 @@ TRAVELLER_BORN = 1988
 def test_7_two_modules_passed_at_another_centre_count_towards_the_pathway(
     journey: Journey,
 ) -> None:
-    """Issue 7's farmer "who already passes two modules elsewhere": here, at a second
-    centre enrolled with the same university."""
+    """Issue 7's farmer "who already passes two modules elsewhere": at a second centre
+    enrolled with the same university, whose credentials this centre recognises."""
     with journey.step("pathway across centres"):
         cli, other = journey.cli, journey.dir / "edge-bondo"
         cli.run(
@@ -873,27 +874,61 @@ def test_7_two_modules_passed_at_another_centre_count_towards_the_pathway(
         )
         journey.servers["edge-bondo"] = bondo.start()
         admin = staff_api(journey, bondo.url, ADMIN)
-        register_and_pass(journey, admin, TRAVELLER, OTHER_MODULES, birth_year=TRAVELLER_BORN)
+        there = register_and_pass(
+            journey, admin, TRAVELLER, OTHER_MODULES, birth_year=TRAVELLER_BORN
+        )
         cli.run("edge", "sync", "--data", other, "--hub", journey.hub_url)
+        bondo_id = json.loads((other / "settings.json").read_text())["node_id"]
+        earned = admin.get("/api/v1/credentials", params={"learner_id": there}).json()
+        assert sorted(c["module_id"] for c in earned) == sorted(OTHER_MODULES), earned
 
-        kisumu = worker_api(journey)
-        here = register_and_pass(journey, kisumu, TRAVELLER, (MODULE,), birth_year=TRAVELLER_BORN)
+        # Kisumu's next sync brings the trust list that names the Bondo centre; then the
+        # worker adds Halima's two credentials on her page, pasting each QR text.
         journey.edge_run("sync")
-        linked = db_rows(journey.hub / "hub.db", "SELECT basis FROM learner_links")
-        assert linked == [("same name and birth year",)], linked
+        kisumu = worker_api(journey)
+        here = register_and_pass(journey, kisumu, TRAVELLER, (), birth_year=TRAVELLER_BORN)
+        staff = journey.context(LAPTOP, locale="en-US").new_page()
+        edge_login(staff, journey.edge_url, WORKER)
+        staff.goto(f"{journey.edge_url}/learners/{here}/card")
+        for credential in earned:
+            staff.fill("#text", credential["qr_text"])
+            with staff.expect_navigation():
+                staff.locator("form[action$='/recognise'] button").click()
+            assert "Added:" in staff.locator("[role=status]").inner_text()
+        assert staff.locator("body").inner_text().count(f"Earned at {ELSEWHERE}") == 2
+        journey.shot(staff, "worker-recognise", full_page=True)
 
+        # She passes the third module here: the pathway credential is issued at Kisumu.
+        opened = kisumu.post("/api/v1/sessions", json={"module_id": MODULE})
+        assert opened.status_code == 201, opened.text
+        learner = httpx.Client(base_url=journey.edge_url, timeout=30)
+        journey.stoppers.append(learner.close)
+        result = sit_by_api(
+            learner,
+            kisumu.headers["Authorization"].split()[1],
+            opened.json()["code"],
+            journey.learner_codes[TRAVELLER.name],
+            journey.modules[MODULE],
+        )
+        assert result["passed"] and result["credential_id"], result
         mine = kisumu.get("/api/v1/credentials", params={"learner_id": here}).json()
-        issued_here = [c["module_id"] for c in mine if c["pathway"]]
+        pathway = [c for c in mine if c["pathway"]]
+        assert [c["module_id"] for c in pathway] == [PATHWAY], mine
+        trust = journey.hub_trust_list("hub-trust-4.cbor")
+        assert journey.verify(trust, pathway[0]["qr_text"])["genuine"]
+
+        journey.edge_run("sync")
+        _assert_exactly_once(journey)
         at_hub = db_rows(
             journey.hub / "hub.db",
-            "SELECT count(*) FROM credentials WHERE module_id = ? AND learner_id = ?",
-            (PATHWAY, here),
+            "SELECT count(*) FROM credentials WHERE node_id = ? AND module_id = ? "
+            "AND learner_id = ?",
+            (journey.node_id, PATHWAY, here),
         )
-        if not issued_here and at_hub == [(0,)]:
-            pytest.xfail(
-                "a pathway counts only module credentials the same node issued: the centre "
-                "cannot accept the two credentials Halima earned at another centre (no way to "
-                "present or import them), and the hub, which links her two records, issues "
-                "no pathway credential either"
-            )
-        assert issued_here == [PATHWAY] or at_hub == [(1,)], (mine, at_hub)
+        assert at_hub == [(1,)]
+        linked = db_rows(journey.hub / "hub.db", "SELECT basis FROM learner_links")
+        assert linked == [(f"presented a credential issued at {bondo_id}",)], linked
+        quarantined = db_rows(
+            journey.hub / "hub.db", "SELECT count(*) FROM events WHERE quarantine IS NOT NULL"
+        )
+        assert quarantined == [(0,)]
