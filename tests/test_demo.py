@@ -157,10 +157,18 @@ def test_the_demo_runs_a_hub_a_syncing_node_and_the_workbench(tmp_path: Path) ->
             assert time.monotonic() < deadline, "the node's result never reached the hub"
             time.sleep(1)
             rows = [row for m in MODULES for row in _hub_results(hub, m)]
-        assert [(row["centre"], row["passed"]) for row in rows] == [(CENTRE, 1)]
+        assert [(row["centre"], row["passed"]) for row in rows] == [(CENTRE, 1)], rows
         assert rows[0]["credential_status"] == "active"
         figures = edge.get("/api/v1/dashboard").json()
         assert figures["last_sync"] is not None and figures["last_sync_error"] is None
+
+        staff = re.search(r"staff (\S+)/(\S+)", output)
+        assert staff, output
+        pages = httpx.Client(base_url=f"http://127.0.0.1:{demo.hub}", timeout=30)
+        overview = pages.post(
+            "/login", data={"username": staff[1], "password": staff[2]}, follow_redirects=True
+        )
+        assert overview.status_code == 200 and CENTRE in overview.text
 
         csv = _staff_view_csv(f"http://127.0.0.1:{demo.workbench}/")
         assert f"offline,{CENTRE}," in csv
