@@ -194,6 +194,9 @@ def test_verify_page_bounds_its_input(client: TestClient) -> None:
     big = b"x" * (9 * 1024 * 1024)
     too_big = client.post("/verify", files={"photo": ("big.png", big, "image/png")})
     assert too_big.status_code == 413 and "<html" in too_big.text
+    just_over = b"x" * (8 * 1024 * 1024 + 1)
+    over = client.post("/verify", files={"photo": ("big.png", just_over, "image/png")})
+    assert over.status_code == 413 and "The photo is too large." in over.text
     raw = client.post("/verify", content=b"FC1:" + b"A" * 20_000)
     assert raw.status_code == 413 and raw.json()["error"] == "too_large"
     broken = client.post(
@@ -202,6 +205,15 @@ def test_verify_page_bounds_its_input(client: TestClient) -> None:
         headers={"content-type": "multipart/form-data; boundary=x"},
     )
     assert 400 <= broken.status_code < 500
+
+
+def test_a_hub_without_a_trust_list_says_it_cannot_check_yet(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "empty.db")
+    empty = TestClient(create_web_app(simulated_hub(store), HubSettings(name="New hub")))
+    page = empty.post("/verify", data={"text": "FC1:ABC"}, headers={"accept-language": "fr"})
+    assert page.status_code == 200 and "Vérification impossible pour l&#39;instant" in page.text
+    assert empty.post("/verify", content="FC1:ABC").status_code == 404
+    store.close()
 
 
 def test_verify_form_never_fails_with_a_server_error(client: TestClient) -> None:

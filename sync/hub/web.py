@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from credentials.trust import read_trust_list
-from sync.errors import BadRequest, NotFound, SyncError
+from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, verifying, xapi
 from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
@@ -210,15 +210,16 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         except HTTPException as error:
             raise BadRequest(f"the form could not be read ({error.detail})") from None
         text = form.get("text")
+        text = text[: verifying.MAX_TEXT] if isinstance(text, str) else None
         photo = form.get("photo")
         image = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
         if image is not None and len(image) > MAX_PHOTO_BYTES:
-            raise BadRequest("The photo is too large.")
+            raise TooLarge("The photo is too large.")
         latest = nodes.latest_trust_list(store)
         result = await run_in_threadpool(
             verifying.check,
             None if latest is None else read_trust_list(latest),
-            text=text if isinstance(text, str) else None,
+            text=text,
             image=image or None,
             lang=_lang(request),
             now=datetime.now(UTC),
@@ -229,7 +230,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             "Check a credential",
             template="verify.html",
             result=result,
-            text=text if isinstance(text, str) else "",
+            text=text or "",
         )
 
     @app.get("/verify", response_class=HTMLResponse)
