@@ -78,12 +78,14 @@ def demo(
         ],
     }  # fmt: skip
     # The token goes through the environment, not the command line that `ps` shows.
-    env = {**os.environ, "FIELDCRED_HUB_TOKEN": hub.token}
+    environments = {"workbench": {**os.environ, "FIELDCRED_HUB_TOKEN": hub.token}}
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, argv in servers.items():
-            processes[name] = subprocess.Popen(argv, env=env, start_new_session=True)
+            processes[name] = subprocess.Popen(
+                argv, env=environments.get(name), start_new_session=True
+            )
         _wait_until_answering(
             processes,
             {
