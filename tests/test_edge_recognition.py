@@ -4,6 +4,7 @@ node's own certificate deciding what it may issue."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import warnings
@@ -272,6 +273,22 @@ def test_the_same_credential_cannot_count_for_two_learners(kisumu: Node, bondo: 
     assert refused.status_code == 409 and "another learner" in refused.json()["message"]
 
 
+def phone_photo(text: str) -> bytes:
+    """A JPEG the size a phone camera sends (hundreds of kilobytes), the QR in it."""
+    import random
+
+    from PIL import Image
+
+    qr = Image.open(io.BytesIO(qr_png(text, scale=10))).convert("L")
+    noise = random.Random(7).randbytes(1400 * 1000)
+    photo = Image.frombytes("L", (1400, 1000), noise)
+    photo.paste(qr, (300, 150))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90)
+    assert len(out.getvalue()) > 500 * 1024
+    return out.getvalue()
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found
@@ -288,9 +305,10 @@ def test_the_worker_page_takes_text_or_a_photo_and_says_why_not(kisumu: Node, bo
     target = f"/learners/{learner['id']}/recognise"
     by_text = client.post(target, data={"csrf": token, "text": bondo.halima[ELSEWHERE[0]]})
     assert by_text.status_code == 200 and "Added:" in by_text.text
-    photo = qr_png(bondo.halima[ELSEWHERE[1]])
     by_photo = client.post(
-        target, data={"csrf": token, "text": ""}, files={"photo": ("qr.png", photo, "image/png")}
+        target,
+        data={"csrf": token, "text": ""},
+        files={"photo": ("qr.jpg", phone_photo(bondo.halima[ELSEWHERE[1]]), "image/jpeg")},
     )
     assert by_photo.status_code == 200 and "Added:" in by_photo.text
     assert by_photo.text.count("Earned at Bondo Centre") == 2

@@ -73,11 +73,13 @@ class Ctx:
             )
         return response
 
-    async def form(self) -> dict[str, str]:
-        """The posted form, after its CSRF token is checked; files are not accepted here."""
+    async def form(self, *, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+        """The posted form's text fields, after its CSRF token is checked. Files are not
+        read here: a route that takes a photo declares it (``File``) and raises
+        ``max_bytes`` to let it through."""
         if self._form is None:
             length = int(self.request.headers.get("content-length") or 0)
-            if length > MAX_FORM_BYTES:
+            if length > max_bytes:
                 raise BadRequest("The form is too large")
             raw = await self.request.form(max_files=0, max_fields=200)
             data = {k: v for k, v in raw.items() if isinstance(v, str)}

@@ -11,7 +11,7 @@ from content.model import localize
 from edge_node import accounts, assessment, events, issuance, learners, recognition
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
-from edge_node.web.context import CtxDep, parse
+from edge_node.web.context import MAX_FORM_BYTES, CtxDep, parse
 from edge_node.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -158,7 +158,7 @@ async def learner_recognise(
 ) -> Response:
     """Add a credential earned elsewhere, from its QR text or a photo of its QR."""
     by = ctx.require_staff()
-    form = await ctx.form()
+    form = await ctx.form(max_bytes=MAX_PHOTO_BYTES + MAX_FORM_BYTES)
     image: bytes | None = None
     if photo is not None and photo.filename:
         image = await photo.read(MAX_PHOTO_BYTES + 1)
