@@ -73,10 +73,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Learner": ("Mwanafunzi", "Apprenant"),
     "Basis": ("Msingi", "Motif du lien"),
     "Review the fork": ("Kagua mgawanyiko", "Examiner la divergence"),
-    "{n} fork(s) waiting for a decision": (
-        "Migawanyiko {n} inasubiri uamuzi",
-        "{n} divergence(s) en attente de décision",
-    ),
     # -- results, learners, registry, credential
     "Module {module_id}": ("Moduli {module_id}", "Module {module_id}"),
     "Learner {learner_id}": ("Mwanafunzi {learner_id}", "Apprenant {learner_id}"),

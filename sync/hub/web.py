@@ -1,6 +1,12 @@
 """Staff pages, the organisation-scoped JSON API and public verification, on top of the
 sync app. Staff log in; nothing is public except ``/verify`` and ``/trust-list``.
 
+Pages (in English, Kiswahili or French: ``?lang=``, then a cookie, then the browser's
+Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may use
+(QR text or a photo); its form post answers with a page, while a raw body still gets
+JSON. Staff forms carry a CSRF token bound to the session cookie. A node's forks are
+resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``).
+
 JSON API (``Authorization: Bearer <token>``, tokens from ``fieldcred hub add-token``),
 every answer limited to the token's organisation:
 
