@@ -373,6 +373,17 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
     ).fetchone()
     if already:
         return None
+    # Most issuances complete no pathway: leave before reading the trust list.
+    held = {
+        row[0]
+        for row in node.db.execute(
+            "SELECT module_id FROM credentials WHERE learner_id = ? AND pathway = 0 "
+            "UNION SELECT module_id FROM recognised WHERE learner_id = ?",
+            [learner_id, learner_id],
+        )
+    }
+    if not held.issuperset(pathway.modules):
+        return None
     clock = node.clock.trusted_now()
     if withheld_reason(node, pathway.id, at=clock.now) is not None:
         return None
