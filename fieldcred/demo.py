@@ -79,7 +79,7 @@ def demo(
     }  # fmt: skip
     # The token goes through the environment, not the command line that `ps` shows.
     environments = {"workbench": {**os.environ, "FIELDCRED_HUB_TOKEN": hub.token}}
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    terminate = signal.signal(signal.SIGTERM, signal.default_int_handler)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, argv in servers.items():
@@ -120,9 +120,13 @@ def demo(
         raise typer.Exit(1) from None
     finally:
         # A second Ctrl-C must not cut the stopping short and leave servers behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _stop_all(list(processes.values()))
+        try:
+            _stop_all(list(processes.values()))
+        finally:
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, terminate)
 
 
 def _prepare(data: Path, *, edge_port: int, hub_port: int) -> tuple[HubDemo, DemoInfo]:
