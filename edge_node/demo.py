@@ -26,7 +26,7 @@ from credentials.keys import SigningKey, load_private_key, public_jwk, save_priv
 from credentials.trust import TrustList, sign_trust_list
 from edge_node import assessment, learners, trust
 from edge_node.accounts import Role, create_account
-from edge_node.config import CERT_REQUEST_FILE, write_settings
+from edge_node.config import CERT_REQUEST_FILE, SETTINGS_FILE, EdgeSettings, write_settings
 from edge_node.errors import NodeNotReady
 from edge_node.node import Node, init_node, open_node
 
@@ -86,12 +86,7 @@ def prepare_demo(
         else:
             _enrol_with_hub(node, hub)
             root_public_key = hub.root_public_key
-            write_settings(
-                data_dir,
-                node.settings.model_copy(
-                    update={"hub_url": hub.url, "sync_interval_s": hub.sync_interval_s}
-                ),
-            )
+            _point_at_hub(data_dir, hub)
         worker = node.db.execute("SELECT id FROM accounts WHERE username = ?", [WORKER[0]])
         row = worker.fetchone()
         worker_id = (
@@ -172,6 +167,14 @@ def _enrol_with_hub(node: Node, hub: HubLink) -> None:
     certificate, trust_list = hub.enrol((node.data_dir / CERT_REQUEST_FILE).read_bytes())
     trust.install_certificate(node, certificate)
     trust.install_trust_list(node, trust_list, keep_newer=True)
+
+
+def _point_at_hub(data_dir: Path, hub: HubLink) -> None:
+    """Set the hub's address and the sync interval in the settings file; the file's own
+    values, not the environment's overrides, are written back."""
+    raw = json.loads((data_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+    raw.update(hub_url=hub.url, sync_interval_s=hub.sync_interval_s)
+    write_settings(data_dir, EdgeSettings(**raw))
 
 
 def _learner(

@@ -3,6 +3,7 @@ becomes the node's trusted time, and the dashboard shows the count and the time.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -207,3 +208,14 @@ def test_a_usb_round_trip_ends_with_edge_import_bundle(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "0 still pending" in again.output
     listing = runner.invoke(cli, ["edge", "--help"]).output
     assert "import-bundle" in listing and "import-answer" not in listing
+
+
+def test_the_demo_node_points_at_its_hub_without_writing_the_environment_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIELDCRED_EDGE_DEFAULT_LANGUAGE", "sw")
+    _, node_dir = hub_and_node(tmp_path)
+    written = json.loads((node_dir / "settings.json").read_text())
+    assert written["sync_interval_s"] == 15 and written["hub_url"].startswith("http://127.0.0.1:")
+    assert written["default_language"] == "en"
+    assert load_settings(node_dir).default_language == "sw"
