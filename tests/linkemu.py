@@ -6,15 +6,28 @@ Each direction is a pipe: a chunk leaves the sender when the link is free
 total byte count carried so far (both directions, every connection): when the count
 reaches one, the connection carrying that byte is aborted right after it, mid-request
 or mid-answer, as a dropped mobile link does.
+
+``loss`` models TCP over a lossy link as the application sees it: bytes still arrive
+whole and in order, but each TCP segment (``segment_bytes``) is lost with probability
+``loss``. The sender notices after ``loss_stall_s`` (by default RTT x 1.25: the
+acknowledgement of a later segment plus RACK's reorder window of a quarter RTT,
+RFC 8985) and sends the segment again, taking link time again; the bytes behind it wait
+for it (head-of-line blocking). While it recovers the sender goes on at 70 % of its
+rate (CUBIC's decrease with proportional rate reduction, RFC 6937), so the link also
+loses 30 % of the stall. A lost retransmission doubles the stall (RTO back-off).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+RECOVERY_IDLE = 0.3
+"""Share of a loss stall the link stays idle (CUBIC sends at 0.7 of its rate meanwhile)."""
 
 
 @dataclass
@@ -23,6 +36,8 @@ class LinkStats:
     bytes_down: int = 0
     connections: int = 0
     cuts_done: int = 0
+    segments_lost: int = 0
+    """Segment transmissions lost (a retransmission lost again counts again)."""
 
     @property
     def total(self) -> int:
@@ -41,6 +56,10 @@ class LinkEmulator:
     rate_bits_s: float | None = None
     delay_s: float = 0.0
     cuts: list[int] = field(default_factory=list)
+    loss: float = 0.0
+    segment_bytes: int = 1460
+    loss_stall_s: float | None = None
+    seed: int = 0
     stats: LinkStats = field(default_factory=LinkStats)
     port: int = 0
 
@@ -53,6 +72,11 @@ class LinkEmulator:
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.cuts = sorted(self.cuts)
+        if not 0.0 <= self.loss < 1.0:
+            raise ValueError("loss must be a probability below 1")
+        if self.loss_stall_s is None:
+            self.loss_stall_s = 2.5 * self.delay_s
+        self._rng = random.Random(self.seed)
 
     @property
     def url(self) -> str:
@@ -96,6 +120,27 @@ class LinkEmulator:
             self.stats.bytes_up += size
         else:
             self.stats.bytes_down += size
+
+    def _send(self, direction: _Direction, size: int) -> float:
+        """When ``size`` bytes sent now are all through the link, losses included."""
+        rate = direction.rate_bytes_s
+        start = max(time.monotonic(), direction.free_at)
+        end = start + (size / rate if rate else 0.0)
+        whole = end
+        if self.loss:
+            assert self.loss_stall_s is not None
+            segment_s = self.segment_bytes / rate if rate else 0.0
+            for index in range(-(-size // self.segment_bytes)):
+                sent = start + (index + 1) * segment_s
+                stall = self.loss_stall_s
+                while self._rng.random() < self.loss:
+                    self.stats.segments_lost += 1
+                    end += segment_s + RECOVERY_IDLE * stall
+                    sent += stall + segment_s
+                    whole = max(whole, sent)
+                    stall *= 2
+        direction.free_at = end
+        return max(end, whole)
 
     def _allowance(self) -> int | None:
         """Bytes that may pass before the next cut (None: no cut pending)."""
@@ -150,13 +195,8 @@ class LinkEmulator:
                     if last and allowance is not None:
                         chunk = chunk[:allowance]
                     self._count(up, len(chunk))
-                    now = time.monotonic()
-                    start = max(now, direction.free_at)
-                    if direction.rate_bytes_s:
-                        direction.free_at = start + len(chunk) / direction.rate_bytes_s
-                    else:
-                        direction.free_at = start
-                    await queue.put((direction.free_at + self.delay_s, chunk, last))
+                    sent_at = self._send(direction, len(chunk))
+                    await queue.put((sent_at + self.delay_s, chunk, last))
                     if last:
                         break
             except (ConnectionError, OSError):

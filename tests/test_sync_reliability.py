@@ -144,3 +144,29 @@ def test_cut_answer_after_store_is_a_no_op_on_retry(hub: Hub, link: LinkEmulator
     second = sync(node, hub, link.url)
     assert second.ok and second.events_sent == 0 and second.last_ack == 30
     assert hub.store.scalar("SELECT count(*) FROM credentials") == 10
+
+
+def test_lossy_link_delivers_exactly_once_and_a_cut_costs_the_batch_in_flight(
+    hub: Hub,
+) -> None:
+    server = BackgroundServer(create_app(hub)).start()
+    # Fast and short so the test is quick, but losing one segment in five.
+    lossy = LinkEmulator(
+        server.port, rate_bits_s=2_000_000, delay_s=0.002, loss=0.2, segment_bytes=512
+    ).start()
+    try:
+        node = ScriptedNode.create("node-l")
+        enrol(hub, node)
+        for _ in range(60):
+            node.sit_and_issue(node.register())
+        lossy.add_cuts([6_000])
+        first = sync(node, hub, lossy.url, max_batch_bytes=2048)
+        assert not first.ok and 0 < first.last_ack < 180
+        second = sync(node, hub, lossy.url, max_batch_bytes=2048)
+        assert second.ok, second.last_error
+        assert second.events_sent == 180 - first.last_ack
+        assert lossy.stats.cuts_done == 1 and lossy.stats.segments_lost > 0
+        assert hub_events(hub, "node-l") == node_events(node)
+    finally:
+        lossy.stop()
+        server.stop()
