@@ -326,6 +326,19 @@ def test_the_worker_page_takes_text_or_a_photo_and_says_why_not(kisumu: Node, bo
     assert forged.status_code == 403
 
 
+def test_the_public_verify_page_reads_a_phone_photo_too(kisumu: Node, bondo: Bondo) -> None:
+    client = TestClient(create_app(kisumu))
+    token = csrf_of(client.get("/verify").text)
+    photo = phone_photo(bondo.halima[ELSEWHERE[0]])
+    checked = client.post(
+        "/verify",
+        data={"csrf": token, "text": ""},
+        files={"photo": ("qr.jpg", photo, "image/jpeg")},
+    )
+    assert checked.status_code == 200, checked.text[:300]
+    assert "Halima Achieng" in checked.text
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(
     kisumu_template: Path, bondo: Bondo, tmp_path_factory: pytest.TempPathFactory

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
@@ -14,6 +14,8 @@ from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, Sessi
 
 LANGUAGES = ("en", "sw", "fr")
 MAX_FORM_BYTES = 64 * 1024
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+"""A phone's photo of a QR code (1-3 MB is usual)."""
 
 
 def pick_language(request: Request, default: str) -> str:
@@ -90,6 +92,18 @@ class Ctx:
                 )
             self._form = data
         return self._form
+
+    async def form_with_photo(
+        self, photo: UploadFile | None
+    ) -> tuple[dict[str, str], bytes | None]:
+        """The form's text fields and the uploaded photo, if any (at most 8 MB)."""
+        form = await self.form(max_bytes=MAX_PHOTO_BYTES + MAX_FORM_BYTES)
+        if photo is None or not photo.filename:
+            return form, None
+        image = await photo.read(MAX_PHOTO_BYTES + 1)
+        if len(image) > MAX_PHOTO_BYTES:
+            raise BadRequest("The photo is too large (8 MB at most)")
+        return form, image
 
     def require_staff(self) -> str:
         if not self.principal.account_id:

@@ -13,8 +13,6 @@ from edge_node.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-
 
 def redirect(ctx: CtxDep, url: str) -> Response:
     return ctx.finish(RedirectResponse(url, status_code=303))
@@ -130,12 +128,7 @@ async def verify_page(ctx: CtxDep) -> Response:
 
 @router.post("/verify")
 async def verify(ctx: CtxDep, photo: UploadFile | None = File(None)) -> Response:
-    form = await ctx.form()
+    form, image = await ctx.form_with_photo(photo)
     text = form.get("text", "").strip()
-    image: bytes | None = None
-    if photo is not None and photo.filename:
-        image = await photo.read(MAX_PHOTO_BYTES + 1)
-        if len(image) > MAX_PHOTO_BYTES:
-            raise BadRequest("The photo is too large (8 MB at most)")
     result = verifying.check(ctx.node, text=text or None, image=image, lang=ctx.lang)
     return render(ctx, "verify.html", result=result, text=text)

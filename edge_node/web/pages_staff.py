@@ -11,12 +11,10 @@ from content.model import localize
 from edge_node import accounts, assessment, events, issuance, learners, recognition
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
-from edge_node.web.context import MAX_FORM_BYTES, CtxDep, parse
+from edge_node.web.context import CtxDep, parse
 from edge_node.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
 def _redirect(ctx: CtxDep, url: str) -> Response:
@@ -158,12 +156,7 @@ async def learner_recognise(
 ) -> Response:
     """Add a credential earned elsewhere, from its QR text or a photo of its QR."""
     by = ctx.require_staff()
-    form = await ctx.form(max_bytes=MAX_PHOTO_BYTES + MAX_FORM_BYTES)
-    image: bytes | None = None
-    if photo is not None and photo.filename:
-        image = await photo.read(MAX_PHOTO_BYTES + 1)
-        if len(image) > MAX_PHOTO_BYTES:
-            raise BadRequest("The photo is too large (8 MB at most)")
+    form, image = await ctx.form_with_photo(photo)
     try:
         outcome = recognition.recognise(
             ctx.node, learner_id, text=form.get("text"), image=image, by=by
