@@ -14,15 +14,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlite_utils import Database
 
 from credentials.keys import SigningKey
 from sync.errors import MalformedBatch, SyncError, Unauthenticated, Unreachable
 from sync.eventlog import Event, hash_at, head, read_events
 from sync.protocol import MEDIA_TYPE, VERSIONS, new_nonce, read_signed, seal
+
+if TYPE_CHECKING:
+    import httpx
 
 MIN_BATCH_BYTES = 2 * 1024
 MAX_BATCH_BYTES = 48 * 1024
@@ -273,6 +275,8 @@ class _Link:
         self.report = report
 
     def post(self, path: str, wire: bytes) -> bytes:
+        import httpx
+
         try:
             response = self.client.post(
                 f"/sync/v1/{path}", content=wire, headers={"content-type": MEDIA_TYPE}
@@ -316,6 +320,8 @@ def sync_once(
     max_batch_bytes: int = MAX_BATCH_BYTES,
 ) -> SyncReport:
     """One full attempt: hello, push everything pending, pull. Never raises for a fault."""
+    import httpx  # with its command line (rich, pygments): only a sync attempt loads it
+
     report = SyncReport(ok=False, pending=pending_count(db), last_ack=acked_seq(db))
     _set(db, last_attempt_at=_now().isoformat())
     try:
