@@ -31,6 +31,10 @@ def _refuse(*_: Any) -> Any:
 _REFUSE_BUILTINS: dict[int, Callable[..., Any]] = {tag: _refuse for tag in (*_BUILTIN_TAGS, 55799)}
 
 
+def _no_tags(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
+    raise cbor2.CBORDecodeError(f"CBOR tag {tag.tag} not allowed here")
+
+
 def loads_untrusted(
     data: bytes,
     *,
@@ -51,11 +55,13 @@ def loads_untrusted(
             raise cbor2.CBORDecodeError(f"CBOR tag {tag.tag} not allowed here")
         return tag
 
+    hook = tag_hook if allowed_tags else _no_tags
+
     stream = io.BytesIO(bytes(data))
     try:
         decoder = cbor2.CBORDecoder(
             stream,
-            tag_hook=tag_hook,
+            tag_hook=hook,
             semantic_decoders=_REFUSE_BUILTINS,
             max_depth=max_depth,
             allow_indefinite=False,

@@ -77,6 +77,13 @@ def decode_sign1(data: bytes, *, max_bytes: int = MAX_SIGN1_BYTES) -> Sign1:
         raise MalformedInput("the unprotected header must be an empty map")
     if not isinstance(signature, bytes) or len(signature) != SIGNATURE_BYTES:
         raise MalformedInput("the signature must be 64 bytes")
+    alg, kid, typ = _protected_fields(protected)
+    return Sign1(protected, alg, kid, typ, payload, signature)
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_fields(protected: bytes) -> tuple[int, bytes, str | None]:
+    """alg, kid and typ of a protected header (a node's headers repeat: parsed once)."""
     header = loads_untrusted(protected, max_bytes=256, max_depth=1)
     if not isinstance(header, dict) or not set(header) <= _ALLOWED_HEADERS:
         raise MalformedInput("protected header must be a map of alg, kid and typ only")
@@ -91,7 +98,7 @@ def decode_sign1(data: bytes, *, max_bytes: int = MAX_SIGN1_BYTES) -> Sign1:
     typ = header.get(HEADER_TYP)
     if typ is not None and not isinstance(typ, str):
         raise MalformedInput("protected header typ must be text")
-    return Sign1(protected, alg, kid, typ, payload, signature)
+    return alg, kid, typ
 
 
 def verify_sign1(sign1: Sign1, public_key: bytes) -> bool:

@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import nacl.bindings
 import nacl.exceptions
 import nacl.signing
 
@@ -73,8 +74,12 @@ class SigningKey:
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """True when ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key``."""
+    if not isinstance(public_key, bytes) or len(public_key) != KEY_BYTES:
+        return False
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        return False
     try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        nacl.bindings.crypto_sign_open(signature + message, public_key)
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
         return False
     return True

@@ -21,6 +21,7 @@ from sync.hub.store import Store
 if TYPE_CHECKING:
     from sync.hub.ingest import Incoming
 
+_KINDS = {str(kind): kind for kind in EventType}
 _UPDATABLE = ("code", "name", "gender", "birth_year", "village", "language")
 
 
@@ -127,7 +128,7 @@ def project_events(
     statements: list[tuple[str, str, str]] = []
     for event, time_flag in events:
         body = event.fields
-        kind = EventType(event.type)
+        kind = _KINDS[event.type]
         if kind is EventType.learner_registered:
             learners.append(_learner_row(node_id, body, event.at))
         elif kind is EventType.learner_updated:
