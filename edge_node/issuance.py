@@ -218,8 +218,14 @@ def record_result(node: Node, *, sitting: Sitting, session: Session, module: Mod
 
 
 def _next_status_index(node: Node) -> int:
+    """One above every slot this node used, and above every slot the hub has seen from it:
+    a node restored from an old backup has forgotten what it issued since, the hub has not
+    (its hello answer carries the floor)."""
+    from sync.client import slot_floor
+
     row = node.db.execute("SELECT coalesce(max(status_index), -1) + 1 FROM credentials").fetchone()
-    return int(row[0])
+    floor = slot_floor(node.db)
+    return max(int(row[0]), -1 if floor is None else floor + 1)
 
 
 def _holder(node: Node, learner_id: str) -> tuple[str, str]:

@@ -84,6 +84,13 @@ def acked_seq(db: Database) -> int:
     return int(_get(db, "acked_seq", "0") or 0)
 
 
+def slot_floor(db: Database) -> int | None:
+    """The highest status index the hub has seen from this node (its last welcome said),
+    or None: a node restored from a backup hands out revocation slots above it only."""
+    value = _get(db, "slot_floor")
+    return None if value is None else int(value)
+
+
 def pending_count(db: Database) -> int:
     """Events the hub has not acknowledged (all of them before the first sync)."""
     return max(0, head(db)[0] - acked_seq(db))
@@ -190,7 +197,14 @@ def apply_welcome(db: Database, node_id: str, fields: dict[str, Any], report: Sy
     start = min(start, last)
     report.alert = fields.get("alert") if isinstance(fields.get("alert"), str) else None
     _note_hub_time(fields, report)
-    _set(db, acked_seq=start, alert=report.alert)
+    # A hub older than the field sends none; a slot once seen stays used, so the floor
+    # only rises (an answer file brought back late cannot lower it).
+    floor = fields.get("slot_floor")
+    known = slot_floor(db)
+    if isinstance(floor, int) and not isinstance(floor, bool) and (known is None or floor > known):
+        _set(db, acked_seq=start, alert=report.alert, slot_floor=floor)
+    else:
+        _set(db, acked_seq=start, alert=report.alert)
     return start
 
 

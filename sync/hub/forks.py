@@ -26,7 +26,7 @@ from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from sync.errors import BadRequest, NotFound, SyncError
 from sync.eventlog import EventType
-from sync.hub.ingest import MAX_BODY_BYTES, MAX_BODY_DEPTH, Incoming
+from sync.hub.ingest import MAX_BODY_BYTES, MAX_BODY_DEPTH, Incoming, lock_branches
 from sync.hub.projection import project_events
 from sync.hub.store import Store
 
@@ -295,6 +295,9 @@ def accept_branch(
     reason = _check_reason(reason)
     _require_node(store, organisation, node_id)
     with store.transaction():
+        # A batch on this branch stored by another hub process waits, or is waited for:
+        # it is either projected by this acceptance or projected directly.
+        lock_branches(store, node_id)
         held, parent_held = _branch_state(store, node_id, branch)
         if held == IN_RESULTS:
             return False
@@ -317,6 +320,7 @@ def reject_branch(
     reason = _check_reason(reason)
     _require_node(store, organisation, node_id)
     with store.transaction():
+        lock_branches(store, node_id)
         held, _ = _branch_state(store, node_id, branch)
         if held == REJECTED:
             return False

@@ -10,6 +10,10 @@ Forks: the hub keeps every chain a node identity has produced as *branches*. Bra
 from an old backup, a cloned card) opens a child branch from the common prefix. A
 branch other than 0 is *held*: stored and acknowledged, so nothing is lost and the
 node stops resending, but kept out of results until staff resolve it.
+
+Revocation slots: the hub notes the highest status index it has seen in a node's own
+credentials on any branch, and its ``welcome`` carries it (``slot_floor``), so a node
+restored from an old backup learns which slots its lost credentials took.
 """
 
 from __future__ import annotations
@@ -186,6 +190,22 @@ def _ensure_main(store: Store, node_id: str, now: int) -> None:
     )
 
 
+def lock_branches(store: Store, node_id: str) -> None:
+    """Hold the node's branch rows until the transaction ends, so a batch and a staff
+    decision on a branch (``sync.hub.forks``) never interleave. Several hub processes may
+    share one PostgreSQL database; SQLite's ``BEGIN IMMEDIATE`` (``Store.transaction``)
+    already takes the one write lock before anything is read."""
+    if store.dialect == "postgresql":
+        store.query("SELECT branch FROM branches WHERE node_id = ? FOR UPDATE", [node_id])
+
+
+def slot_floor(store: Store, node_id: str) -> int | None:
+    """The highest status index the hub has seen in this node's credentials, on any
+    branch (held and rejected ones too): the node must not hand out a slot at or below it."""
+    value = store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [node_id])
+    return None if value is None else int(value)
+
+
 def _alert(store: Store, node_id: str, text: str) -> None:
     store.execute("UPDATE nodes SET alert = ? WHERE node_id = ?", [text, node_id])
 
@@ -241,12 +261,14 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
                 "restored from an old backup; what it records next will be held for review"
             )
             _alert(store, node.node_id, alert)
+        floor = slot_floor(store, node.node_id)
     return {
         "m": "welcome",
         "ack": match_seq,
         "branch": match_branch,
         "tip": [tip, tip_hash],
         "alert": alert,
+        "slot_floor": floor,
     }
 
 
@@ -333,6 +355,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
     first, last = incoming[0].seq, incoming[-1].seq
     with store.transaction():
         _ensure_main(store, node.node_id, now)
+        lock_branches(store, node.node_id)
         branches = _branches(store, node.node_id)
         candidates = [b for b in branches if _hash_at(store, node.node_id, b, first - 1) == prev]
         if not candidates:
@@ -365,6 +388,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
             _advance(branches, branch, new[-1])
         for event in new:
             _check_event(node, event)
+        _raise_slot_floor(store, node.node_id, new)
         held = branches[branch][4]
         if new:
             _store_events(hub, node, branch, held, new, now)
@@ -382,6 +406,20 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "alert": _fork_message(branch, branches[branch][1]) if held else None,
     }
     return reply
+
+
+def _raise_slot_floor(store: Store, node_id: str, new: list[Incoming]) -> None:
+    """Note the highest status index among the node's own new credentials, on any branch."""
+    slots = [
+        e.credential.status_index for e in new if e.credential is not None and not e.quarantine
+    ]
+    if slots:
+        top = max(slots)
+        store.execute(
+            "UPDATE nodes SET slot_floor = ? WHERE node_id = ? "
+            "AND (slot_floor IS NULL OR slot_floor < ?)",
+            [top, node_id, top],
+        )
 
 
 def _advance(

@@ -313,6 +313,24 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX recognitions_credential ON recognitions (issuer_node, credential_id)",
         ],
     ),
+    (
+        "0008_status_slots",
+        [
+            # The highest revocation slot (status index) the hub has seen from a node on
+            # any branch; the hub's hello tells the node, which never hands out one below.
+            "ALTER TABLE nodes ADD COLUMN slot_floor INTEGER",
+            "UPDATE nodes SET slot_floor = (SELECT max(status_index) FROM credentials c "
+            "WHERE c.node_id = nodes.node_id)",
+            "CREATE INDEX credentials_slot ON credentials (node_id, status_index)",
+            # Two credentials in results on one slot (a restored node issued before it
+            # synced): revoking either revokes both. Recorded from the later one.
+            """CREATE TABLE shared_slots (
+                node_id TEXT NOT NULL, status_index INTEGER NOT NULL,
+                credential_id TEXT NOT NULL, other_id TEXT NOT NULL, found_at INTEGER NOT NULL,
+                PRIMARY KEY (node_id, credential_id, other_id))""",
+            "CREATE INDEX shared_slots_other ON shared_slots (node_id, other_id)",
+        ],
+    ),
 ]
 
 
