@@ -9,6 +9,7 @@ next trust list, which every node pulls and every verifier can download.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -104,19 +105,66 @@ def revoke_node(store: Store, root_key: SigningKey, node_id: str, *, now: dateti
         publish_trust_list(store, root_key, now=now)
 
 
+@dataclass(frozen=True)
+class SharedSlot:
+    """Two credentials of one node in results on one revocation slot: the status list has
+    one bit per slot, so revoking either revokes both (nothing can revoke just one)."""
+
+    node_id: str
+    status_index: int
+    credential_id: str
+    other_id: str
+
+
+def shared_slots(store: Store, node_id: str, credential_id: str | None = None) -> list[SharedSlot]:
+    """The node's shared slots, or those of one credential with ``other_id`` the partner."""
+    if credential_id is None:
+        rows = store.query(
+            "SELECT status_index, credential_id, other_id FROM shared_slots WHERE node_id = ? "
+            "ORDER BY status_index, credential_id, other_id",
+            [node_id],
+        )
+    else:
+        rows = store.query(
+            "SELECT status_index, credential_id, other_id FROM shared_slots "
+            "WHERE node_id = ? AND credential_id = ? UNION "
+            "SELECT status_index, other_id, credential_id FROM shared_slots "
+            "WHERE node_id = ? AND other_id = ? ORDER BY 1, 3",
+            [node_id, credential_id, node_id, credential_id],
+        )
+    return [SharedSlot(node_id, int(slot), str(a), str(b)) for slot, a, b in rows]
+
+
 def revoke_credential(
     store: Store, root_key: SigningKey, credential_id: str, reason: str, *, now: datetime
 ) -> None:
-    """Staff revocation: marked at once, published in the next trust list."""
+    """Staff revocation: marked at once, published in the next trust list. A credential
+    sharing the slot is revoked by the same bit, and marked so in the registry."""
     with store.transaction():
-        row = store.one("SELECT status FROM credentials WHERE credential_id = ?", [credential_id])
-        if row is None:
+        rows = store.query(
+            "SELECT node_id FROM credentials WHERE credential_id = ?", [credential_id]
+        )
+        if not rows:
             raise NotFound(f"no credential {credential_id}")
         store.execute(
             "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
             "WHERE credential_id = ? AND status <> 'revoked'",
             [_ts(now), reason, credential_id],
         )
+        for (node_id,) in rows:
+            for shared in shared_slots(store, str(node_id), credential_id):
+                store.execute(
+                    "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
+                    "revocation_reason = ? WHERE credential_id = ? AND node_id = ? "
+                    "AND status <> 'revoked'",
+                    [
+                        _ts(now),
+                        f"shares revocation slot {shared.status_index} with credential "
+                        f"{credential_id}, revoked: {reason}",
+                        shared.other_id,
+                        shared.node_id,
+                    ],
+                )
         publish_trust_list(store, root_key, now=now)
 
 

@@ -2,7 +2,9 @@
 
 Applied in the same transaction that stores the events. Two nodes registering the
 same person are *linked* (same normalised name and birth year), never merged: a
-merge is a staff decision.
+merge is a staff decision. A credential entering results on a revocation slot another
+credential of the node already holds (a restored node issued before it could sync) is
+recorded in ``shared_slots``.
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def project_events(
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
     queue their xAPI statements in the same transaction."""
     credentials: list[tuple[Any, ...]] = []
+    credential_ids: list[str] = []
     sittings: list[tuple[Any, ...]] = []
     learners: list[tuple[Any, ...]] = []
     statements: list[tuple[str, str, str]] = []
@@ -194,13 +197,14 @@ def project_events(
                     body["cose"],
                 )
             )
-            statements.append((node_id, "credential", credential.credential_id.hex()))
+            credential_ids.append(credential.credential_id.hex())
+            statements.append((node_id, "credential", credential_ids[-1]))
         elif kind is EventType.credential_recognised:
             _flush_learners(store, node_id, learners)
             _recognise(store, node_id, event)
         elif kind is EventType.credential_revoked:
             if credentials:
-                _flush_credentials(store, credentials)
+                _flush_credentials(store, credentials, received_at)
             store.execute(
                 "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
                 "revocation_reason = ? WHERE credential_id = ? AND node_id = ?",
@@ -209,8 +213,9 @@ def project_events(
     _flush_learners(store, node_id, learners)
     _flush_sittings(store, sittings)
     if credentials:
-        _flush_credentials(store, credentials)
-        _link_recognised(store, node_id)
+        _flush_credentials(store, credentials, received_at)
+    if credential_ids:
+        _link_recognised(store, node_id, credential_ids)
     xapi.enqueue(store, statements, received_at)
 
 
@@ -224,7 +229,8 @@ def _flush_sittings(store: Store, rows: list[tuple[Any, ...]]) -> None:
     rows.clear()
 
 
-def _flush_credentials(store: Store, rows: list[tuple[Any, ...]]) -> None:
+def _flush_credentials(store: Store, rows: list[tuple[Any, ...]], found_at: int) -> None:
+    _record_shared_slots(store, rows, found_at)
     store.executemany(
         "INSERT INTO credentials (credential_id, node_id, seq, learner_id, subject, module_id, "
         "module_version, pathway, score_percent, issued_at, not_before, received_at, "
@@ -233,6 +239,51 @@ def _flush_credentials(store: Store, rows: list[tuple[Any, ...]]) -> None:
         rows,
     )
     rows.clear()
+
+
+_CREDENTIAL_ID, _NODE_ID, _STATUS_INDEX = 0, 1, 13
+"""Positions in a credential row of :func:`project_events`."""
+
+
+def _record_shared_slots(store: Store, rows: list[tuple[Any, ...]], found_at: int) -> None:
+    """Before ``rows`` (one node's credentials) enter results: record each that takes a
+    revocation slot a different credential already holds there or earlier in ``rows``. A
+    node restored from an old backup that issued before it could sync does this; the
+    status list has one bit per slot, so revoking either credential revokes both."""
+    node_id = rows[0][_NODE_ID]
+    by_slot: dict[int, list[str]] = {}
+    for row in rows:
+        by_slot.setdefault(int(row[_STATUS_INDEX]), []).append(str(row[_CREDENTIAL_ID]))
+    pairs = [
+        (node_id, slot, later, ids[0], found_at)
+        for slot, ids in by_slot.items()
+        for later in ids[1:]
+        if later != ids[0]
+    ]
+    # A node's slots rise with each credential: a batch wholly above the highest slot in
+    # results (the usual case) needs no lookup.
+    top = store.scalar("SELECT max(status_index) FROM credentials WHERE node_id = ?", [node_id])
+    if top is not None and min(by_slot) <= int(top):
+        slots = [slot for slot in by_slot if slot <= int(top)]
+        for start in range(0, len(slots), 500):
+            chunk = slots[start : start + 500]
+            held = store.query(
+                "SELECT status_index, credential_id FROM credentials WHERE node_id = ? "
+                f"AND status_index IN ({', '.join('?' * len(chunk))})",
+                [node_id, *chunk],
+            )
+            pairs.extend(
+                (node_id, int(slot), later, str(other), found_at)
+                for slot, other in held
+                for later in by_slot[int(slot)]
+                if later != other
+            )
+    if pairs:
+        store.executemany(
+            "INSERT INTO shared_slots (node_id, status_index, credential_id, other_id, "
+            "found_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            pairs,
+        )
 
 
 class _NotBelieved(Exception):
@@ -301,24 +352,31 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
         "module_id, recognised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [node_id, event.seq, body["learner"], issuer, credential_id, module_id, event.at],
     )
-    _link_recognised(store, issuer)
+    _link_recognised(store, issuer, [credential_id])
 
 
-def _link_recognised(store: Store, issuer: str) -> None:
-    """Link each learner who presented a credential of ``issuer`` with the holder's record
-    there, once the hub knows both (the issuing node may sync after the presenting one)."""
-    rows = store.query(
-        "SELECT c.node_id, c.learner_id, r.node_id, r.learner_id FROM recognitions r "
-        "JOIN credentials c ON c.node_id = r.issuer_node AND c.credential_id = r.credential_id "
-        "WHERE r.issuer_node = ? AND NOT EXISTS (SELECT 1 FROM learner_links k "
-        "WHERE k.node_a = c.node_id AND k.learner_a = c.learner_id AND k.node_b = r.node_id "
-        "AND k.learner_b = r.learner_id AND k.basis = ?)",
-        [issuer, f"presented a credential issued at {issuer}"],
-    )
-    if rows:
-        store.executemany(
-            "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, status) "
-            "VALUES (?, ?, ?, ?, ?, 'possible') ON CONFLICT (node_a, learner_a, node_b, "
-            "learner_b) DO UPDATE SET basis = excluded.basis",
-            [(*row, f"presented a credential issued at {issuer}") for row in rows],
+def _link_recognised(store: Store, issuer: str, credential_ids: list[str]) -> None:
+    """Link each learner who presented one of ``credential_ids`` (credentials of
+    ``issuer``) with the holder's record there, once the hub knows both (the issuing node
+    may sync after the presenting one). Only the batch's credentials are looked at, so
+    the work does not grow with the hub."""
+    basis = f"presented a credential issued at {issuer}"
+    for start in range(0, len(credential_ids), 500):
+        chunk = credential_ids[start : start + 500]
+        rows = store.query(
+            "SELECT c.node_id, c.learner_id, r.node_id, r.learner_id FROM recognitions r "
+            "JOIN credentials c ON c.node_id = r.issuer_node "
+            "AND c.credential_id = r.credential_id WHERE r.issuer_node = ? "
+            f"AND r.credential_id IN ({', '.join('?' * len(chunk))}) AND NOT EXISTS "
+            "(SELECT 1 FROM learner_links k WHERE k.node_a = c.node_id "
+            "AND k.learner_a = c.learner_id AND k.node_b = r.node_id "
+            "AND k.learner_b = r.learner_id AND k.basis = ?)",
+            [issuer, *chunk, basis],
         )
+        if rows:
+            store.executemany(
+                "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, "
+                "status) VALUES (?, ?, ?, ?, ?, 'possible') ON CONFLICT (node_a, learner_a, "
+                "node_b, learner_b) DO UPDATE SET basis = excluded.basis",
+                [(*row, basis) for row in rows],
+            )

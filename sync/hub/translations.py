@@ -93,6 +93,40 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Value": ("Thamani", "Valeur"),
     "Revoke": ("Futa", "Révoquer"),
     "Revoke this credential": ("Futa cheti hiki", "Révoquer cette attestation"),
+    # -- two credentials on one revocation slot
+    "Shares revocation slot {slot} with credential {other}: revoking one revokes both.": (
+        "Kinatumia nafasi ya kufuta {slot} pamoja na cheti {other}: kufuta kimoja "
+        "kunafuta vyote viwili.",
+        "Partage la case de révocation {slot} avec l'attestation {other} : en révoquer une "
+        "révoque les deux.",
+    ),
+    "Credential {credential} shares revocation slot {slot} with credential {other}: "
+    "revoking one revokes both.": (
+        "Cheti {credential} kinatumia nafasi ya kufuta {slot} pamoja na cheti {other}: "
+        "kufuta kimoja kunafuta vyote viwili.",
+        "L'attestation {credential} partage la case de révocation {slot} avec "
+        "l'attestation {other} : en révoquer une révoque les deux.",
+    ),
+    "See both": ("Tazama vyote viwili", "Voir les deux"),
+    "Credentials on the same revocation slot": (
+        "Vyeti vilivyo kwenye nafasi moja ya kufuta",
+        "Attestations sur la même case de révocation",
+    ),
+    "Revoking this credential revokes others too": (
+        "Kufuta cheti hiki kunafuta vingine pia",
+        "Révoquer cette attestation en révoque d'autres aussi",
+    ),
+    "Revocation sets one bit per revocation slot, and these credentials share theirs: "
+    "every credential listed above will be revoked. A single one of them cannot be "
+    "revoked alone.": (
+        "Kufuta huweka alama moja kwa kila nafasi ya kufuta, na vyeti hivi vinashiriki "
+        "nafasi yao: kila cheti kilichoorodheshwa hapo juu kitafutwa. Hakuna kimoja "
+        "kinachoweza kufutwa peke yake.",
+        "La révocation met un bit par case de révocation, et ces attestations partagent "
+        "la leur : chaque attestation listée ci-dessus sera révoquée. Aucune ne peut être "
+        "révoquée seule.",
+    ),
+    "Revoke them all": ("Vifute vyote", "Les révoquer toutes"),
     # -- equity
     "Equity figures": ("Takwimu za usawa", "Indicateurs d'équité"),
     "By gender, age band and centre": (

@@ -45,6 +45,7 @@ from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
 from sync.hub.staff import NotAuthenticated, check_login, staff_organisation, token_organisation
+from sync.hub.store import Store
 from sync.hub.translations import (
     LANG_COOKIE,
     LANGUAGE_NAMES,
@@ -144,6 +145,47 @@ def _html_error(request: Request) -> bool:
     if path.startswith(("/api/", "/sync/")):
         return False
     return path != "/verify" or request.method != "POST" or is_form(request)
+
+
+def _shared_alerts(t: Callable[..., str], shared: list[nodes.SharedSlot]) -> list[Any]:
+    return [
+        {
+            "text": t(
+                "Shares revocation slot {slot} with credential {other}: revoking one revokes both.",
+                slot=s.status_index,
+                other=s.other_id,
+            ),
+            "href": None,
+        }
+        for s in shared
+    ]
+
+
+def _shared_section(
+    store: Store,
+    t: Callable[..., str],
+    organisation: str,
+    credential_id: str,
+    shared: list[nodes.SharedSlot],
+) -> dict[str, Any]:
+    """This credential and every one on its slot: what one revocation revokes."""
+    ids = [credential_id, *(s.other_id for s in shared)]
+    entries = [reports.credential(store, organisation, c) for c in ids]
+    return {
+        "heading": "Credentials on the same revocation slot",
+        "columns": ["Credential", "Centre", "Module", "Issued (node clock)", "Status"],
+        "rows": [
+            [
+                _link(e["credential_id"], f"/credentials/{e['credential_id']}"),
+                e["centre"],
+                e["module_id"],
+                _when(e["issued_at"]),
+                t(e["status"]),
+            ]
+            for e in entries
+            if e is not None
+        ],
+    }
 
 
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
@@ -364,6 +406,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             template="forks.html",
             node_id=node_id,
             forks=forks.node_forks(store, organisation, node_id),
+            shared=nodes.shared_slots(store, node_id),
             when=_when,
         )
 
@@ -505,19 +548,45 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             for k, v in entry.items()
             if k != "cose"
         ]
+        shared = nodes.shared_slots(store, entry["node_id"], credential_id)
+        sections = [{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}]
+        if shared:
+            sections.append(_shared_section(store, t, organisation, credential_id, shared))
         return page(
             request,
             user,
             t("Credential {credential_id}", credential_id=credential_id),
-            sections=[{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}],
+            alerts=_shared_alerts(t, shared),
+            sections=sections,
             revoke=f"/credentials/{credential_id}/revoke" if entry["status"] == "active" else None,
         )
 
     @app.post("/credentials/{credential_id}/revoke")
-    def revoke(credential_id: str, reason: Annotated[str, Form()], who: StaffForm) -> Response:
-        _, organisation = who
-        if reports.credential(store, organisation, credential_id) is None:
+    def revoke(
+        request: Request,
+        credential_id: str,
+        reason: Annotated[str, Form()],
+        who: StaffForm,
+        confirm: Annotated[str, Form()] = "",
+    ) -> Response:
+        user, organisation = who
+        entry = reports.credential(store, organisation, credential_id)
+        if entry is None:
             raise NotFound(f"no credential {credential_id}")
+        shared = nodes.shared_slots(store, entry["node_id"], credential_id)
+        if shared and confirm != "both":
+            # One bit per slot: the format cannot revoke one of them alone. Say so first.
+            t = _tr(request)
+            return page(
+                request,
+                user,
+                "Revoking this credential revokes others too",
+                alerts=_shared_alerts(t, shared),
+                sections=[_shared_section(store, t, organisation, credential_id, shared)],
+                revoke=f"/credentials/{credential_id}/revoke",
+                confirm=True,
+                reason=reason,
+            )
         nodes.revoke_credential(store, hub.root_key, credential_id, reason, now=datetime.now(UTC))
         return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
 

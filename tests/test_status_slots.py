@@ -1,0 +1,417 @@
+"""Revocation slots after a restore from backup: the hub's hello tells the node the
+highest slot it has seen, so a restored node that synced never hands one out twice; a
+restored node that issued before it could sync shares a slot, which the hub records,
+shows to staff and warns about before revoking. A batch and a staff decision on its
+branch never interleave. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlite_utils import Database
+
+from credentials.trust import read_trust_list
+from edge_node.demo import DemoInfo, HubLink, prepare_demo
+from edge_node.node import Node, open_node
+from edge_node.syncing import sync_now
+from sync.bundles import export_bundle, import_answer, import_bundle
+from sync.client import batch_message, slot_floor, sync_once
+from sync.eventlog import read_events
+from sync.hub.app import create_app
+from sync.hub.forks import accept_branch, node_forks
+from sync.hub.ingest import Hub, answer, lock_branches
+from sync.hub.nodes import enrol_node, latest_trust_list, shared_slots
+from sync.hub.server import BackgroundServer
+from sync.hub.settings import HubSettings
+from sync.hub.staff import add_staff
+from sync.hub.store import open_store
+from sync.hub.web import create_web_app
+from sync.protocol import read_signed, seal
+from sync.simulate import ScriptedNode, enrol, simulated_hub
+from tests.test_edge_credentials import pass_module, staff
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+NODE = "node-s"
+NOW = 1_900_000_000
+
+
+def _store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh hub database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "hub.db")
+        return
+    import psycopg
+    from test_hub_store import PG_URL, postgres_or_skip
+
+    postgres_or_skip()
+    schema = f"slot_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from _store_url(request, tmp_path)
+
+
+@pytest.fixture
+def hub(store_url: str) -> Iterator[Hub]:
+    store = open_store(store_url)
+    try:
+        yield simulated_hub(store)
+    finally:
+        store.close()
+
+
+def push(hub: Hub, node: ScriptedNode, after: int) -> dict[str, object]:
+    """Send the node's events after ``after`` through the hub's real ingest."""
+    wire = batch_message(
+        node.db, node.key, node.node_id, read_events(node.db, after=after), secrets.token_bytes(8)
+    )
+    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields
+
+
+def backlog(node: ScriptedNode, credentials: int) -> None:
+    for _ in range(credentials):
+        node.sit_and_issue(node.register())
+
+
+def restore(node: ScriptedNode, backup: Path) -> ScriptedNode:
+    """The node as an admin restores it from ``backup``; its slot counter is the backup's."""
+    restored = ScriptedNode(Database(backup), node.key, node.node_id, rng=node.rng)
+    restored.clock, restored.learners = node.clock, node.learners
+    restored.status_index = int(
+        restored.db.execute(
+            "SELECT count(*) FROM events WHERE type = 'credential.issued'"
+        ).fetchone()[0]
+    )
+    return restored
+
+
+def backup_of(node: ScriptedNode, path: Path) -> Path:
+    node.db.conn.execute(f"VACUUM INTO '{path}'")
+    return path
+
+
+# -- a real edge node, restored from a backup of its data folder ------------------------
+
+
+@pytest.fixture
+def served(hub: Hub) -> Iterator[BackgroundServer]:
+    server = BackgroundServer(create_app(hub)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def demo_node(hub: Hub, server: BackgroundServer, data: Path) -> DemoInfo:
+    """A demo node enrolled with ``hub`` and pointed at it."""
+
+    def enrol_here(request: bytes) -> tuple[bytes, bytes]:
+        now = datetime.now(UTC)
+        certificate = enrol_node(
+            hub.store,
+            hub.root_key,
+            request,
+            modules=("*",),
+            not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=365),
+            organisation="university",
+            now=now,
+        )
+        trust = latest_trust_list(hub.store)
+        assert trust is not None
+        return certificate, trust
+
+    return prepare_demo(
+        data, hub=HubLink(url=server.url, root_public_key=hub.root_key.public_key, enrol=enrol_here)
+    )
+
+
+def issue_one(info: DemoInfo, learner: int) -> None:
+    """A learner passes the first module on the node's own pages; a credential is issued."""
+    node = open_node(info.data_dir)
+    try:
+        pass_module(node, staff(node, info), info.learners[learner][1], min(node.modules))
+    finally:
+        node.close()
+
+
+def slots(node: Node) -> list[int]:
+    rows = node.db.execute("SELECT status_index FROM credentials ORDER BY rowid").fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def test_a_restored_node_that_synced_issues_above_every_slot_the_hub_saw(
+    hub: Hub, served: BackgroundServer, tmp_path: Path
+) -> None:
+    data, backup = tmp_path / "node", tmp_path / "backup"
+    info = demo_node(hub, served, data)
+    issue_one(info, 0)
+    shutil.copytree(data, backup)  # last month's copy, node stopped
+    issue_one(info, 1)
+    node = open_node(data)
+    assert slots(node) == [0, 1]
+    assert sync_now(node).ok
+    node_id = node.node_id
+    node.close()
+    assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [node_id]) == 1
+
+    # The card dies; the admin restores the backup, which knows slot 0 only.
+    shutil.rmtree(data)
+    shutil.copytree(backup, data)
+    node = open_node(data)
+    assert slots(node) == [0] and slot_floor(node.db) is None
+    sync_now(node)
+    assert slot_floor(node.db) == 1
+    node.close()
+    issue_one(info, 2)
+    node = open_node(data)
+    assert slots(node) == [0, 2]  # not 1: the hub holds a credential on slot 1
+    sync_now(node)
+    node.close()
+    (fork,) = node_forks(hub.store, "university", node_id)
+    assert fork.state == "held" and fork.shared_status_slots == []
+    assert [c.status_index for c in fork.fork.credentials] == [2]
+    accept_branch(hub.store, "university", node_id, 1, staff="wanjiru", reason="restored", now=NOW)
+    indexes = hub.store.query(
+        "SELECT status_index FROM credentials WHERE node_id = ? ORDER BY status_index", [node_id]
+    )
+    assert [int(r[0]) for r in indexes] == [0, 1, 2]
+    assert shared_slots(hub.store, node_id) == []
+
+
+class OldHub(httpx.HTTPTransport):
+    """The wire as a hub older than ``slot_floor`` answers hello: the same signed welcome
+    without the field (the simulated hub's root re-signs it)."""
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__()
+        self.hub = hub
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if not request.url.path.endswith("/hello"):
+            return response
+        fields = read_signed(response.read(), self.hub.root_key.public_key, "hub").fields
+        del fields["slot_floor"]
+        return httpx.Response(200, content=seal(self.hub.root_key, fields))
+
+
+def test_a_welcome_without_the_floor_still_syncs(hub: Hub, served: BackgroundServer) -> None:
+    node = ScriptedNode.create(NODE, seed=3)
+    enrol(hub, node)
+    backlog(node, 2)
+    common = {
+        "db": node.db,
+        "node_key": node.key,
+        "node_id": NODE,
+        "hub_url": served.url,
+        "hub_key": hub.root_key.public_key,
+    }
+    report = sync_once(**common, transport=OldHub(hub))  # type: ignore[arg-type]
+    assert report.ok and report.pending == 0, report.last_error
+    assert slot_floor(node.db) is None
+    report = sync_once(**common)  # type: ignore[arg-type]
+    assert report.ok and slot_floor(node.db) == 2
+
+
+def test_a_usb_answer_carries_the_floor(hub: Hub, tmp_path: Path) -> None:
+    node = ScriptedNode.create(NODE, seed=4)
+    enrol(hub, node)
+    backlog(node, 1)
+    backup = backup_of(node, tmp_path / "backup.db")
+    backlog(node, 2)
+    push(hub, node, 0)
+    restored = restore(node, backup)
+    bundle = export_bundle(db=restored.db, node_key=restored.key, node_id=NODE)
+    answers, errors = import_bundle(lambda wire: answer(hub, wire), bundle)
+    assert errors == []
+    import_answer(db=restored.db, data=answers, node_id=NODE, hub_key=hub.root_key.public_key)
+    assert slot_floor(restored.db) == 3
+
+
+# -- a restored node that issued before it could sync -----------------------------------
+
+
+@pytest.fixture
+def shared(hub: Hub, tmp_path: Path) -> tuple[str, str]:
+    """Slot 2 used twice: once before the card died (synced), once by the restored node
+    before it could sync. Staff accept the restored branch. (original id, restored id)"""
+    node = ScriptedNode.create(NODE, seed=6)
+    enrol(hub, node)
+    backlog(node, 1)
+    backup = backup_of(node, tmp_path / "backup.db")
+    backlog(node, 1)
+    push(hub, node, 0)
+    restored = restore(node, backup)
+    backlog(restored, 1)  # slot 2 again: the node did not know
+    push(hub, restored, 3)
+    assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [NODE]) == 2
+    assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
+    assert shared_slots(hub.store, NODE) == []  # held: not in results yet
+    (original,) = on_slot_2(hub)
+    accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="restored", now=NOW)
+    (again,) = on_slot_2(hub) - {original}
+    return original, again
+
+
+def on_slot_2(hub: Hub) -> set[str]:
+    rows = hub.store.query(
+        "SELECT credential_id FROM credentials WHERE node_id = ? AND status_index = 2", [NODE]
+    )
+    return {str(row[0]) for row in rows}
+
+
+def test_the_hub_records_a_shared_slot_when_it_enters_results(
+    hub: Hub, shared: tuple[str, str]
+) -> None:
+    original, again = shared
+    found = shared_slots(hub.store, NODE)
+    assert [(s.status_index, {s.credential_id, s.other_id}) for s in found] == [
+        (2, {original, again})
+    ]
+    (from_original,) = shared_slots(hub.store, NODE, original)
+    (from_again,) = shared_slots(hub.store, NODE, again)
+    assert (from_original.other_id, from_again.other_id) == (again, original)
+    # Projecting the branch again (a retried batch) records nothing new.
+    accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="again", now=NOW)
+    assert len(shared_slots(hub.store, NODE)) == 1
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def test_staff_see_the_shared_slot_and_revoking_warns_first(
+    hub: Hub, shared: tuple[str, str]
+) -> None:
+    original, again = shared
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    page = client.get(f"/credentials/{again}").text
+    assert f"Shares revocation slot 2 with credential {original}: revoking one revokes both" in (
+        page
+    )
+    assert f'href="/credentials/{original}"' in page
+    forks_page = client.get(f"/centres/{NODE}/forks").text
+    assert "shares revocation slot 2" in forks_page and original in forks_page
+    swahili = client.get(f"/credentials/{original}?lang=sw").text
+    assert f"Kinatumia nafasi ya kufuta 2 pamoja na cheti {again}" in swahili
+    client.get("/?lang=en")
+
+    token = csrf_of(page)
+    warned = client.post(
+        f"/credentials/{again}/revoke", data={"reason": "wrong learner", "csrf": token}
+    )
+    assert warned.status_code == 200
+    assert "Revoke them all" in warned.text and "cannot be revoked alone" in warned.text
+    assert original in warned.text and again in warned.text
+    assert 'name="confirm" value="both"' in warned.text and 'value="wrong learner"' in warned.text
+    statuses = hub.store.query("SELECT DISTINCT status FROM credentials WHERE node_id = ?", [NODE])
+    assert statuses == [("active",)]
+
+    done = client.post(
+        f"/credentials/{again}/revoke",
+        data={"reason": "wrong learner", "csrf": token, "confirm": "both"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    both = dict(
+        hub.store.query(
+            "SELECT credential_id, revocation_reason FROM credentials WHERE status_index = 2"
+        )
+    )
+    assert both[again] == "wrong learner"
+    assert both[original].startswith(f"shares revocation slot 2 with credential {again}")
+    trust = latest_trust_list(hub.store)
+    assert trust is not None
+    status = read_trust_list(trust).status_lists[NODE]
+    assert [i for i in range(4) if status.is_set(i)] == [2]
+
+
+def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
+    node = ScriptedNode.create(NODE, seed=7)
+    enrol(hub, node)
+    backlog(node, 2)
+    push(hub, node, 0)
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    credential_id = str(hub.store.scalar("SELECT credential_id FROM credentials LIMIT 1"))
+    page = client.get(f"/credentials/{credential_id}").text
+    assert "revocation slot" not in page
+    done = client.post(
+        f"/credentials/{credential_id}/revoke",
+        data={"reason": "error", "csrf": csrf_of(page)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 1
+
+
+# -- a batch and a staff decision on its branch, from two hub processes -----------------
+
+
+def test_a_batch_waits_for_a_decision_on_its_branch(store_url: str, tmp_path: Path) -> None:
+    """Two hub processes share the database: one accepts the held branch while the other
+    stores the node's next batch on it. The batch waits for the decision and is then
+    projected, instead of being stored as held just as the branch was accepted."""
+    deciding = simulated_hub(open_store(store_url))
+    ingesting = Hub(open_store(store_url), deciding.root_key)
+    try:
+        node = ScriptedNode.create(NODE, seed=8)
+        enrol(deciding, node)
+        backlog(node, 1)
+        backup = backup_of(node, tmp_path / "backup.db")
+        backlog(node, 1)
+        push(deciding, node, 0)
+        restored = restore(node, backup)
+        backlog(restored, 1)
+        push(deciding, restored, 3)
+        backlog(restored, 1)
+        wire = batch_message(
+            restored.db, restored.key, NODE, read_events(restored.db, after=6), b"8 bytes!"
+        )
+        result: list[bytes] = []
+        # On SQLite the transaction's BEGIN IMMEDIATE already holds the one write lock.
+        with deciding.store.transaction():
+            lock_branches(deciding.store, NODE)
+            worker = threading.Thread(target=lambda: result.append(answer(ingesting, wire)))
+            worker.start()
+            time.sleep(0.5)
+            assert worker.is_alive(), "the batch did not wait for the decision"
+            accept_branch(
+                deciding.store, "university", NODE, 1, staff="wanjiru", reason="restored", now=NOW
+            )
+        worker.join(timeout=30)
+        assert result, "the batch was not stored"
+        ack = read_signed(result[0], deciding.root_key.public_key, "hub").fields
+        assert ack["ack"] == 9 and ack["alert"] is None
+        assert deciding.store.scalar("SELECT count(*) FROM events WHERE held <> 0") == 0
+        assert deciding.store.scalar("SELECT count(*) FROM credentials") == 4
+    finally:
+        deciding.store.close()
+        ingesting.store.close()
