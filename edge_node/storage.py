@@ -220,6 +220,9 @@ def open_database(path: Path, *, create: bool = False) -> Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # A 512 KB page cache, not SQLite's 2 MB: the kernel caches the file anyway, and on a
+        # node holding 10,000 credentials the bench's p99 and issuance rate did not change.
+        conn.execute("PRAGMA cache_size=-512")
         _check(path)
         db = Database(conn)
         migrate(db)
