@@ -5,6 +5,7 @@ benchmark and the demo use it to build backlogs of any size quickly."""
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -14,10 +15,12 @@ from credentials.certificates import make_request
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.keys import SigningKey
-from sync.eventlog import EventType, append_event, migrate_events
-from sync.hub.ingest import Hub
+from sync.client import batch_message
+from sync.eventlog import EventType, append_event, migrate_events, read_events
+from sync.hub.ingest import Hub, answer
 from sync.hub.nodes import enrol_node
 from sync.hub.store import Store, migrate
+from sync.protocol import read_signed
 
 GIVEN = ("Amina", "Baraka", "Chausiku", "Daudi", "Eshe", "Faraji", "Gati", "Halima", "Imani")
 FAMILY = ("Mwangi", "Otieno", "Njeri", "Kamau", "Wanjiru", "Achieng", "Mutua", "Chebet")
@@ -145,3 +148,11 @@ def enrol(hub: Hub, node: ScriptedNode, *, modules: tuple[str, ...] = ("soil-hea
         organisation="university",
         now=now,
     )
+
+
+def push(hub: Hub, node: ScriptedNode, *, after: int = 0) -> dict[str, object]:
+    """Send the node's events after seq ``after`` through the hub's real ingest; the
+    fields of the hub's verified answer."""
+    events = read_events(node.db, after=after)
+    wire = batch_message(node.db, node.key, node.node_id, events, secrets.token_bytes(8))
+    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields

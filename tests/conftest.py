@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from content.documents import content_files
 from content.loading import SHIPPED, Catalogue, load_catalogue
 from credentials.keys import SigningKey
+from sync.hub.ingest import Hub
+from sync.hub.store import open_store
+from sync.simulate import simulated_hub
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +33,34 @@ def _seeded_key(label: str) -> SigningKey:
 def seeded_key() -> Callable[[str], SigningKey]:
     """A function giving the same Ed25519 key for the same label: ``seeded_key("university")``."""
     return _seeded_key
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh hub database on each store: a SQLite file, or a PostgreSQL schema of its
+    own (skipped with a message where no PostgreSQL server answers)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "hub.db")
+        return
+    import psycopg
+    from test_hub_store import PG_URL, postgres_or_skip
+
+    postgres_or_skip()
+    schema = f"hub_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def hub(hub_store_url: str) -> Iterator[Hub]:
+    """A migrated hub with the simulated university root, on each store."""
+    store = open_store(hub_store_url)
+    try:
+        yield simulated_hub(store)
+    finally:
+        store.close()

@@ -5,59 +5,22 @@ reject it (it stays out, with an audit record). On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlite_utils import Database
 
-from sync.client import batch_message
-from sync.eventlog import read_events
 from sync.hub.forks import DecisionConflict, accept_branch, node_forks, reject_branch
-from sync.hub.ingest import Hub, answer
+from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff
-from sync.hub.store import SqliteStore, Store, open_store
 from sync.hub.web import create_web_app
-from sync.protocol import read_signed
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode, enrol, push
 
 NODE = "node-f"
 NOW = 1_900_000_000
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    if request.param == "sqlite":
-        store: Store = SqliteStore(tmp_path / "hub.db")
-        yield simulated_hub(store)
-        store.close()
-        return
-    import psycopg
-    from test_hub_store import PG_URL, postgres_or_skip
-
-    postgres_or_skip()
-    schema = f"fork_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    store = open_store(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield simulated_hub(store)
-    finally:
-        store.close()
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def push(hub: Hub, node: ScriptedNode, after: int) -> dict[str, object]:
-    """Send the node's events after ``after`` through the hub's real ingest."""
-    wire = batch_message(
-        node.db, node.key, node.node_id, read_events(node.db, after=after), secrets.token_bytes(8)
-    )
-    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields
 
 
 def backlog(node: ScriptedNode, credentials: int) -> None:
@@ -79,14 +42,14 @@ def forked(hub: Hub, tmp_path: Path) -> ScriptedNode:
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
     backlog(node, 2)
-    assert push(hub, node, 0)["ack"] == 15
+    assert push(hub, node)["ack"] == 15
     restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
     restored.clock = node.clock
     # The edge node's learner and sitting ids are random: the restored node's new ones
     # do not collide with the lost ones. Its revocation slots do (counted from the backup).
     restored.learners, restored.status_index = node.learners, node.status_index
     backlog(restored, 2)
-    ack = push(hub, restored, 9)
+    ack = push(hub, restored, after=9)
     assert ack["branch"] == 1 and ack["ack"] == 15 and "fork" in str(ack["alert"])
     return restored
 
@@ -143,7 +106,7 @@ def test_accept_projects_the_branch_once_and_its_later_batches_directly(
     assert node_forks(hub.store, "university", NODE)[0].state == "accepted"
 
     backlog(forked, 1)
-    ack = push(hub, forked, 15)
+    ack = push(hub, forked, after=15)
     assert ack["branch"] == 1 and ack["ack"] == 18 and ack["alert"] is None
     assert credential_count(hub) == 8
     assert hub.store.scalar("SELECT count(*) FROM events WHERE held <> 0") == 0
@@ -171,7 +134,7 @@ def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
     with pytest.raises(DecisionConflict):
         accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="oops", now=NOW)
     backlog(forked, 1)
-    ack = push(hub, forked, 15)
+    ack = push(hub, forked, after=15)
     assert ack["branch"] == 1 and ack["ack"] == 18
     assert credential_count(hub) == 5
     assert node_forks(hub.store, "university", NODE)[0].state == "rejected"
@@ -188,11 +151,11 @@ def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> No
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
     backlog(node, 1)
-    push(hub, node, 0)
+    push(hub, node)
     restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
     restored.clock, restored.learners, restored.status_index = node.clock, node.learners, 1
     backlog(restored, 1)  # the same revocation slot (2) as the lost credential
-    push(hub, restored, 3)
+    push(hub, restored, after=3)
     assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
 
 

@@ -7,7 +7,6 @@ branch never interleave. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 import threading
 import time
@@ -37,7 +36,7 @@ from sync.hub.staff import add_staff
 from sync.hub.store import open_store
 from sync.hub.web import create_web_app
 from sync.protocol import read_signed, seal
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode, enrol, push, simulated_hub
 from tests.test_edge_credentials import pass_module, staff
 
 with warnings.catch_warnings():
@@ -47,47 +46,6 @@ with warnings.catch_warnings():
 NODE = "node-s"
 NOW = 1_900_000_000
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh hub database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "hub.db")
-        return
-    import psycopg
-    from test_hub_store import PG_URL, postgres_or_skip
-
-    postgres_or_skip()
-    schema = f"slot_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from _store_url(request, tmp_path)
-
-
-@pytest.fixture
-def hub(store_url: str) -> Iterator[Hub]:
-    store = open_store(store_url)
-    try:
-        yield simulated_hub(store)
-    finally:
-        store.close()
-
-
-def push(hub: Hub, node: ScriptedNode, after: int) -> dict[str, object]:
-    """Send the node's events after ``after`` through the hub's real ingest."""
-    wire = batch_message(
-        node.db, node.key, node.node_id, read_events(node.db, after=after), secrets.token_bytes(8)
-    )
-    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields
 
 
 def backlog(node: ScriptedNode, credentials: int) -> None:
@@ -242,7 +200,7 @@ def test_a_usb_answer_carries_the_floor(hub: Hub, tmp_path: Path) -> None:
     backlog(node, 1)
     backup = backup_of(node, tmp_path / "backup.db")
     backlog(node, 2)
-    push(hub, node, 0)
+    push(hub, node)
     restored = restore(node, backup)
     bundle = export_bundle(db=restored.db, node_key=restored.key, node_id=NODE)
     answers, errors = import_bundle(lambda wire: answer(hub, wire), bundle)
@@ -263,10 +221,10 @@ def shared(hub: Hub, tmp_path: Path) -> tuple[str, str]:
     backlog(node, 1)
     backup = backup_of(node, tmp_path / "backup.db")
     backlog(node, 1)
-    push(hub, node, 0)
+    push(hub, node)
     restored = restore(node, backup)
     backlog(restored, 1)  # slot 2 again: the node did not know
-    push(hub, restored, 3)
+    push(hub, restored, after=3)
     assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [NODE]) == 2
     assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
     assert shared_slots(hub.store, NODE) == []  # held: not in results yet
@@ -357,7 +315,7 @@ def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
     node = ScriptedNode.create(NODE, seed=7)
     enrol(hub, node)
     backlog(node, 2)
-    push(hub, node, 0)
+    push(hub, node)
     add_staff(hub.store, "wanjiru", "correct horse", "university")
     client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
     client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
@@ -376,22 +334,22 @@ def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
 # -- a batch and a staff decision on its branch, from two hub processes -----------------
 
 
-def test_a_batch_waits_for_a_decision_on_its_branch(store_url: str, tmp_path: Path) -> None:
+def test_a_batch_waits_for_a_decision_on_its_branch(hub_store_url: str, tmp_path: Path) -> None:
     """Two hub processes share the database: one accepts the held branch while the other
     stores the node's next batch on it. The batch waits for the decision and is then
     projected, instead of being stored as held just as the branch was accepted."""
-    deciding = simulated_hub(open_store(store_url))
-    ingesting = Hub(open_store(store_url), deciding.root_key)
+    deciding = simulated_hub(open_store(hub_store_url))
+    ingesting = Hub(open_store(hub_store_url), deciding.root_key)
     try:
         node = ScriptedNode.create(NODE, seed=8)
         enrol(deciding, node)
         backlog(node, 1)
         backup = backup_of(node, tmp_path / "backup.db")
         backlog(node, 1)
-        push(deciding, node, 0)
+        push(deciding, node)
         restored = restore(node, backup)
         backlog(restored, 1)
-        push(deciding, restored, 3)
+        push(deciding, restored, after=3)
         backlog(restored, 1)
         wire = batch_message(
             restored.db, restored.key, NODE, read_events(restored.db, after=6), b"8 bytes!"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,32 +14,7 @@ from sync.eventlog import EventType, append_event, verify_log
 from sync.hub.app import create_app
 from sync.hub.ingest import Hub
 from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore, Store, open_store
-from sync.simulate import ScriptedNode, enrol, simulated_hub
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    """The same protocol tests against both stores (PostgreSQL skipped if none answers)."""
-    if request.param == "sqlite":
-        store: Store = SqliteStore(tmp_path / "hub.db")
-        yield simulated_hub(store)
-        store.close()
-        return
-    import psycopg
-    from test_hub_store import PG_URL, postgres_or_skip
-
-    postgres_or_skip()
-    schema = f"sync_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    store = open_store(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield simulated_hub(store)
-    finally:
-        store.close()
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+from sync.simulate import ScriptedNode, enrol
 
 
 @pytest.fixture
