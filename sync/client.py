@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from credentials.keys import SigningKey
+from sync import alerts
+from sync.alerts import Alert
 from sync.errors import MalformedBatch, SyncError, Unauthenticated, Unreachable
 from sync.eventlog import Event, hash_at, head, read_events
 from sync.protocol import MEDIA_TYPE, VERSIONS, new_nonce, read_signed, seal
@@ -56,6 +58,10 @@ class SyncReport:
     last_success: datetime | None = None
     last_error: str | None = None
     alert: str | None = None
+    """The hub's alert about this node, in English (any hub sends it)."""
+    alert_detail: Alert | None = None
+    """The same alert as its code and parameters, when the hub sends one this node knows:
+    the dashboard renders it in the worker's language."""
     quarantined: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -107,6 +113,7 @@ def status(db: Database) -> SyncReport:
         last_success=None if last_success is None else datetime.fromisoformat(last_success),
         last_error=_get(db, "last_error"),
         alert=_get(db, "alert"),
+        alert_detail=alerts.from_json(_get(db, "alert_detail")),
         quarantined=[(int(seq), str(message)) for seq, message in quarantined],
     )
 
@@ -195,16 +202,16 @@ def apply_welcome(db: Database, node_id: str, fields: dict[str, Any], report: Sy
     ):
         start = tip_seq
     start = min(start, last)
-    report.alert = fields.get("alert") if isinstance(fields.get("alert"), str) else None
+    _note_alert(db, fields, report)
     _note_hub_time(fields, report)
     # A hub older than the field sends none; a slot once seen stays used, so the floor
     # only rises (an answer file brought back late cannot lower it).
     floor = fields.get("slot_floor")
     known = slot_floor(db)
     if isinstance(floor, int) and not isinstance(floor, bool) and (known is None or floor > known):
-        _set(db, acked_seq=start, alert=report.alert, slot_floor=floor)
+        _set(db, acked_seq=start, slot_floor=floor)
     else:
-        _set(db, acked_seq=start, alert=report.alert)
+        _set(db, acked_seq=start)
     return start
 
 
@@ -226,9 +233,7 @@ def apply_ack(db: Database, fields: dict[str, Any], report: SyncReport) -> int:
                 report.quarantined.append((int(entry[0]), str(entry[1])))
         if ack > acked_seq(db):
             _set(db, acked_seq=ack)
-    alert = fields.get("alert")
-    report.alert = alert if isinstance(alert, str) else None
-    _set(db, alert=report.alert)
+    _note_alert(db, fields, report)
     _note_hub_time(fields, report)
     return ack
 
@@ -255,6 +260,16 @@ def apply_items(
         _set(db, pull_cursor=cursor)
     _note_hub_time(fields, report)
     return bool(fields.get("more"))
+
+
+def _note_alert(db: Database, fields: dict[str, Any], report: SyncReport) -> None:
+    """Keep the answer's alert: its English text, and its code and parameters when the hub
+    sends them (``alert_detail``, optional within version 1: an older hub sends text only)."""
+    text = fields.get("alert")
+    report.alert = text if isinstance(text, str) else None
+    detail = alerts.read(fields.get("alert_detail")) if report.alert is not None else None
+    report.alert_detail = detail
+    _set(db, alert=report.alert, alert_detail=None if detail is None else detail.to_json())
 
 
 def _note_hub_time(fields: dict[str, Any], report: SyncReport) -> None:

@@ -306,6 +306,7 @@ TEMPLATES = Path(__file__).parent.parent / "sync" / "hub" / "templates"
 
 def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verification import Reason
+    from sync import alerts
     from sync.hub.translations import LANGUAGES, MESSAGES
     from sync.hub.verifying import VERDICTS
 
@@ -315,6 +316,8 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
     used |= {"gender", "age band", "centre", "wrong username or password"}
+    # A node's alerts, rendered on the overview by their code.
+    used |= set(alerts.TEMPLATES.values())
     assert len(used) > 120
     missing = sorted(text for text in used if text not in MESSAGES)
     assert not missing, missing

@@ -249,7 +249,7 @@ def _record(
     )
     # The node's alert was about the fork; it stays while another branch is undecided.
     store.execute(
-        "UPDATE nodes SET alert = NULL WHERE node_id = ? AND NOT EXISTS "
+        "UPDATE nodes SET alert = NULL, alert_detail = NULL WHERE node_id = ? AND NOT EXISTS "
         "(SELECT 1 FROM branches WHERE node_id = ? AND held = ?)",
         [node_id, node_id, HELD],
     )

@@ -29,6 +29,8 @@ from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
+from sync import alerts
+from sync.alerts import Alert
 from sync.errors import (
     ChainBroken,
     Forbidden,
@@ -206,16 +208,19 @@ def slot_floor(store: Store, node_id: str) -> int | None:
     return None if value is None else int(value)
 
 
-def _alert(store: Store, node_id: str, text: str) -> None:
-    store.execute("UPDATE nodes SET alert = ? WHERE node_id = ?", [text, node_id])
-
-
-def _fork_message(branch: int, base: int) -> str:
-    return (
-        f"fork: this node's log differs from what the hub already holds after seq {base} "
-        "(restored from an old backup, or a cloned card?). Its events are kept but held "
-        f"for staff review (branch {branch})"
+def _alert(store: Store, node_id: str, alert: Alert) -> None:
+    store.execute(
+        "UPDATE nodes SET alert = ?, alert_detail = ? WHERE node_id = ?",
+        [alert.english(), alert.to_json(), node_id],
     )
+
+
+def _answer_alert(alert: Alert | None) -> dict[str, Any]:
+    """An answer's ``alert`` (English, for nodes of every version) and ``alert_detail``
+    (the code and its parameters, which a node renders in its worker's language)."""
+    if alert is None:
+        return {"alert": None, "alert_detail": None}
+    return {"alert": alert.english(), "alert_detail": alert.wire()}
 
 
 def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
@@ -254,12 +259,9 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         _, base, tip, tip_hash, held = branches[match_branch]
         alert = None
         if held:
-            alert = _fork_message(match_branch, base)
+            alert = alerts.fork(branch=match_branch, seq=base)
         elif head == match_seq and tip > head:
-            alert = (
-                f"this node's log ends at seq {head} but the hub holds up to {tip}: it was "
-                "restored from an old backup; what it records next will be held for review"
-            )
+            alert = alerts.restored(head=head, tip=tip)
             _alert(store, node.node_id, alert)
         floor = slot_floor(store, node.node_id)
     return {
@@ -267,7 +269,7 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "ack": match_seq,
         "branch": match_branch,
         "tip": [tip, tip_hash],
-        "alert": alert,
+        **_answer_alert(alert),
         "slot_floor": floor,
     }
 
@@ -403,7 +405,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "ack": tip,
         "branch": branch,
         "quarantined": [[int(seq), str(reason)] for seq, reason in quarantined],
-        "alert": _fork_message(branch, branches[branch][1]) if held else None,
+        **_answer_alert(alerts.fork(branch=branch, seq=branches[branch][1]) if held else None),
     }
     return reply
 
@@ -457,7 +459,7 @@ def _fork(
         [node_id, child, parent, base, base, base_hash, now],
     )
     branches[child] = (parent, base, base, base_hash, 1)
-    _alert(store, node_id, _fork_message(child, base))
+    _alert(store, node_id, alerts.fork(branch=child, seq=base))
     return child
 
 

@@ -15,7 +15,8 @@ OLDEST_BAND = "50 and over"
 def nodes(store: Store, organisation: str) -> list[dict[str, Any]]:
     return store.records(
         "SELECT n.node_id AS node_id, n.name AS name, n.revoked_at AS revoked_at, "
-        "n.alert AS alert, (SELECT max(b.tip_seq) FROM branches b WHERE b.node_id = n.node_id "
+        "n.alert AS alert, n.alert_detail AS alert_detail, (SELECT max(b.tip_seq) "
+        "FROM branches b WHERE b.node_id = n.node_id "
         "AND b.branch = 0) AS acked FROM nodes n WHERE n.organisation = ? ORDER BY n.name",
         [organisation],
     )

@@ -331,6 +331,37 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX shared_slots_other ON shared_slots (node_id, other_id)",
         ],
     ),
+    (
+        "0009_alert_detail",
+        [
+            # A node's alert as its code and parameters (JSON, ``sync.alerts``), which the
+            # staff pages render in the reader's language; ``alert`` keeps the English.
+            "ALTER TABLE nodes ADD COLUMN alert_detail TEXT",
+            # A fork alert names the newest branch (each new branch rewrites it); kept as
+            # text unless it reads exactly as that branch's alert.
+            """UPDATE nodes SET alert_detail = (
+                SELECT '{"branch": ' || b.branch || ', "code": "fork", "seq": ' || b.base_seq
+                || '}' FROM branches b WHERE b.node_id = nodes.node_id
+                AND b.branch = (SELECT max(m.branch) FROM branches m
+                    WHERE m.node_id = nodes.node_id)
+                AND nodes.alert LIKE 'fork: this node''s log differs from what the hub '
+                || 'already holds after seq ' || b.base_seq || ' (restored from an old '
+                || 'backup, or a cloned card_). Its events are kept but held for staff '
+                || 'review (branch ' || b.branch || ')')
+            WHERE alert LIKE 'fork: %'""",
+            # The two numbers of a lost-events alert, between its fixed words (anything
+            # else between them does not read as an alert and stays text).
+            """UPDATE nodes SET alert_detail = '{"code": "restored", "head": '
+                || replace(replace(replace(alert, 'this node''s log ends at seq ', ''),
+                    ' but the hub holds up to ', ', "tip": '),
+                    ': it was restored from an old backup; what it records next will be '
+                    || 'held for review', '')
+                || '}'
+            WHERE alert LIKE 'this node''s log ends at seq % but the hub holds up to %: it '
+                || 'was restored from an old backup; what it records next will be held '
+                || 'for review'""",
+        ],
+    ),
 ]
 
 

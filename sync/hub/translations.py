@@ -3,12 +3,15 @@
 Messages are keyed by their English text (gettext style); placeholders in braces
 (``{node}``) are filled after translation and must be kept. A test checks that every
 message a template or page uses has both other languages. Words that come from
-elsewhere (centre names, catalogue titles, the store's alerts) are shown as they are.
+elsewhere (centre names, catalogue titles) are shown as they are; a node's alert is
+translated by its code (``sync.alerts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from sync import alerts
 
 LANGUAGES = ("en", "sw", "fr")
 LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili", "fr": "Français"}
@@ -140,6 +143,25 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "gender": ("jinsia", "genre"),
     "age band": ("kundi la umri", "tranche d'âge"),
     "centre": ("kituo", "centre"),
+    # -- a node's alerts (``sync.alerts``), on the overview
+    alerts.TEMPLATES[alerts.FORK]: (
+        "mgawanyiko: kumbukumbu za kituo hiki zinatofautiana na zile ambazo kitovu tayari "
+        "kinazo baada ya namba {seq} (kimerejeshwa kutoka nakala ya zamani, au kadi "
+        "iliyonakiliwa?). Matukio yake yamehifadhiwa lakini yamezuiliwa hadi wafanyakazi "
+        "wayakague (tawi {branch})",
+        "divergence : le journal de ce centre diffère de ce que le hub détient déjà après "
+        "le n° {seq} (restauré depuis une ancienne sauvegarde, ou carte copiée ?). Ses "
+        "événements sont conservés mais mis en attente d'examen par le personnel "
+        "(branche {branch})",
+    ),
+    alerts.TEMPLATES[alerts.RESTORED]: (
+        "kumbukumbu za kituo hiki zinaishia namba {head} lakini kitovu kina hadi namba "
+        "{tip}: kilirejeshwa kutoka nakala ya zamani; kitakachorekodi sasa kitazuiliwa "
+        "hadi kikaguliwe",
+        "le journal de ce centre s'arrête au n° {head} mais le hub détient tout jusqu'au "
+        "n° {tip} : il a été restauré depuis une ancienne sauvegarde ; ce qu'il "
+        "enregistrera ensuite sera mis en attente d'examen",
+    ),
     # -- forks
     "Forks of {node}": ("Migawanyiko ya {node}", "Divergences de {node}"),
     "Branch {branch}, from seq {seq}": (

@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from credentials.trust import read_trust_list
+from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, verifying, xapi
 from sync.hub.app import create_app, is_form
@@ -145,6 +146,13 @@ def _html_error(request: Request) -> bool:
     if path.startswith(("/api/", "/sync/")):
         return False
     return path != "/verify" or request.method != "POST" or is_form(request)
+
+
+def _node_alert(t: Callable[..., str], node: dict[str, Any]) -> str:
+    """A node's alert in the reader's language; an alert stored before alerts had codes,
+    or one this hub cannot read, as its stored text."""
+    alert = alerts.from_json(node["alert_detail"])
+    return str(node["alert"]) if alert is None else t(alert.template, **alert.params)
 
 
 def _shared_alerts(t: Callable[..., str], shared: list[nodes.SharedSlot]) -> list[Any]:
@@ -319,6 +327,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request, who: Staff) -> HTMLResponse:
         user, organisation = who
+        t = _tr(request)
         node_rows = reports.nodes(store, organisation)
         held = forks.nodes_with_held_forks(store, organisation)
         return page(
@@ -327,7 +336,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             "Overview",
             alerts=[
                 {
-                    "text": f"{n['name']}: {n['alert']}",
+                    "text": f"{n['name']}: {_node_alert(t, n)}",
                     "href": f"/centres/{n['node_id']}/forks" if n["node_id"] in held else None,
                 }
                 for n in node_rows
