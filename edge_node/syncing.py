@@ -4,16 +4,36 @@ the hub sends down installed, and the hub's time taken as the node's trusted tim
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge_node import issuance, packs, trust
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
+from edge_node.i18n import gettext
 from edge_node.node import Node
 
 if TYPE_CHECKING:
     from sync.client import Progress, SyncReport
+
+
+@dataclass(frozen=True)
+class HubAlert:
+    """The hub's alert about this node, for the worker: ``text`` in their language when the
+    hub sent its code (``sync.alerts``), else the hub's own English words."""
+
+    text: str
+    code: str | None = None
+    params: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncProblems:
+    last_error: str | None
+    """Why the last attempt failed, in plain words; the hub's alert in the worker's
+    language when that was why."""
+    alert: HubAlert | None
 
 
 def hub_key(node: Node) -> bytes:
@@ -41,6 +61,26 @@ def item_installer(node: Node) -> Callable[[str, bytes], None]:
             raise BadRequest(f"unknown item kind {kind!r}")
 
     return install
+
+
+def problems(node: Node, lang: str) -> SyncProblems:
+    """The last sync error and the hub's alert as the node last heard them, for the
+    dashboard (no contact with the hub)."""
+    from sync.client import status
+
+    report = status(node.db)
+    alert = None
+    if report.alert is not None:
+        detail = report.alert_detail
+        if detail is None:
+            alert = HubAlert(report.alert)
+        else:
+            text = gettext(lang, detail.template).format(**detail.params)
+            alert = HubAlert(text, detail.code, detail.params)
+    error = report.last_error
+    if alert is not None and error == report.alert:
+        error = alert.text
+    return SyncProblems(error, alert)
 
 
 def _after(node: Node, report: SyncReport) -> None:

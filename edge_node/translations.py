@@ -5,6 +5,8 @@ Placeholders in braces (``{n}``) are filled after translation and must be kept.
 
 from __future__ import annotations
 
+from sync import alerts
+
 # English text: (Kiswahili, French)
 _PAIRS: dict[str, tuple[str, str]] = {
     "Accounts": ("Akaunti", "Comptes"),
@@ -186,6 +188,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "The last sync failed": (
         "Usawazishaji wa mwisho haukufaulu",
         "La dernière synchronisation a échoué",
+    ),
+    "The hub reports about this centre": (
+        "Kitovu kinaripoti kuhusu kituo hiki",
+        "Le hub signale à propos de ce centre",
     ),
     "This certifies that": ("Hii inathibitisha kwamba", "Nous certifions que"),
     "Today's sessions": ("Vipindi vya leo", "Sessions du jour"),
@@ -379,6 +385,25 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Le certificat de ce centre est valable du {start} au {end} : aucune attestation "
         "n'est délivrée maintenant. Le résultat est conservé ; l'attestation sera délivrée "
         "dès qu'un certificat valable arrivera.",
+    ),
+    # The hub's alerts about this node (``sync.alerts``), on the dashboard
+    alerts.TEMPLATES[alerts.FORK]: (
+        "mgawanyiko: kumbukumbu za kituo hiki zinatofautiana na zile ambazo kitovu tayari "
+        "kinazo baada ya namba {seq} (kimerejeshwa kutoka nakala ya zamani, au kadi "
+        "iliyonakiliwa?). Matukio yake yamehifadhiwa lakini yamezuiliwa hadi wafanyakazi "
+        "wayakague (tawi {branch})",
+        "divergence : le journal de ce centre diffère de ce que le hub détient déjà après "
+        "le n° {seq} (restauré depuis une ancienne sauvegarde, ou carte copiée ?). Ses "
+        "événements sont conservés mais mis en attente d'examen par le personnel "
+        "(branche {branch})",
+    ),
+    alerts.TEMPLATES[alerts.RESTORED]: (
+        "kumbukumbu za kituo hiki zinaishia namba {head} lakini kitovu kina hadi namba "
+        "{tip}: kilirejeshwa kutoka nakala ya zamani; kitakachorekodi sasa kitazuiliwa "
+        "hadi kikaguliwe",
+        "le journal de ce centre s'arrête au n° {head} mais le hub détient tout jusqu'au "
+        "n° {tip} : il a été restauré depuis une ancienne sauvegarde ; ce qu'il "
+        "enregistrera ensuite sera mis en attente d'examen",
     ),
 }
 

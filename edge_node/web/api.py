@@ -23,6 +23,7 @@ from edge_node import (
     issuance,
     learners,
     recognition,
+    syncing,
     verifying,
 )
 from edge_node.clock import ClockSource
@@ -234,6 +235,16 @@ class AccountOut(BaseModel):
     role: str
 
 
+class SyncAlertOut(BaseModel):
+    """The hub's alert about this node: ``text`` in the caller's language when the hub sent
+    its ``code`` and ``params`` (``docs/sync-protocol.md``), else the hub's English text
+    with ``code`` null."""
+
+    code: str | None
+    params: dict[str, int]
+    text: str
+
+
 class DashboardOut(BaseModel):
     sessions_today: list[SessionOut]
     learner_count: int
@@ -241,6 +252,7 @@ class DashboardOut(BaseModel):
     pending_sync: int
     last_sync: str | None
     last_sync_error: str | None
+    sync_alert: SyncAlertOut | None
     pending_issuance: int
     withheld: list[ResultOut]
     clock_trusted: bool
@@ -597,13 +609,17 @@ async def dashboard(ctx: CtxDep) -> DashboardOut:
     ctx.require_staff()
     node = ctx.node
     since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
+    sync = syncing.problems(node, ctx.lang)
     return DashboardOut(
         sessions_today=[_session_out(s) for s in assessment.list_sessions(node, since=since)],
         learner_count=node.db["learners"].count,
         results=[r for r in (_result_out(x) for x in issuance.results(node, limit=50)) if r],
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
-        last_sync_error=events.last_sync_error(node.db),
+        last_sync_error=sync.last_error,
+        sync_alert=None
+        if sync.alert is None
+        else SyncAlertOut(code=sync.alert.code, params=sync.alert.params, text=sync.alert.text),
         pending_issuance=issuance.pending_issuance_count(node),
         withheld=[r for r in (_result_out(x) for x in issuance.withheld_results(node)) if r],
         clock_trusted=node.clock.status().trusted,

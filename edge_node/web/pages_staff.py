@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import accounts, assessment, events, issuance, learners, recognition
+from edge_node import accounts, assessment, events, issuance, learners, recognition, syncing
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
@@ -52,7 +52,7 @@ async def dashboard(ctx: CtxDep) -> Response:
         learner_count=node.db["learners"].count,
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
-        sync_error=events.last_sync_error(node.db),
+        sync=syncing.problems(node, ctx.lang),
         pending_issuance=issuance.pending_issuance_count(node),
         withheld=issuance.withheld_results(node)[:10],
         clock=node.clock.status(),
