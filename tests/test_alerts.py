@@ -221,3 +221,9 @@ def test_an_alert_from_an_older_hub_is_shown_as_its_text(
     assert problems(node, "fr").alert == problems(node, "en").alert
     assert problems(node, "fr").alert is not None and problems(node, "fr").alert.text == old
     node.close()
+
+
+def test_every_alert_code_is_documented_with_its_sentence() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "sync-protocol.md").read_text()
+    for code, sentence in alerts.TEMPLATES.items():
+        assert f"| `{code}` |" in text and sentence in text, code
