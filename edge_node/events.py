@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from edge_node.clock import Clock
 from sync.eventlog import EventType, append_event
 
-__all__ = ["EventType", "last_sync", "last_sync_error", "pending_count", "record"]
+__all__ = ["EventType", "last_sync", "pending_count", "record"]
 
 
 def record(db: Database, *, node_id: str, clock: Clock, type: str, body: dict[str, Any]) -> int:
@@ -31,14 +31,6 @@ def pending_count(db: Database) -> int:
     from sync.client import pending_count as pending
 
     return pending(db)
-
-
-def last_sync_error(db: Database) -> str | None:
-    """Why the last sync attempt failed, in plain words (the hub's alert included); None
-    when it succeeded or none was made."""
-    from sync.client import status
-
-    return status(db).last_error
 
 
 def last_sync(db: Database) -> str | None:
