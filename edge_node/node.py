@@ -141,4 +141,6 @@ def open_node(data_dir: Path) -> Node:
         clock=Clock(db),
     )
     node.reload_content()
+    # The content is read once, here: its pages need not stay in SQLite's cache.
+    db.execute("PRAGMA shrink_memory")
     return node
