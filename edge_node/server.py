@@ -48,6 +48,7 @@ def run(node: Node, *, host: str, port: int) -> None:
         port=port,
         http="h11",
         loop="asyncio",
+        ws="none",  # no WebSocket route: load no WebSocket library even where one is installed
         log_level="warning",
         access_log=False,
     )
