@@ -22,9 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from content.catalogue import catalogue_entry
-from content.grading import Answer, draw_sitting, grade_attempt
+from content.grading import correct_answer, draw_sitting, grade_attempt
 from content.loading import SHIPPED, load_catalogue
-from content.model import Item
 from content.packs import build_pack, read_pack
 from content.validation import validate_tree
 from credentials.keys import SigningKey
@@ -38,16 +37,6 @@ def median_seconds(action: Callable[[], object], repeats: int) -> float:
         action()
         timings.append(time.perf_counter() - start)
     return statistics.median(timings)
-
-
-def right_answer(item: Item) -> Answer:
-    if item.kind == "single_choice":
-        return next(option.id for option in item.options if option.correct)
-    if item.kind == "multiple_choice":
-        return [option.id for option in item.options if option.correct]
-    if item.kind == "true_false":
-        return bool(item.answer)
-    return item.numeric.value if item.numeric else 0.0
 
 
 def main() -> None:
@@ -64,7 +53,7 @@ def main() -> None:
     def sitting() -> None:
         for module in modules:
             drawn = draw_sitting(module, rng)
-            answers = {d.item_id: right_answer(module.item(d.item_id)) for d in drawn}
+            answers = {d.item_id: correct_answer(module.item(d.item_id)) for d in drawn}
             scores = {c.id: max(level.score for level in c.levels) for c in module.checklist}
             grade_attempt(module=module, drawn=drawn, answers=answers, checklist=scores)
 

@@ -33,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from content.model import Item, Module  # noqa: E402
+from content.grading import correct_answer  # noqa: E402
+from content.model import Module  # noqa: E402
 from edge_node.demo import prepare_demo  # noqa: E402
 from edge_node.node import open_node  # noqa: E402
 
@@ -144,17 +145,6 @@ def idle_rss(server: Any) -> float:
     return tree_rss_mb(server.pid)
 
 
-def right_answer(item: Item) -> Any:
-    if item.kind == "single_choice":
-        return next(o.id for o in item.options if o.correct)
-    if item.kind == "multiple_choice":
-        return [o.id for o in item.options if o.correct]
-    if item.kind == "true_false":
-        return item.answer
-    assert item.numeric is not None
-    return item.numeric.value
-
-
 class Bench:
     def __init__(self, port: int, module: Module) -> None:
         self.port = port
@@ -217,7 +207,7 @@ class Bench:
             page = await self.call(
                 conn, "GET", f"/api/v1/sittings/{sitting}/items/{position}", token=token
             )
-            answer = right_answer(self.module.item(page["item"]["id"]))
+            answer = correct_answer(self.module.item(page["item"]["id"]))
             await self.call(
                 conn,
                 "PUT",

@@ -262,6 +262,22 @@ def _is_correct(item: Item, answer: Answer) -> bool:
     return math.isfinite(answer) and abs(answer - key.value) <= key.tolerance + slack
 
 
+def correct_answer(item: Item) -> Answer:
+    """The answer ``item``'s key marks right: for demos, benchmarks and tests that play a
+    learner who knows it. Server side only, like every answer key."""
+    if item.kind == "single_choice":
+        return next(option.id for option in item.options if option.correct)
+    if item.kind == "multiple_choice":
+        return [option.id for option in item.options if option.correct]
+    if item.kind == "true_false":
+        if item.answer is None:
+            raise GradingError(f"item {item.id} has no true/false key")
+        return item.answer
+    if item.numeric is None:
+        raise GradingError(f"item {item.id} has no numeric key")
+    return item.numeric.value
+
+
 def _check_options(item: Item, chosen: list[str]) -> None:
     options = {option.id for option in item.options}
     for option_id in chosen:

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from content.model import Item, Module
+from content.grading import correct_answer
+from content.model import Module
 from credentials.certificates import (
     ALL_MODULES,
     NodeCertificate,
@@ -208,23 +209,12 @@ def _pass_one_module(node: Node, learner_code: str, *, by: str) -> None:
         node, session_code=session.code, learner_code=learner_code, pin=None, client="demo"
     )
     for position, entry in enumerate(sitting.drawn):
-        raw = _right_answer(module.item(entry["item"]))
+        raw = correct_answer(module.item(entry["item"]))
         sitting = assessment.answer(node, sitting, position=position, raw=raw)
     sitting = assessment.submit(node, sitting)
     if module.checklist:
         assessment.score_checklist(node, sitting, _full_marks(module), by=by)
     assessment.close_session(node, session.id)
-
-
-def _right_answer(item: Item) -> Any:
-    if item.kind == "single_choice":
-        return next(option.id for option in item.options if option.correct)
-    if item.kind == "multiple_choice":
-        return [option.id for option in item.options if option.correct]
-    if item.kind == "true_false":
-        return item.answer
-    assert item.numeric is not None, "a numeric item has its value"
-    return item.numeric.value
 
 
 def _full_marks(module: Module) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from content.documents import Document
 from content.errors import GradingError
-from content.grading import Answer, DrawnItem, draw_sitting, grade_attempt
+from content.grading import Answer, DrawnItem, correct_answer, draw_sitting, grade_attempt
 from content.loading import load_catalogue
 from content.model import Item, Module, PassRule
 from content.validation import check_module
@@ -22,18 +22,6 @@ MULCHING = load_catalogue(FIXTURES / "valid").modules["mulching"]
 ALL_DRAWN = [DrawnItem(item.id, tuple(o.id for o in item.options)) for item in MULCHING.items]
 RIGHT: dict[str, Answer] = {"q1": "a", "q2": ["b", "a"], "q3": True, "q4": 6.0}
 TOP = {"c1": 2, "c2": 2}
-
-
-def right_answer(item: Item) -> Answer:
-    if item.kind == "single_choice":
-        return next(option.id for option in item.options if option.correct)
-    if item.kind == "multiple_choice":
-        return [option.id for option in item.options if option.correct]
-    if item.kind == "true_false":
-        assert item.answer is not None
-        return item.answer
-    assert item.numeric is not None
-    return item.numeric.value
 
 
 def wrong_answer(item: Item) -> Answer:
@@ -273,7 +261,7 @@ def test_grade_properties(module: Module, seed: int, data: st.DataObject) -> Non
     items = [module.item(d.item_id) for d in sitting]
     right = [data.draw(st.booleans()) for _ in items]
     answers = {
-        item.id: right_answer(item) if ok else wrong_answer(item)
+        item.id: correct_answer(item) if ok else wrong_answer(item)
         for item, ok in zip(items, right, strict=True)
     }
     scores = {
@@ -291,7 +279,7 @@ def test_grade_properties(module: Module, seed: int, data: st.DataObject) -> Non
             better = grade_attempt(
                 module=module,
                 drawn=sitting,
-                answers={**answers, item.id: right_answer(item)},
+                answers={**answers, item.id: correct_answer(item)},
                 checklist=scores,
             )
             assert better.points_earned == grade.points_earned + 1
@@ -301,7 +289,7 @@ def test_grade_properties(module: Module, seed: int, data: st.DataObject) -> Non
     best = grade_attempt(
         module=module,
         drawn=sitting,
-        answers={item.id: right_answer(item) for item in items},
+        answers={item.id: correct_answer(item) for item in items},
         checklist={c.id: max(lv.score for lv in c.levels) for c in module.checklist},
     )
     assert best.score_percent == 100

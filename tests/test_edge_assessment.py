@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from content.grading import correct_answer
 from content.model import Item, Module
 from credentials.certificates import ALL_MODULES, NodeCertificate, issue_node_certificate
 from credentials.keys import SigningKey
@@ -117,17 +118,6 @@ def join(node: Node, session_code: str, learner_code: str) -> tuple[TestClient, 
     return client, response.json()["sitting_id"]
 
 
-def right_answer(item: Item) -> Any:
-    if item.kind == "single_choice":
-        return next(o.id for o in item.options if o.correct)
-    if item.kind == "multiple_choice":
-        return [o.id for o in item.options if o.correct]
-    if item.kind == "true_false":
-        return item.answer
-    assert item.numeric is not None
-    return item.numeric.value
-
-
 def answer_all(
     learner: TestClient, sitting_id: str, module: Module, *, right: bool = True
 ) -> list[Any]:
@@ -138,7 +128,7 @@ def answer_all(
         assert page.status_code == 200, page.text
         pages.append(page.json())
         item = module.item(page.json()["item"]["id"])
-        value = right_answer(item) if right else _wrong(item)
+        value = correct_answer(item) if right else _wrong(item)
         saved = learner.put(
             f"/api/v1/sittings/{sitting_id}/items/{position}", json={"answer": value}
         )
@@ -203,7 +193,7 @@ def test_rejoining_resumes_the_same_sitting(node: Node, worker: TestClient) -> N
     session = open_session(worker)
     first, sitting_id = join(node, session["code"], learner["code"])
     item = first.get(f"/api/v1/sittings/{sitting_id}/items/0").json()
-    value = right_answer(node.modules[MODULE].item(item["item"]["id"]))
+    value = correct_answer(node.modules[MODULE].item(item["item"]["id"]))
     first.put(f"/api/v1/sittings/{sitting_id}/items/0", json={"answer": value})
     second, again = join(node, session["code"], learner["code"].lower())
     assert again == sitting_id

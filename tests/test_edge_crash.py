@@ -15,12 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from content.grading import correct_answer
 from edge_node import assessment, learners
 from edge_node.demo import prepare_demo
 from edge_node.errors import StorageError
 from edge_node.node import open_node
 from sync.eventlog import verify_log
-from tests.test_edge_assessment import full_marks, right_answer
+from tests.test_edge_assessment import full_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "soil-health"
@@ -54,7 +55,7 @@ def _submitted_sittings(data: Path, count: int) -> list[str]:
                     node,
                     sitting,
                     position=position,
-                    raw=right_answer(module.item(entry["item"])),
+                    raw=correct_answer(module.item(entry["item"])),
                 )
             sittings.append(assessment.submit(node, sitting).id)
         return sittings
