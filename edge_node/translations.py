@@ -387,24 +387,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "dès qu'un certificat valable arrivera.",
     ),
     # The hub's alerts about this node (``sync.alerts``), on the dashboard
-    alerts.TEMPLATES[alerts.FORK]: (
-        "mgawanyiko: kumbukumbu za kituo hiki zinatofautiana na zile ambazo kitovu tayari "
-        "kinazo baada ya namba {seq} (kimerejeshwa kutoka nakala ya zamani, au kadi "
-        "iliyonakiliwa?). Matukio yake yamehifadhiwa lakini yamezuiliwa hadi wafanyakazi "
-        "wayakague (tawi {branch})",
-        "divergence : le journal de ce centre diffère de ce que le hub détient déjà après "
-        "le n° {seq} (restauré depuis une ancienne sauvegarde, ou carte copiée ?). Ses "
-        "événements sont conservés mais mis en attente d'examen par le personnel "
-        "(branche {branch})",
-    ),
-    alerts.TEMPLATES[alerts.RESTORED]: (
-        "kumbukumbu za kituo hiki zinaishia namba {head} lakini kitovu kina hadi namba "
-        "{tip}: kilirejeshwa kutoka nakala ya zamani; kitakachorekodi sasa kitazuiliwa "
-        "hadi kikaguliwe",
-        "le journal de ce centre s'arrête au n° {head} mais le hub détient tout jusqu'au "
-        "n° {tip} : il a été restauré depuis une ancienne sauvegarde ; ce qu'il "
-        "enregistrera ensuite sera mis en attente d'examen",
-    ),
+    **alerts.TRANSLATIONS,
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

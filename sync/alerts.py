@@ -30,6 +30,28 @@ TEMPLATES: dict[str, str] = {
 }
 """Every alert code, with its English sentence; the placeholders are its parameters."""
 
+TRANSLATIONS: dict[str, tuple[str, str]] = {
+    TEMPLATES[FORK]: (
+        "mgawanyiko: kumbukumbu za kituo hiki zinatofautiana na zile ambazo kitovu tayari "
+        "kinazo baada ya namba {seq} (kimerejeshwa kutoka nakala ya zamani, au kadi "
+        "iliyonakiliwa?). Matukio yake yamehifadhiwa lakini yamezuiliwa hadi wafanyakazi "
+        "wayakague (tawi {branch})",
+        "divergence : le journal de ce centre diffère de ce que le hub détient déjà après "
+        "le n° {seq} (restauré depuis une ancienne sauvegarde, ou carte copiée ?). Ses "
+        "événements sont conservés mais mis en attente d'examen par le personnel "
+        "(branche {branch})",
+    ),
+    TEMPLATES[RESTORED]: (
+        "kumbukumbu za kituo hiki zinaishia namba {head} lakini kitovu kina hadi namba "
+        "{tip}: kilirejeshwa kutoka nakala ya zamani; kitakachorekodi sasa kitazuiliwa "
+        "hadi kikaguliwe",
+        "le journal de ce centre s'arrête au n° {head} mais le hub détient tout jusqu'au "
+        "n° {tip} : il a été restauré depuis une ancienne sauvegarde ; ce qu'il "
+        "enregistrera ensuite sera mis en attente d'examen",
+    ),
+}
+"""Each English sentence in Kiswahili and French, for the hub's and the node's tables."""
+
 _PARAMETERS = {
     code: frozenset(name for _, name, _, _ in Formatter().parse(text) if name)
     for code, text in TEMPLATES.items()
