@@ -22,6 +22,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,30 @@ def hub_hashes(store: Store, node_id: str) -> list[tuple[int, bytes]]:
     ]
 
 
+def sync_until_done(
+    node: ScriptedNode,
+    hub: Hub,
+    url: str,
+    transport: Callable[[], httpx.BaseTransport] | None = None,
+) -> tuple[float, int]:
+    """Sync as a node's loop would, retrying after each cut until it succeeds; returns
+    (seconds, attempts)."""
+    started = time.monotonic()
+    for attempt in range(1, 101):
+        report = sync_once(
+            db=node.db,
+            node_key=node.key,
+            node_id=node.node_id,
+            hub_url=url,
+            hub_key=hub.root_key.public_key,
+            transport=transport() if transport else None,
+            timeout_s=60,
+        )
+        if report.ok:
+            return time.monotonic() - started, attempt
+    raise AssertionError(f"no successful sync in 100 attempts: {report}")
+
+
 def link_sync(node: ScriptedNode, hub: Hub, credentials: int, cuts: int) -> dict[str, Any]:
     server = BackgroundServer(create_app(hub)).start()
     rng = random.Random(5)
@@ -91,23 +116,7 @@ def link_sync(node: ScriptedNode, hub: Hub, credentials: int, cuts: int) -> dict
         delay_s=ONE_WAY_DELAY_S,
         cuts=sorted(rng.randint(2_000, max(estimate, 4_000)) for _ in range(cuts)),
     ).start()
-    started = time.monotonic()
-    attempts = 0
-    report = None
-    while attempts < 100:
-        attempts += 1
-        report = sync_once(
-            db=node.db,
-            node_key=node.key,
-            node_id=node.node_id,
-            hub_url=link.url,
-            hub_key=hub.root_key.public_key,
-            timeout_s=60,
-        )
-        if report.ok:
-            break
-    elapsed = time.monotonic() - started
-    assert report is not None and report.ok, report
+    elapsed, attempts = sync_until_done(node, hub, link.url)
     stats = link.stats
     link_limited = max(stats.bytes_up, stats.bytes_down) / (LINK_BITS_S / 8)
     # A replay: the node forgets its acks; its hello learns the hub holds everything.
@@ -189,26 +198,9 @@ def lossy_sync(credentials: int, cuts: int, path: Path) -> dict[str, Any]:
         cuts=sorted(rng.randint(2_000, max(estimate, 4_000)) for _ in range(cuts)),
     ).start()
     posted = _Posted()
-    started = time.monotonic()
-    attempts = 0
-    report = None
-    while attempts < 100:
-        attempts += 1
-        report = sync_once(
-            db=node.db,
-            node_key=node.key,
-            node_id=node.node_id,
-            hub_url=link.url,
-            hub_key=hub.root_key.public_key,
-            transport=posted.transport(),
-            timeout_s=60,
-        )
-        if report.ok:
-            break
-    elapsed = time.monotonic() - started
+    elapsed, _ = sync_until_done(node, hub, link.url, posted.transport)
     link.stop()
     server.stop()
-    assert report is not None and report.ok, report
     stats = link.stats
     total = int(node.db.execute("SELECT count(*) FROM events").fetchone()[0])
     held = hub_hashes(store, node.node_id)
