@@ -17,10 +17,10 @@ from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff
 from sync.hub.web import create_web_app
 from sync.simulate import ScriptedNode, enrol, push
+from tests.hub_phone import fits, staff_phone
 
 NODE = "node-f"
 NOW = 1_900_000_000
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def backlog(node: ScriptedNode, credentials: int) -> None:
@@ -225,46 +225,14 @@ def test_staff_of_another_organisation_see_no_fork(client: TestClient, hub: Hub)
 
 def test_a_phone_without_javascript_resolves_a_fork(hub: Hub, forked: ScriptedNode) -> None:
     """At 320 px with JavaScript off: log in, follow the overview's alert, accept."""
-    from playwright.sync_api import sync_playwright
-
-    from sync.hub.server import BackgroundServer
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    if hub.store.dialect != "sqlite":
-        pytest.skip("the page is the same on either store")
-    add_staff(hub.store, "wanjiru", "correct horse", "university")
-    server = BackgroundServer(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
-    server.start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
-            context = browser.new_context(
-                viewport={"width": 320, "height": 640}, java_script_enabled=False, locale="sw"
-            )
-            phone = context.new_page()
-
-            def fits() -> bool:
-                return bool(phone.evaluate("document.documentElement.scrollWidth <= 320"))
-
-            phone.goto(f"{server.url}/login")
-            assert fits()
-            phone.fill("#username", "wanjiru")
-            phone.fill("#password", "correct horse")
-            with phone.expect_navigation():
-                phone.get_by_role("button", name="Ingia").click()
-            with phone.expect_navigation():
-                phone.get_by_role("link", name="Kagua mgawanyiko").click()
-            assert phone.url.endswith(f"/centres/{NODE}/forks") and fits()
-            phone.fill("#accept-1", "Imerejeshwa kutoka nakala")
-            with phone.expect_navigation():
-                phone.get_by_role("button", name="Kubali tawi hili").click()
-            assert "Limekubaliwa" in phone.locator("main").inner_text() and fits()
-            phone.goto(f"{server.url}/verify")
-            assert fits()
-            browser.close()
-    finally:
-        server.stop()
+    with staff_phone(hub, locale="sw") as (url, phone):
+        with phone.expect_navigation():
+            phone.get_by_role("link", name="Kagua mgawanyiko").click()
+        assert phone.url.endswith(f"/centres/{NODE}/forks") and fits(phone)
+        phone.fill("#accept-1", "Imerejeshwa kutoka nakala")
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Kubali tawi hili").click()
+        assert "Limekubaliwa" in phone.locator("main").inner_text() and fits(phone)
+        phone.goto(f"{url}/verify")
+        assert fits(phone)
     assert credential_count(hub) == 7

@@ -37,6 +37,7 @@ from sync.hub.store import open_store
 from sync.hub.web import create_web_app
 from sync.protocol import read_signed, seal
 from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+from tests.hub_phone import fits, staff_phone
 from tests.test_edge_credentials import pass_module, staff
 
 with warnings.catch_warnings():
@@ -45,7 +46,6 @@ with warnings.catch_warnings():
 
 NODE = "node-s"
 NOW = 1_900_000_000
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def backlog(node: ScriptedNode, credentials: int) -> None:
@@ -380,45 +380,16 @@ def test_a_phone_without_javascript_is_warned_before_revoking_both(
     hub: Hub, shared: tuple[str, str]
 ) -> None:
     """At 320 px with JavaScript off: the credential page, the warning, the revocation."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    if hub.store.dialect != "sqlite":
-        pytest.skip("the page is the same on either store")
     original, again = shared
-    add_staff(hub.store, "wanjiru", "correct horse", "university")
-    server = BackgroundServer(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
-    server.start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
-            context = browser.new_context(
-                viewport={"width": 320, "height": 640}, java_script_enabled=False, locale="fr"
-            )
-            phone = context.new_page()
-
-            def fits() -> bool:
-                return bool(phone.evaluate("document.documentElement.scrollWidth <= 320"))
-
-            phone.goto(f"{server.url}/login")
-            phone.fill("#username", "wanjiru")
-            phone.fill("#password", "correct horse")
-            with phone.expect_navigation():
-                phone.get_by_role("button", name="Se connecter").click()
-            phone.goto(f"{server.url}/credentials/{original}")
-            assert "Partage la case de révocation 2" in phone.locator("main").inner_text()
-            assert fits()
-            phone.fill("#reason", "erreur de saisie")
-            with phone.expect_navigation():
-                phone.get_by_role("button", name="Révoquer cette attestation").click()
-            assert again in phone.locator("main").inner_text() and fits()
-            with phone.expect_navigation():
-                phone.get_by_role("button", name="Les révoquer toutes").click()
-            assert phone.url.endswith(f"/credentials/{original}") and fits()
-            browser.close()
-    finally:
-        server.stop()
+    with staff_phone(hub, locale="fr") as (url, phone):
+        phone.goto(f"{url}/credentials/{original}")
+        assert "Partage la case de révocation 2" in phone.locator("main").inner_text()
+        assert fits(phone)
+        phone.fill("#reason", "erreur de saisie")
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Révoquer cette attestation").click()
+        assert again in phone.locator("main").inner_text() and fits(phone)
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="Les révoquer toutes").click()
+        assert phone.url.endswith(f"/credentials/{original}") and fits(phone)
     assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 2
