@@ -125,6 +125,11 @@ class ScriptedNode:
             )
         return cose
 
+    def backlog(self, credentials: int) -> None:
+        """``credentials`` new learners, each registered, passing and credentialled."""
+        for _ in range(credentials):
+            self.sit_and_issue(self.register())
+
 
 ROOT_SEED = b"fieldcred-simulated-university!!"
 

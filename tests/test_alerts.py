@@ -40,25 +40,20 @@ NODE = "node-a"
 NOW = 1_900_000_000
 
 
-def backlog(node: ScriptedNode, credentials: int) -> None:
-    for _ in range(credentials):
-        node.sit_and_issue(node.register())
-
-
 def fork(hub: Hub, tmp_path: Path) -> dict[str, object]:
     """Three credentials, a backup, two more synced; the node restored from the backup
     pushes new work: branch 1 from seq 9, held. The hub's answer to that batch."""
     node = ScriptedNode.create(NODE, seed=7)
     enrol(hub, node)
-    backlog(node, 3)
+    node.backlog(3)
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
-    backlog(node, 2)
+    node.backlog(2)
     push(hub, node)
     restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
     restored.clock, restored.learners = node.clock, node.learners
     restored.status_index = node.status_index
-    backlog(restored, 1)
+    restored.backlog(1)
     return push(hub, restored, after=9)
 
 

@@ -23,11 +23,6 @@ NODE = "node-f"
 NOW = 1_900_000_000
 
 
-def backlog(node: ScriptedNode, credentials: int) -> None:
-    for _ in range(credentials):
-        node.sit_and_issue(node.register())
-
-
 def credential_count(hub: Hub) -> int:
     return int(hub.store.scalar("SELECT count(*) FROM credentials WHERE node_id = ?", [NODE]))
 
@@ -38,17 +33,17 @@ def forked(hub: Hub, tmp_path: Path) -> ScriptedNode:
     backup and syncs two credentials of new work: branch 1 from seq 9, held."""
     node = ScriptedNode.create(NODE, seed=5)
     enrol(hub, node)
-    backlog(node, 3)
+    node.backlog(3)
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
-    backlog(node, 2)
+    node.backlog(2)
     assert push(hub, node)["ack"] == 15
     restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
     restored.clock = node.clock
     # The edge node's learner and sitting ids are random: the restored node's new ones
     # do not collide with the lost ones. Its revocation slots do (counted from the backup).
     restored.learners, restored.status_index = node.learners, node.status_index
-    backlog(restored, 2)
+    restored.backlog(2)
     ack = push(hub, restored, after=9)
     assert ack["branch"] == 1 and ack["ack"] == 15 and "fork" in str(ack["alert"])
     return restored
@@ -105,7 +100,7 @@ def test_accept_projects_the_branch_once_and_its_later_batches_directly(
     assert hub.store.scalar("SELECT count(*) FROM fork_decisions") == 1
     assert node_forks(hub.store, "university", NODE)[0].state == "accepted"
 
-    backlog(forked, 1)
+    forked.backlog(1)
     ack = push(hub, forked, after=15)
     assert ack["branch"] == 1 and ack["ack"] == 18 and ack["alert"] is None
     assert credential_count(hub) == 8
@@ -133,7 +128,7 @@ def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
     )
     with pytest.raises(DecisionConflict):
         accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="oops", now=NOW)
-    backlog(forked, 1)
+    forked.backlog(1)
     ack = push(hub, forked, after=15)
     assert ack["branch"] == 1 and ack["ack"] == 18
     assert credential_count(hub) == 5
@@ -147,14 +142,14 @@ def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
 def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> None:
     node = ScriptedNode.create(NODE, seed=6)
     enrol(hub, node)
-    backlog(node, 1)
+    node.backlog(1)
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
-    backlog(node, 1)
+    node.backlog(1)
     push(hub, node)
     restored = ScriptedNode(Database(backup), node.key, NODE, rng=node.rng)
     restored.clock, restored.learners, restored.status_index = node.clock, node.learners, 1
-    backlog(restored, 1)  # the same revocation slot (2) as the lost credential
+    restored.backlog(1)  # the same revocation slot (2) as the lost credential
     push(hub, restored, after=3)
     assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
 

@@ -48,11 +48,6 @@ NODE = "node-s"
 NOW = 1_900_000_000
 
 
-def backlog(node: ScriptedNode, credentials: int) -> None:
-    for _ in range(credentials):
-        node.sit_and_issue(node.register())
-
-
 def restore(node: ScriptedNode, backup: Path) -> ScriptedNode:
     """The node as an admin restores it from ``backup``; its slot counter is the backup's."""
     restored = ScriptedNode(Database(backup), node.key, node.node_id, rng=node.rng)
@@ -179,7 +174,7 @@ class OldHub(httpx.HTTPTransport):
 def test_a_welcome_without_the_floor_still_syncs(hub: Hub, served: BackgroundServer) -> None:
     node = ScriptedNode.create(NODE, seed=3)
     enrol(hub, node)
-    backlog(node, 2)
+    node.backlog(2)
     common = {
         "db": node.db,
         "node_key": node.key,
@@ -197,9 +192,9 @@ def test_a_welcome_without_the_floor_still_syncs(hub: Hub, served: BackgroundSer
 def test_a_usb_answer_carries_the_floor(hub: Hub, tmp_path: Path) -> None:
     node = ScriptedNode.create(NODE, seed=4)
     enrol(hub, node)
-    backlog(node, 1)
+    node.backlog(1)
     backup = backup_of(node, tmp_path / "backup.db")
-    backlog(node, 2)
+    node.backlog(2)
     push(hub, node)
     restored = restore(node, backup)
     bundle = export_bundle(db=restored.db, node_key=restored.key, node_id=NODE)
@@ -218,12 +213,12 @@ def shared(hub: Hub, tmp_path: Path) -> tuple[str, str]:
     before it could sync. Staff accept the restored branch. (original id, restored id)"""
     node = ScriptedNode.create(NODE, seed=6)
     enrol(hub, node)
-    backlog(node, 1)
+    node.backlog(1)
     backup = backup_of(node, tmp_path / "backup.db")
-    backlog(node, 1)
+    node.backlog(1)
     push(hub, node)
     restored = restore(node, backup)
-    backlog(restored, 1)  # slot 2 again: the node did not know
+    restored.backlog(1)  # slot 2 again: the node did not know
     push(hub, restored, after=3)
     assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [NODE]) == 2
     assert node_forks(hub.store, "university", NODE)[0].shared_status_slots == [2]
@@ -314,7 +309,7 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
 def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
     node = ScriptedNode.create(NODE, seed=7)
     enrol(hub, node)
-    backlog(node, 2)
+    node.backlog(2)
     push(hub, node)
     add_staff(hub.store, "wanjiru", "correct horse", "university")
     client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
@@ -343,14 +338,14 @@ def test_a_batch_waits_for_a_decision_on_its_branch(hub_store_url: str, tmp_path
     try:
         node = ScriptedNode.create(NODE, seed=8)
         enrol(deciding, node)
-        backlog(node, 1)
+        node.backlog(1)
         backup = backup_of(node, tmp_path / "backup.db")
-        backlog(node, 1)
+        node.backlog(1)
         push(deciding, node)
         restored = restore(node, backup)
-        backlog(restored, 1)
+        restored.backlog(1)
         push(deciding, restored, after=3)
-        backlog(restored, 1)
+        restored.backlog(1)
         wire = batch_message(
             restored.db, restored.key, NODE, read_events(restored.db, after=6), b"8 bytes!"
         )

@@ -51,14 +51,9 @@ def hub_seqs(hub: Hub, node_id: str, branch: int = 0) -> list[int]:
     ]
 
 
-def backlog(node: ScriptedNode, credentials: int) -> None:
-    for _ in range(credentials):
-        node.sit_and_issue(node.register())
-
-
 def test_push_everything_then_nothing(hub: Hub, server: BackgroundServer) -> None:
     node = make_node(hub)
-    backlog(node, 40)
+    node.backlog(40)
     report = sync(node, hub, server, max_batch_bytes=2048)
     assert report.ok, report.last_error
     assert (report.pending, report.last_ack, report.events_sent) == (0, 120, 120)
@@ -84,7 +79,7 @@ def test_pull_brings_trust_list_and_hub_time(hub: Hub, server: BackgroundServer)
 
 def test_unknown_key_is_refused_and_reported(hub: Hub, server: BackgroundServer) -> None:
     stranger = ScriptedNode.create("node-x", seed=9)
-    backlog(stranger, 1)
+    stranger.backlog(1)
     report = sync(stranger, hub, server)
     assert not report.ok
     assert "not enrolled" in (report.last_error or "")
@@ -93,7 +88,7 @@ def test_unknown_key_is_refused_and_reported(hub: Hub, server: BackgroundServer)
 
 def test_wrong_hub_key_is_not_believed(hub: Hub, server: BackgroundServer) -> None:
     node = make_node(hub)
-    backlog(node, 2)
+    node.backlog(2)
     report = sync_once(
         db=node.db,
         node_key=node.key,
@@ -107,7 +102,7 @@ def test_wrong_hub_key_is_not_believed(hub: Hub, server: BackgroundServer) -> No
 
 def test_poison_event_is_quarantined_alone(hub: Hub, server: BackgroundServer) -> None:
     node = make_node(hub)
-    backlog(node, 2)
+    node.backlog(2)
     forged = ScriptedNode.create("node-a", seed=5)  # same id, another key
     forged_cose = forged.sit_and_issue("node-a-L1")
     with node.db.atomic():
@@ -119,7 +114,7 @@ def test_poison_event_is_quarantined_alone(hub: Hub, server: BackgroundServer) -
             at=node.clock,
             clock_quality="hub",
         )
-    backlog(node, 1)
+    node.backlog(1)
     report = sync(node, hub, server)
     assert report.ok and report.pending == 0
     assert [seq for seq, _ in report.quarantined] == [7]
@@ -132,16 +127,16 @@ def test_restored_backup_forks_and_keeps_both(
     hub: Hub, server: BackgroundServer, tmp_path: Path
 ) -> None:
     node = make_node(hub)
-    backlog(node, 3)
+    node.backlog(3)
     backup = tmp_path / "backup.db"
     node.db.conn.execute(f"VACUUM INTO '{backup}'")
-    backlog(node, 2)
+    node.backlog(2)
     assert sync(node, hub, server).ok
     from sqlite_utils import Database
 
     restored = ScriptedNode(Database(backup), node.key, "node-a", rng=node.rng)
     restored.clock = node.clock
-    backlog(restored, 2)  # seqs 10..15 again, different content
+    restored.backlog(2)  # seqs 10..15 again, different content
     report = sync(restored, hub, server)
     assert not report.ok and "fork" in (report.last_error or "")
     assert report.pending == 0  # what it made after the restore arrived
@@ -216,7 +211,7 @@ def test_staff_see_what_was_set_aside(hub: Hub, server: BackgroundServer) -> Non
     from sync.hub.reports import quarantined
 
     node = make_node(hub)
-    backlog(node, 1)
+    node.backlog(1)
     with node.db.atomic():
         append_event(
             node.db,
