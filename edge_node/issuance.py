@@ -13,7 +13,7 @@ it anyway.
 
 A pathway counts the learner's module credentials from this node and those a worker
 recognised from other nodes (:mod:`edge_node.recognition`), if unexpired and not revoked
-as far as the node's trust list says.
+as far as the node's trust list says (a recognised one is verified again against it).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.issuance import issue
 from credentials.trust import TrustList
+from credentials.verification import verify
 from edge_node import events, trust
 from edge_node.errors import ClockUntrusted, NotFound
 from edge_node.events import EventType
@@ -361,13 +362,18 @@ def _countable(node: Node, learner_id: str, now: datetime) -> dict[str, tuple[st
         expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
         if module_id not in earned and _usable(trust_list, node.node_id, index, expires_at, now):
             earned[module_id] = (credential_id, int(score))
-    for module_id, credential_id, score, issuer, index, expires in node.db.execute(
-        "SELECT module_id, id, score_percent, issuer_node, status_index, expires_at "
-        "FROM recognised WHERE learner_id = ? ORDER BY issued_at",
+    for module_id, credential_id, score, cose in node.db.execute(
+        "SELECT module_id, id, score_percent, cose FROM recognised WHERE learner_id = ? "
+        "ORDER BY issued_at",
         [learner_id],
     ):
-        expires_at = datetime.fromisoformat(expires) if expires else None
-        if module_id not in earned and _usable(trust_list, issuer, index, expires_at, now):
+        # Checked again in full: a later trust list may have revoked the issuing centre
+        # or dropped its certificate, not only revoked the credential.
+        if (
+            module_id not in earned
+            and trust_list is not None
+            and verify(bytes(cose), trust_list, now=now).genuine
+        ):
             earned[module_id] = (credential_id, int(score))
     return earned
 

@@ -107,8 +107,17 @@ def kisumu_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_template(tmp_path_factory.mktemp("kisumu"), name="Kisumu Centre")
 
 
-def install_trust(node: Node, bondo: Bondo, *, revoked: int | None = None) -> None:
-    """The university's trust list as sync brings it: both centres, and any revocation."""
+def install_trust(
+    node: Node,
+    bondo: Bondo,
+    *,
+    revoked: int | None = None,
+    bondo_revoked: bool = False,
+    without_bondo: bool = False,
+    version: int | None = None,
+) -> None:
+    """The university's trust list as sync brings it: both centres (or only this one),
+    and any revocation of a credential or of the other centre itself."""
     own = trust.node_certificate(node)
     assert own is not None
     status = {}
@@ -117,11 +126,12 @@ def install_trust(node: Node, bondo: Bondo, *, revoked: int | None = None) -> No
         bits.set(revoked)
         status[bondo.node_id] = bits
     listing = TrustList(
-        version=int(datetime.now(UTC).timestamp()),
+        version=version or int(datetime.now(UTC).timestamp()),
         issued_at=datetime.now(UTC),
         roots=(TEST_ROOT.public_key,),
-        node_certificates=(own, bondo.cert),
+        node_certificates=(own,) if without_bondo else (own, bondo.cert),
         catalogue=trust.local_entries(node),
+        revoked_nodes={bondo.node_id: datetime(2020, 1, 1, tzinfo=UTC)} if bondo_revoked else {},
         status_lists=status,
     )
     trust.install_trust_list(node, sign_trust_list(TEST_ROOT, listing))
@@ -254,6 +264,35 @@ def test_a_revoked_credential_is_refused(kisumu: Node, bondo: Bondo) -> None:
     refused = add(worker, learner["id"], text)
     assert refused.status_code == 422 and "revoked" in refused.json()["message"]
     assert add(worker, learner["id"], bondo.halima[ELSEWHERE[1]]).status_code == 201
+
+
+@pytest.mark.parametrize("change", ["credential revoked", "centre revoked", "centre dropped"])
+def test_a_later_trust_list_is_checked_again_when_the_pathway_is_issued(
+    kisumu: Node, bondo: Bondo, change: str
+) -> None:
+    worker = staff(kisumu)
+    learner = register(worker, HALIMA)
+    for module_id in ELSEWHERE:
+        assert add(worker, learner["id"], bondo.halima[module_id]).status_code == 201
+    first = _credential_index(bondo.halima[ELSEWHERE[0]])
+    install_trust(
+        kisumu,
+        bondo,
+        revoked=first if change == "credential revoked" else None,
+        bondo_revoked=change == "centre revoked",
+        without_bondo=change == "centre dropped",
+        version=int(datetime.now(UTC).timestamp()) + 1,
+    )
+    pass_module(kisumu, worker, learner["code"], HERE)
+    pathways = kisumu.db.execute("SELECT count(*) FROM credentials WHERE pathway = 1").fetchone()
+    assert pathways[0] == 0
+
+
+def _credential_index(text: str) -> int:
+    from credentials.claims import decode_claims
+    from credentials.cose import decode_sign1
+
+    return decode_claims(decode_sign1(from_qr_text(text)).payload).status_index
 
 
 def test_a_credential_of_this_node_is_already_on_its_records(kisumu: Node) -> None:
