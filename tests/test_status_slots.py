@@ -6,6 +6,7 @@ branch never interleave. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import threading
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
+from credentials.keys import SigningKey
 from credentials.trust import read_trust_list
 from edge_node.demo import DemoInfo, HubLink, prepare_demo
 from edge_node.node import Node, open_node
@@ -388,3 +390,39 @@ def test_a_phone_without_javascript_is_warned_before_revoking_both(
             phone.get_by_role("button", name="Les révoquer toutes").click()
         assert phone.url.endswith(f"/credentials/{original}") and fits(phone)
     assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 2
+
+
+def test_revoking_leaves_another_centres_credential_with_the_same_id_alone(hub: Hub) -> None:
+    """Credential ids are the issuing node's choice, unique per node only: staff revoke the
+    one of their own centre, never the same id issued by a centre of another university."""
+    node = ScriptedNode.create(NODE, seed=7)
+    enrol(hub, node)
+    node.backlog(2)
+    push(hub, node)
+    # Another university's node whose ids repeat this one's (the same random draws).
+    elsewhere = ScriptedNode(Database(memory=True), SigningKey.from_seed(b"\x09" * 32), "node-x")
+    elsewhere.rng = random.Random(7)
+    enrol(hub, elsewhere)
+    hub.store.execute("UPDATE nodes SET organisation = 'other' WHERE node_id = 'node-x'")
+    elsewhere.backlog(2)
+    push(hub, elsewhere)
+    ids = hub.store.query("SELECT node_id, credential_id FROM credentials ORDER BY seq, node_id")
+    assert ids[0][1] == ids[1][1]
+    credential_id = str(ids[0][1])
+
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    page = client.get(f"/credentials/{credential_id}").text
+    done = client.post(
+        f"/credentials/{credential_id}/revoke",
+        data={"reason": "error", "csrf": csrf_of(page)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    revoked = hub.store.query(
+        "SELECT node_id, credential_id FROM credentials WHERE status <> 'active'"
+    )
+    assert revoked == [(NODE, credential_id)]
+    trust = latest_trust_list(hub.store)
+    assert trust is not None and "node-x" not in read_trust_list(trust).status_lists

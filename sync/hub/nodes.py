@@ -136,35 +136,42 @@ def shared_slots(store: Store, node_id: str, credential_id: str | None = None) -
 
 
 def revoke_credential(
-    store: Store, root_key: SigningKey, credential_id: str, reason: str, *, now: datetime
+    store: Store,
+    root_key: SigningKey,
+    node_id: str,
+    credential_id: str,
+    reason: str,
+    *,
+    now: datetime,
 ) -> None:
-    """Staff revocation: marked at once, published in the next trust list. A credential
-    sharing the slot is revoked by the same bit, and marked so in the registry."""
+    """Staff revocation of ``node_id``'s credential: marked at once, published in the next
+    trust list. A credential sharing the slot is revoked by the same bit, and marked so in
+    the registry. Ids are unique per node only: another node's same id is left alone."""
     with store.transaction():
-        rows = store.query(
-            "SELECT node_id FROM credentials WHERE credential_id = ?", [credential_id]
+        known = store.one(
+            "SELECT 1 FROM credentials WHERE credential_id = ? AND node_id = ?",
+            [credential_id, node_id],
         )
-        if not rows:
+        if known is None:
             raise NotFound(f"no credential {credential_id}")
         store.execute(
             "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
-            "WHERE credential_id = ? AND status <> 'revoked'",
-            [_ts(now), reason, credential_id],
+            "WHERE credential_id = ? AND node_id = ? AND status <> 'revoked'",
+            [_ts(now), reason, credential_id, node_id],
         )
-        for (node_id,) in rows:
-            for shared in shared_slots(store, str(node_id), credential_id):
-                store.execute(
-                    "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
-                    "revocation_reason = ? WHERE credential_id = ? AND node_id = ? "
-                    "AND status <> 'revoked'",
-                    [
-                        _ts(now),
-                        f"shares revocation slot {shared.status_index} with credential "
-                        f"{credential_id}, revoked: {reason}",
-                        shared.other_id,
-                        shared.node_id,
-                    ],
-                )
+        for shared in shared_slots(store, node_id, credential_id):
+            store.execute(
+                "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
+                "revocation_reason = ? WHERE credential_id = ? AND node_id = ? "
+                "AND status <> 'revoked'",
+                [
+                    _ts(now),
+                    f"shares revocation slot {shared.status_index} with credential "
+                    f"{credential_id}, revoked: {reason}",
+                    shared.other_id,
+                    node_id,
+                ],
+            )
         publish_trust_list(store, root_key, now=now)
 
 

@@ -596,7 +596,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 confirm=True,
                 reason=reason,
             )
-        nodes.revoke_credential(store, hub.root_key, credential_id, reason, now=datetime.now(UTC))
+        nodes.revoke_credential(
+            store, hub.root_key, entry["node_id"], credential_id, reason, now=datetime.now(UTC)
+        )
         return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
 
     @app.get("/equity", response_class=HTMLResponse)
