@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 
 from credentials.trust import read_trust_list
 from sync.client import batch_message
@@ -18,7 +19,7 @@ from sync.hub.ingest import Hub, answer
 from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff, add_token
 from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
+from sync.hub.web import SESSION_COOKIE, create_web_app
 from sync.simulate import ScriptedNode, enrol, simulated_hub
 
 
@@ -62,6 +63,17 @@ def test_pages_need_a_login(client: TestClient) -> None:
         assert response.status_code == 303 and response.headers["location"] == "/login"
     bad = client.post("/login", data={"username": "wanjiru", "password": "wrong password"})
     assert bad.status_code == 401 and "wrong username or password" in bad.text
+
+
+def test_a_hub_without_a_session_secret_does_not_sign_with_its_public_name(hub: Hub) -> None:
+    """Sessions signed with the hub's name (on every page) would let anyone be any staff."""
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Maseno hub")))
+    forged = URLSafeTimedSerializer("Maseno hub", salt="staff").dumps("wanjiru")
+    client.cookies.set(SESSION_COOKIE, forged)
+    assert client.get("/", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    assert login(client) and client.get("/").status_code == 200
 
 
 def test_staff_pages(client: TestClient, hub: Hub) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,7 +198,9 @@ def _shared_section(
 
 
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
-    secret = settings.session_secret or settings.name
+    # Without a configured secret (a settings file written by hand), one for this process:
+    # staff log in again after a restart. Never the hub's name, which every page shows.
+    secret = settings.session_secret or secrets.token_urlsafe(32)
     app = create_app(hub, title=settings.name, verify_form=lambda r, b: verify_page(r, b))
     signer = URLSafeTimedSerializer(secret, salt="staff")
     app.state.signer = signer
