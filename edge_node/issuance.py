@@ -436,7 +436,8 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
 
 def issue_pending(node: Node) -> int:
     """Issue every passed result still waiting for a trusted clock or a certificate that
-    allows it, and the pathways that recognised credentials complete; returns how many
+    allows it, and every pathway its learner completes but does not hold yet (recognised
+    credentials, or a certificate that did not cover the pathway then); returns how many
     credentials were issued."""
     if not node.clock.status().trusted:
         raise ClockUntrusted("The clock is still not trusted; set the time first")
@@ -444,12 +445,26 @@ def issue_pending(node: Node) -> int:
     for (result_id,) in _waiting(node):
         with transaction(node.db):
             issued += _issue_module(node, result_id) is not None
-    for learner_id, module_id in node.db.execute(
-        "SELECT DISTINCT learner_id, module_id FROM recognised"
-    ).fetchall():
-        with transaction(node.db):
-            issued += len(issue_pathways(node, learner_id, module_id))
+    for pathway in node.pathways.values():
+        for learner_id in _pathway_candidates(node, pathway):
+            with transaction(node.db):
+                issued += _maybe_issue_pathway(node, pathway, learner_id) is not None
     return issued
+
+
+def _pathway_candidates(node: Node, pathway: Pathway) -> list[str]:
+    """Learners holding a credential (own or recognised) for each of the pathway's
+    modules but not the pathway's own."""
+    marks = ", ".join("?" * len(pathway.modules))
+    rows = node.db.execute(
+        f"SELECT learner_id FROM (SELECT learner_id, module_id FROM credentials "
+        f"WHERE pathway = 0 AND module_id IN ({marks}) UNION SELECT learner_id, module_id "
+        f"FROM recognised WHERE module_id IN ({marks})) GROUP BY learner_id "
+        "HAVING count(*) = ? AND learner_id NOT IN "
+        "(SELECT learner_id FROM credentials WHERE pathway = 1 AND module_id = ?)",
+        [*pathway.modules, *pathway.modules, len(set(pathway.modules)), pathway.id],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def _waiting(node: Node) -> list[tuple[str]]:

@@ -547,6 +547,23 @@ def test_a_module_outside_the_certificate_is_recorded_but_not_issued(
     assert kisumu.db["credentials"].count == 1
 
 
+def test_a_pathway_outside_the_certificate_is_issued_once_a_certificate_covers_it(
+    kisumu: Node,
+) -> None:
+    enrol(kisumu, modules=(HERE, *ELSEWHERE))
+    worker = staff(kisumu)
+    learner = register(worker, HALIMA)
+    for module_id in (HERE, *ELSEWHERE):
+        pass_module(kisumu, worker, learner["code"], module_id)
+    assert kisumu.db["credentials"].count == 3  # the modules, not the pathway
+
+    enrol(kisumu)
+    assert issuance.issue_pending(kisumu) == 1
+    pathways = kisumu.db.execute("SELECT module_id FROM credentials WHERE pathway = 1").fetchall()
+    assert pathways == [(PATHWAY,)]
+    assert issuance.issue_pending(kisumu) == 0
+
+
 def test_no_credential_outside_the_certificate_validity_or_without_one(kisumu: Node) -> None:
     enrol(kisumu, valid_from=datetime.now(UTC) + timedelta(days=10))
     reason = issuance.withheld_reason(kisumu, HERE)
