@@ -209,6 +209,16 @@ def test_the_fork_page_and_its_forms(client: TestClient, hub: Hub) -> None:
     assert wrong.status_code == 409
 
 
+def test_a_branch_number_no_database_holds_is_a_clear_error(client: TestClient) -> None:
+    login(client)
+    token = csrf_of(client.get("/").text)
+    for branch in (str(2**63), "9" * 30):
+        answer = client.post(
+            f"/centres/{NODE}/forks/{branch}/accept", data={"reason": "x", "csrf": token}
+        )
+        assert answer.status_code in (404, 422), answer.text
+
+
 def test_staff_of_another_organisation_see_no_fork(client: TestClient, hub: Hub) -> None:
     login(client, "pierre")
     assert client.get(f"/centres/{NODE}/forks").status_code == 404

@@ -92,6 +92,13 @@ def test_staff_pages(client: TestClient, hub: Hub) -> None:
     assert client.get("/credentials/nope").status_code == 404
 
 
+def test_a_registry_offset_no_database_holds_is_a_clear_error(client: TestClient) -> None:
+    login(client)
+    for offset in (str(2**63), "9" * 30, "-1"):
+        answer = client.get(f"/credentials?offset={offset}")
+        assert answer.status_code == 422, answer.text
+
+
 def test_revocation_is_published_in_the_next_trust_list(client: TestClient, hub: Hub) -> None:
     token = login(client)
     credential_id, index = hub.store.one("SELECT credential_id, status_index FROM credentials")

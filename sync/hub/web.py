@@ -30,7 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, Header, Request
+from fastapi import Depends, FastAPI, Form, Header, Query, Request
+from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -59,6 +60,8 @@ from sync.hub.translations import (
 SESSION_COOKIE = "fieldcred_hub"
 SESSION_MAX_AGE_S = 12 * 3600
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_NUMBER = 2**62
+"""Bound of a number in a URL: larger ones fit no database integer (422, not a 500)."""
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -425,7 +428,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     @app.post("/centres/{node_id}/forks/{branch}/{decision}")
     def decide_fork(
         node_id: str,
-        branch: int,
+        branch: Annotated[int, UrlPath(ge=0, le=MAX_NUMBER)],
         decision: str,
         who: StaffForm,
         reason: Annotated[str, Form()] = "",
@@ -512,10 +515,12 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         )
 
     @app.get("/credentials", response_class=HTMLResponse)
-    def registry_page(request: Request, who: Staff, offset: int = 0) -> HTMLResponse:
+    def registry_page(
+        request: Request, who: Staff, offset: Annotated[int, Query(ge=0, le=MAX_NUMBER)] = 0
+    ) -> HTMLResponse:
         user, organisation = who
         t = _tr(request)
-        rows = reports.registry(store, organisation, offset=max(offset, 0))
+        rows = reports.registry(store, organisation, offset=offset)
         return page(
             request,
             user,
