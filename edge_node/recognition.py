@@ -112,6 +112,17 @@ def _qr_text(text: str | None, image: bytes | None) -> str:
     return text.strip()[:MAX_TEXT]
 
 
+APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u02bb\u0060\u00b4\u2032", "'"))
+"""What a phone's keyboard types for the apostrophe in a name such as Ng'ang'a: the
+names match whichever one each centre's keyboard gave."""
+
+
+def _same_name(a: str, b: str) -> bool:
+    return learners.normalise_name(a.translate(APOSTROPHES)) == learners.normalise_name(
+        b.translate(APOSTROPHES)
+    )
+
+
 def recognise(
     node: Node, learner_id: str, *, text: str | None = None, image: bytes | None = None, by: str
 ) -> Outcome:
@@ -143,7 +154,7 @@ def recognise(
             other = learners.get_any(node, existing[3])
             raise AlreadyOnRecord(OTHER_LEARNER, learner=other.name)
         return Outcome(_record(existing), already=True, pathways=[])
-    if learners.normalise_name(credential.holder_name) != learners.normalise_name(learner.name):
+    if not _same_name(credential.holder_name, learner.name):
         raise NotRecognised(NAME_MISMATCH, holder=credential.holder_name, learner=learner.name)
     record = Recognised(
         id=credential_id,

@@ -295,6 +295,26 @@ def _credential_index(text: str) -> int:
     return decode_claims(decode_sign1(from_qr_text(text)).payload).status_index
 
 
+def test_a_name_typed_with_another_apostrophe_or_accent_is_still_the_name(
+    kisumu: Node, bondo: Bondo, tmp_path: Path
+) -> None:
+    # Bondo's laptop typed a straight apostrophe; the phone here a curly one and an accent.
+    data = tmp_path / "bondo"
+    shutil.copytree(bondo.data, data)
+    there = open_node(data)
+    issuer = staff(there)
+    holder = register(issuer, "Wanjiru Ng'ang'a")
+    pass_module(there, issuer, holder["code"], ELSEWHERE[0])
+    text = qr_texts(issuer, holder["id"])[ELSEWHERE[0]]
+    there.close()
+    worker = staff(kisumu)
+    spelt_otherwise = register(worker, "Wanjiru Nganga")
+    assert add(worker, spelt_otherwise["id"], text).status_code == 422
+    learner = register(worker, "Wanjir\u0169 Ng\u2019ang\u2019a")
+    added = add(worker, learner["id"], text)
+    assert added.status_code == 201, added.text
+
+
 def test_a_credential_of_this_node_is_already_on_its_records(kisumu: Node) -> None:
     worker = staff(kisumu)
     learner = register(worker, HALIMA)
