@@ -68,6 +68,44 @@ def test_migrations_are_named_and_run_once(store: Store) -> None:
     assert names == sorted(name for name, _ in MIGRATIONS)
 
 
+def test_a_hub_of_an_older_version_migrates_with_its_data(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hub made before fork decisions, revocation slots and alert codes (0001-0005),
+    with a forked node and credentials, gains the later migrations on either store."""
+    monkeypatch.setattr("sync.hub.store.MIGRATIONS", MIGRATIONS[:5])
+    migrate(store)
+    monkeypatch.undo()
+    fork_alert = (
+        "fork: this node's log differs from what the hub already holds after seq 3 "
+        "(restored from an old backup, or a cloned card?). Its events are kept but held "
+        "for staff review (branch 1)"
+    )
+    store.executemany(
+        "INSERT INTO nodes (node_id, name, organisation, enrolled_at, alert) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [("n1", "A", "org", 1, fork_alert), ("n2", "B", "org", 1, None)],
+    )
+    store.executemany(
+        "INSERT INTO branches (node_id, branch, parent, base_seq, tip_seq, tip_hash, held, "
+        "created_at) VALUES ('n1', ?, ?, ?, 5, ?, ?, 1)",
+        [(0, None, 0, b"h" * 32, 0), (1, 0, 3, b"f" * 32, 1)],
+    )
+    store.executemany(
+        "INSERT INTO credentials (credential_id, node_id, seq, learner_id, subject, module_id, "
+        "module_version, pathway, score_percent, issued_at, received_at, time_flag, "
+        "status_index, status, cose) VALUES (?, 'n1', ?, 'l', 's', 'm', '1', 0, 90, 1, 1, 0, "
+        "?, 'active', ?)",
+        [("c1", 2, 1, b"c"), ("c2", 4, 5, b"c")],
+    )
+    assert migrate(store) == [name for name, _ in MIGRATIONS[5:]]
+    assert store.query("SELECT node_id, slot_floor, alert_detail FROM nodes ORDER BY 1") == [
+        ("n1", 5, '{"branch": 1, "code": "fork", "seq": 3}'),
+        ("n2", None, None),
+    ]
+    assert migrate(store) == []
+
+
 def test_transaction_rolls_back_everything(store: Store) -> None:
     migrate(store)
     with pytest.raises(RuntimeError), store.transaction():
