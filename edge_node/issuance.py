@@ -445,7 +445,10 @@ def issue_pending(node: Node) -> int:
     for (result_id,) in _waiting(node):
         with transaction(node.db):
             issued += _issue_module(node, result_id) is not None
+    cert = own_certificate(node)
     for pathway in node.pathways.values():
+        if withheld_reason(node, pathway.id, cert=cert) is not None:
+            continue  # no transaction per learner for a pathway the node may not issue
         for learner_id in _pathway_candidates(node, pathway):
             with transaction(node.db):
                 issued += _maybe_issue_pathway(node, pathway, learner_id) is not None
