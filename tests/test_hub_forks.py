@@ -139,6 +139,42 @@ def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
         accept_branch(hub.store, "university", NODE, 7, staff="wanjiru", reason="x", now=NOW)
 
 
+def test_a_branch_from_a_branch_not_in_results_cannot_be_accepted(
+    hub: Hub, forked: ScriptedNode, tmp_path: Path
+) -> None:
+    """The restored node is restored again, from a backup taken on branch 1: branch 2
+    grows from branch 1, and enters results only after branch 1 does."""
+    backup = tmp_path / "second-backup.db"
+    forked.db.conn.execute(f"VACUUM INTO '{backup}'")
+    forked.backlog(1)
+    assert push(hub, forked, after=15)["branch"] == 1
+    again = ScriptedNode(Database(backup), forked.key, NODE, rng=forked.rng)
+    again.clock, again.learners = forked.clock, forked.learners
+    again.status_index = forked.status_index
+    again.backlog(1)
+    assert push(hub, again, after=15)["branch"] == 2
+    assert [(f.branch, f.parent, f.state) for f in node_forks(hub.store, "university", NODE)] == [
+        (1, 0, "held"),
+        (2, 1, "held"),
+    ]
+    with pytest.raises(DecisionConflict, match="decide that first"):
+        accept_branch(hub.store, "university", NODE, 2, staff="wanjiru", reason="x", now=NOW)
+    reject_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="cloned", now=NOW)
+    # The page offers branch 2 no acceptance that could only be refused.
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    login(client)
+    page = client.get(f"/centres/{NODE}/forks?lang=fr").text
+    assert f"/centres/{NODE}/forks/2/reject" in page
+    assert f"/centres/{NODE}/forks/2/accept" not in page
+    assert "issue de la branche 1, qui n&#39;est pas dans les résultats" in page
+    with pytest.raises(DecisionConflict, match="decide that first"):
+        accept_branch(hub.store, "university", NODE, 2, staff="wanjiru", reason="x", now=NOW)
+    assert credential_count(hub) == 5
+    assert reject_branch(hub.store, "university", NODE, 2, staff="wanjiru", reason="x", now=NOW)
+    assert hub.store.scalar("SELECT alert FROM nodes WHERE node_id = ?", [NODE]) is None
+
+
 def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> None:
     node = ScriptedNode.create(NODE, seed=6)
     enrol(hub, node)

@@ -78,6 +78,8 @@ class Fork:
     fork: Side
     shared_status_slots: list[int]
     """Revocation slots the fork's credentials share with credentials in results."""
+    parent_in_results: bool
+    """Only then can the branch be accepted: its chain below the base is the parent's."""
 
 
 def _node_organisation(store: Store, node_id: str) -> str | None:
@@ -168,6 +170,7 @@ def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
             "SELECT status_index FROM credentials WHERE node_id = ?", [node_id]
         )
     }
+    held_by_branch = {0: IN_RESULTS, **{int(row[0]): int(row[4]) for row in branches}}
     forks = []
     for branch, parent, base, tip, held, created_at in branches:
         fork_side = _side(int(branch), _chain_rows(store, node_id, int(branch), int(base)))
@@ -190,6 +193,7 @@ def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
                 )
                 if state == "held"
                 else [],
+                parent_in_results=held_by_branch.get(int(parent)) == IN_RESULTS,
             )
         )
     return forks

@@ -208,6 +208,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "aussi l'autre.",
     ),
     "Accept the branch": ("Kubali tawi hili", "Accepter la branche"),
+    "This branch grew from branch {parent}, which is not in results: it can be accepted "
+    "only after branch {parent} is.": (
+        "Tawi hili limetokana na tawi {parent}, ambalo haliko kwenye matokeo: linaweza "
+        "kukubaliwa tu baada ya tawi {parent} kukubaliwa.",
+        "Cette branche est issue de la branche {parent}, qui n'est pas dans les résultats : "
+        "elle ne peut être acceptée qu'après la branche {parent}.",
+    ),
     "The usual case: the centre was restored from a backup and both branches are real "
     "work signed by its key. Its events enter results now, and so does what it sends next.": (
         "Hali ya kawaida: kituo kilirejeshwa kutoka nakala na matawi yote mawili ni kazi "
