@@ -104,6 +104,12 @@ def test_revocation_is_published_in_the_next_trust_list(client: TestClient, hub:
     credential_id, index = hub.store.one("SELECT credential_id, status_index FROM credentials")
     forged = client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud"})
     assert forged.status_code == 403 and "expired" in forged.text
+    for reason in ("  ", "x" * 501):  # the audit record needs one, of a readable size
+        refused = client.post(
+            f"/credentials/{credential_id}/revoke", data={"reason": reason, "csrf": token}
+        )
+        assert refused.status_code == 400 and "reason" in refused.text
+    assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 0
     response = client.post(
         f"/credentials/{credential_id}/revoke",
         data={"reason": "fraud", "csrf": token},

@@ -24,14 +24,14 @@ from credentials.cbor import loads_untrusted
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
-from sync.errors import BadRequest, NotFound, SyncError
+from sync.errors import NotFound, SyncError
 from sync.eventlog import EventType
 from sync.hub.ingest import MAX_BODY_BYTES, MAX_BODY_DEPTH, Incoming, lock_branches
+from sync.hub.nodes import check_reason
 from sync.hub.projection import project_events
 from sync.hub.store import Store
 
 IN_RESULTS, HELD, REJECTED = 0, 1, 2
-MAX_REASON = 500
 _CREDENTIAL_TYPES = (EventType.credential_issued, EventType.pathway_issued)
 
 
@@ -209,15 +209,6 @@ def nodes_with_held_forks(store: Store, organisation: str) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
-def _check_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise BadRequest("give a reason for the decision; it is kept in the audit record")
-    if len(reason) > MAX_REASON:
-        raise BadRequest(f"the reason is longer than {MAX_REASON} characters")
-    return reason
-
-
 def _branch_state(store: Store, node_id: str, branch: int) -> tuple[int, int]:
     """The branch's ``held`` value and its parent's; 404 for branch 0 or an unknown one."""
     row = store.one(
@@ -296,7 +287,7 @@ def accept_branch(
 ) -> bool:
     """Put a held branch's events into results now, and its later batches as they come.
     True if this call accepted it, False if it was accepted already."""
-    reason = _check_reason(reason)
+    reason = check_reason(reason)
     _require_node(store, organisation, node_id)
     with store.transaction():
         # A batch on this branch stored by another hub process waits, or is waited for:
@@ -321,7 +312,7 @@ def reject_branch(
 ) -> bool:
     """Keep a held branch out of results for good. True if this call rejected it, False if
     it was rejected already."""
-    reason = _check_reason(reason)
+    reason = check_reason(reason)
     _require_node(store, organisation, node_id)
     with store.transaction():
         lock_branches(store, node_id)

@@ -26,6 +26,19 @@ from credentials.trust import TrustList, read_trust_list, sign_trust_list
 from sync.errors import BadRequest, NotFound
 from sync.hub.store import Store
 
+MAX_REASON = 500
+"""Characters in the reason staff give for a revocation or a fork decision."""
+
+
+def check_reason(reason: str) -> str:
+    """A staff decision's reason, kept in the audit record: required, and bounded."""
+    reason = reason.strip()
+    if not reason:
+        raise BadRequest("give a reason for the decision; it is kept in the audit record")
+    if len(reason) > MAX_REASON:
+        raise BadRequest(f"the reason is longer than {MAX_REASON} characters")
+    return reason
+
 
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
@@ -147,6 +160,7 @@ def revoke_credential(
     """Staff revocation of ``node_id``'s credential: marked at once, published in the next
     trust list. A credential sharing the slot is revoked by the same bit, and marked so in
     the registry. Ids are unique per node only: another node's same id is left alone."""
+    reason = check_reason(reason)
     with store.transaction():
         known = store.one(
             "SELECT 1 FROM credentials WHERE credential_id = ? AND node_id = ?",

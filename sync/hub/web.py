@@ -590,6 +590,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         entry = reports.credential(store, organisation, credential_id)
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
+        reason = nodes.check_reason(reason)
         shared = nodes.shared_slots(store, entry["node_id"], credential_id)
         if shared and confirm != "both":
             # One bit per slot: the format cannot revoke one of them alone. Say so first.
