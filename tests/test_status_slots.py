@@ -308,6 +308,27 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     assert [i for i in range(4) if status.is_set(i)] == [2]
 
 
+def test_the_language_links_of_a_page_answering_a_form_lead_to_a_page(
+    hub: Hub, shared: tuple[str, str]
+) -> None:
+    """The revocation warning and an error after a form post: their language links are
+    GETs of a page that exists (not of the form's address, which only takes a post)."""
+    _, again = shared
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    token = csrf_of(client.get(f"/credentials/{again}").text)
+    warned = client.post(f"/credentials/{again}/revoke", data={"reason": "x", "csrf": token})
+    refused = client.post(f"/credentials/{again}/revoke", data={"reason": " ", "csrf": token})
+    assert (warned.status_code, refused.status_code) == (200, 400)
+    for page in (warned, refused):
+        links = re.findall(r'href="([^"]*\?lang=sw)"', page.text)
+        assert links
+        for link in links:
+            assert client.get(link).status_code == 200, link
+    assert re.search(rf'href="/credentials/{again}\?lang=fr"', warned.text)
+
+
 def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
     node = ScriptedNode.create(NODE, seed=7)
     enrol(hub, node)

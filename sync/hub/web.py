@@ -214,6 +214,11 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         request: Request, user: str | None, title: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         lang = _lang(request)
+        path = request.url.path
+        # The language links GET this page again; a form's address may take only posts.
+        here = context.pop("here", None) or (
+            path if request.method in ("GET", "HEAD") or path in ("/verify", "/login") else "/"
+        )
         response = templates.TemplateResponse(
             request,
             context.pop("template", "tables.html"),
@@ -226,6 +231,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 "languages": LANGUAGE_NAMES,
                 "_": translator(lang),
                 "csrf": _csrf(request),
+                "here": here,
                 **context,
             },
             status_code=status,
@@ -604,6 +610,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 revoke=f"/credentials/{credential_id}/revoke",
                 confirm=True,
                 reason=reason,
+                here=f"/credentials/{credential_id}",
             )
         nodes.revoke_credential(
             store, hub.root_key, entry["node_id"], credential_id, reason, now=datetime.now(UTC)
