@@ -1,6 +1,6 @@
 """The node's SQLite store: opening it safely and its named migrations.
 
-Every state change is one transaction (``db.atomic()``). The journal is WAL with
+Every state change is one transaction (:func:`transaction`). The journal is WAL with
 ``synchronous=FULL``: a commit returns only once the WAL is on the card, so a
 power cut after an acknowledged write loses nothing.
 """
@@ -271,8 +271,21 @@ def describe_sqlite_error(path: Path | str, error: sqlite3.Error) -> str:
 def transaction(db: Database) -> Iterator[Database]:
     """One state change: commits all or nothing, storage failures as :class:`StorageError`."""
     try:
-        with db.atomic():
+        if db.conn.in_transaction:
+            with db.atomic():  # nested: a savepoint
+                yield db
+            return
+        # IMMEDIATE takes the write lock first: a change that reads before it writes would
+        # otherwise be refused ("database is locked") when the sync thread's connection
+        # commits in between; this way the other writer waits its turn instead.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
             yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
+        db.conn.commit()
     except sqlite3.OperationalError as error:
         raise StorageError(describe_sqlite_error("database", error)) from None
 

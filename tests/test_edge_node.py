@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from edge_node.config import CERT_REQUEST_FILE, NODE_KEY_FILE, SETTINGS_FILE, load_settings
 from edge_node.errors import NodeNotReady, StorageError
 from edge_node.node import init_node, open_node
-from edge_node.storage import migrations, open_database
+from edge_node.storage import get_state, migrations, open_database, set_state, transaction
 from fieldcred.cli import app
 
 runner = CliRunner()
@@ -127,6 +128,28 @@ def test_a_damaged_database_is_reported_and_left_untouched(tmp_path: Path) -> No
     assert db_file.read_bytes() == damaged
     result = runner.invoke(app, ["edge", "serve", "--data", str(data)])
     assert result.exit_code == 1 and "damaged" in result.output
+
+
+def test_a_change_that_reads_first_waits_for_no_one_and_is_not_refused(tmp_path: Path) -> None:
+    """The web's state change reads, then writes, while the sync thread's own connection
+    writes too: the second writer waits its turn; neither is refused as "locked"."""
+    path = tmp_path / "node.db"
+    web, sync_thread = open_database(path, create=True), open_database(path)
+
+    def other_write() -> None:
+        with transaction(sync_thread):
+            set_state(sync_thread, "last_sync_at", "2026-11-23T12:00:00")
+
+    with transaction(web):
+        assert get_state(web, "learners_seen") is None
+        other = threading.Thread(target=other_write)
+        other.start()
+        other.join(0.3)  # it waits for the write lock this transaction holds
+        set_state(web, "learners_seen", "1")
+    other.join(10)
+    assert not other.is_alive()
+    assert get_state(web, "learners_seen") == "1"
+    assert get_state(web, "last_sync_at") == "2026-11-23T12:00:00"
 
 
 def test_serve_on_a_missing_directory_says_so(tmp_path: Path) -> None:
