@@ -112,15 +112,8 @@ def _qr_text(text: str | None, image: bytes | None) -> str:
     return text.strip()[:MAX_TEXT]
 
 
-APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u02bb\u0060\u00b4\u2032", "'"))
-"""What a phone's keyboard types for the apostrophe in a name such as Ng'ang'a: the
-names match whichever one each centre's keyboard gave."""
-
-
 def _same_name(a: str, b: str) -> bool:
-    return learners.normalise_name(a.translate(APOSTROPHES)) == learners.normalise_name(
-        b.translate(APOSTROPHES)
-    )
+    return learners.normalise_name(a) == learners.normalise_name(b)
 
 
 def recognise(
