@@ -207,11 +207,16 @@ def apply_welcome(db: Database, node_id: str, fields: dict[str, Any], report: Sy
     # A hub older than the field sends none; a slot once seen stays used, so the floor
     # only rises (an answer file brought back late cannot lower it).
     floor = fields.get("slot_floor")
-    known = slot_floor(db)
-    if isinstance(floor, int) and not isinstance(floor, bool) and (known is None or floor > known):
-        _set(db, acked_seq=start, slot_floor=floor)
-    else:
+    with db.atomic():
         _set(db, acked_seq=start)
+        if isinstance(floor, int) and not isinstance(floor, bool):
+            # One statement, so two syncs at once (the loop and an answer file) cannot lower it.
+            db.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('slot_floor', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+                "WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+                [str(floor)],
+            )
     return start
 
 

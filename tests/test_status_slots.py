@@ -26,7 +26,7 @@ from edge_node.demo import DemoInfo, HubLink, prepare_demo
 from edge_node.node import Node, open_node
 from edge_node.syncing import sync_now
 from sync.bundles import export_bundle, import_answer, import_bundle
-from sync.client import batch_message, slot_floor, sync_once
+from sync.client import SyncReport, apply_welcome, batch_message, slot_floor, sync_once
 from sync.eventlog import read_events
 from sync.hub.app import create_app
 from sync.hub.forks import accept_branch, node_forks
@@ -260,6 +260,12 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def confirm_of(html: str) -> str:
+    found = re.search(r'name="confirm" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
 def test_staff_see_the_shared_slot_and_revoking_warns_first(
     hub: Hub, shared: tuple[str, str]
 ) -> None:
@@ -285,13 +291,35 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     assert warned.status_code == 200
     assert "Revoke them all" in warned.text and "cannot be revoked alone" in warned.text
     assert original in warned.text and again in warned.text
-    assert 'name="confirm" value="both"' in warned.text and 'value="wrong learner"' in warned.text
+    assert f'name="confirm" value="{original}"' in warned.text
+    assert 'value="wrong learner"' in warned.text
     statuses = hub.store.query("SELECT DISTINCT status FROM credentials WHERE node_id = ?", [NODE])
     assert statuses == [("active",)]
 
+    # Meanwhile a third credential of the node reaches slot 2: the confirmation covered
+    # only the one listed, so the warning comes again, listing both others.
+    third = "ab" * 16
+    hub.store.execute(
+        "INSERT INTO credentials SELECT ?, node_id, seq + 100, learner_id, subject, "
+        "module_id, module_version, pathway, score_percent, issued_at, not_before, "
+        "received_at, time_flag, status_index, status, revoked_at, revocation_reason, cose "
+        "FROM credentials WHERE credential_id = ?",
+        [third, again],
+    )
+    hub.store.execute(
+        "INSERT INTO shared_slots (node_id, status_index, credential_id, other_id, found_at) "
+        "VALUES (?, 2, ?, ?, 0)",
+        [NODE, third, again],
+    )
+    stale = client.post(
+        f"/credentials/{again}/revoke",
+        data={"reason": "wrong learner", "csrf": token, "confirm": original},
+    )
+    assert stale.status_code == 200 and third in stale.text and "Revoke them all" in stale.text
+    assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 0
     done = client.post(
         f"/credentials/{again}/revoke",
-        data={"reason": "wrong learner", "csrf": token, "confirm": "both"},
+        data={"reason": "wrong learner", "csrf": token, "confirm": confirm_of(stale.text)},
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -447,3 +475,12 @@ def test_revoking_leaves_another_centres_credential_with_the_same_id_alone(hub: 
     assert revoked == [(NODE, credential_id)]
     trust = latest_trust_list(hub.store)
     assert trust is not None and "node-x" not in read_trust_list(trust).status_lists
+
+
+def test_the_floor_only_rises_whatever_order_welcomes_arrive_in() -> None:
+    """An answer file brought back late (an older, lower floor) cannot lower it."""
+    node = ScriptedNode.create("node-late")
+    for floor in (7, 3, None, 12, 9):
+        welcome = {"ack": 0, "tip": [0, b""], "slot_floor": floor}
+        apply_welcome(node.db, node.node_id, welcome, SyncReport(ok=False, pending=0, last_ack=0))
+    assert slot_floor(node.db) == 12
