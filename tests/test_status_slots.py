@@ -313,7 +313,7 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     )
     stale = client.post(
         f"/credentials/{again}/revoke",
-        data={"reason": "wrong learner", "csrf": token, "confirm": original},
+        data={"reason": "wrong learner", "csrf": token, "confirm": confirm_of(warned.text)},
     )
     assert stale.status_code == 200 and third in stale.text and "Revoke them all" in stale.text
     assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 0

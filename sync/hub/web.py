@@ -598,8 +598,10 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             raise NotFound(f"no credential {credential_id}")
         reason = nodes.check_reason(reason)
         shared = nodes.shared_slots(store, entry["node_id"], credential_id)
-        if shared and confirm != "both":
-            # One bit per slot: the format cannot revoke one of them alone. Say so first.
+        listed = " ".join(sorted(s.other_id for s in shared))
+        if shared and confirm != listed:
+            # One bit per slot: the format cannot revoke one of them alone. Say so first,
+            # and again if another credential reached the slot since the warning was shown.
             t = _tr(request)
             return page(
                 request,
@@ -608,7 +610,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 alerts=_shared_alerts(t, shared),
                 sections=[_shared_section(store, t, organisation, credential_id, shared)],
                 revoke=f"/credentials/{credential_id}/revoke",
-                confirm=True,
+                confirm=listed,
                 reason=reason,
                 here=f"/credentials/{credential_id}",
             )
