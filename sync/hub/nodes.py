@@ -103,8 +103,23 @@ def enrol_node(
                 _ts(now),
             ],
         )
+        _keep_certificate(store, cert, data, now=now)
         publish_trust_list(store, root_key, now=now)
     return data
+
+
+def _keep_certificate(store: Store, cert: NodeCertificate, data: bytes, *, now: datetime) -> None:
+    """Add ``data`` to every certificate the hub issued the key: the trust list carries
+    them all, so a renewal never invalidates what the node issued before it. Signing is
+    deterministic: the same certificate issued again is kept once."""
+    held = store.query("SELECT seq, certificate FROM node_cert_history WHERE kid = ?", [cert.kid])
+    if any(bytes(certificate) == data for _, certificate in held):
+        return
+    store.execute(
+        "INSERT INTO node_cert_history (kid, seq, node_id, certificate, issued_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [cert.kid, max((int(seq) for seq, _ in held), default=0) + 1, cert.node_id, data, _ts(now)],
+    )
 
 
 def revoke_node(store: Store, root_key: SigningKey, node_id: str, *, now: datetime) -> None:
@@ -242,7 +257,12 @@ def _catalogue(store: Store, root_key: SigningKey) -> tuple[CatalogueEntry, ...]
 
 
 def current_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> TrustList:
-    certs = tuple(bytes(r[0]) for r in store.query("SELECT certificate FROM node_certs"))
+    # Every certificate ever issued: a verifier picks the one valid when a credential was
+    # issued (a renewal's window starts later; the earlier credentials need the old one).
+    certs = tuple(
+        bytes(r[0])
+        for r in store.query("SELECT certificate FROM node_cert_history ORDER BY kid, seq")
+    )
     revoked = {
         str(node): datetime.fromtimestamp(int(at), UTC)
         for node, at in store.query(

@@ -291,47 +291,56 @@ class _NotBelieved(Exception):
 
 
 def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
-    """Check a credential another node issued, as presented at ``node_id``: signed by the
-    key of a node certificate this hub issued, naming that node, a module within its
-    scope, issued within its validity window, not revoked here. Returns (issuer node,
+    """Check a credential another node issued, as presented at ``node_id``: signed by a
+    node key this hub certified, one of whose certificates (renewals included) names the
+    issuer node, was valid when the credential was issued and covers its module; issued
+    before any revocation of that node, and not revoked here. Returns (issuer node,
     credential id in hex, module id)."""
     try:
         envelope = decode_sign1(cose)
         credential = decode_claims(envelope.payload)
     except CredentialError as error:
         raise _NotBelieved(f"the presented credential is malformed ({error})") from None
-    row = store.one("SELECT certificate FROM node_certs WHERE kid = ?", [envelope.kid])
-    if row is None:
+    rows = store.query(
+        "SELECT certificate FROM node_cert_history WHERE kid = ? ORDER BY seq", [envelope.kid]
+    )
+    if not rows:
         raise _NotBelieved(
             f"the presented credential is signed by key {envelope.kid.hex()}, which no node "
             "enrolled with this hub holds"
         )
     try:
-        cert, _ = read_node_certificate(bytes(row[0]))
+        certs = [read_node_certificate(bytes(row[0]))[0] for row in rows]
     except CredentialError as error:
         raise _NotBelieved(f"the issuing node's certificate is unreadable ({error})") from None
-    if not verify_sign1(envelope, cert.public_key):
-        raise _NotBelieved(f"the presented credential's signature is not node {cert.node_id}'s")
-    if credential.issuer != cert.node_id:
+    if not verify_sign1(envelope, certs[0].public_key):
+        raise _NotBelieved(f"the presented credential's signature is not node {certs[0].node_id}'s")
+    issuer = credential.issuer
+    named = [cert for cert in certs if cert.node_id == issuer]
+    if not named:
         raise _NotBelieved("the presented credential names another issuer than its signer")
-    if credential.issuer == node_id:
+    if issuer == node_id:
         raise _NotBelieved("a node cannot recognise a credential it issued itself")
     if credential.pathway:
         raise _NotBelieved("a pathway credential cannot be recognised as a module")
-    if not cert.covers(credential.module_id):
-        raise _NotBelieved(f"node {cert.node_id} may not certify module {credential.module_id!r}")
-    if not cert.valid_at(credential.issued_at):
+    current = [cert for cert in named if cert.valid_at(credential.issued_at)]
+    if not current:
         raise _NotBelieved(
-            f"node {cert.node_id}'s certificate was not valid when the credential was issued"
+            f"node {issuer}'s certificate was not valid when the credential was issued"
         )
+    if not any(cert.covers(credential.module_id) for cert in current):
+        raise _NotBelieved(f"node {issuer} may not certify module {credential.module_id!r}")
+    revoked_at = store.scalar("SELECT revoked_at FROM nodes WHERE node_id = ?", [issuer])
+    if revoked_at is not None and credential.issued_at.timestamp() >= int(revoked_at):
+        raise _NotBelieved(f"node {issuer} was revoked before the credential was issued")
     credential_id = credential.credential_id.hex()
     status = store.scalar(
         "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
-        [credential_id, cert.node_id],
+        [credential_id, issuer],
     )
     if status == "revoked":
         raise _NotBelieved("the presented credential is revoked")
-    return cert.node_id, credential_id, credential.module_id
+    return issuer, credential_id, credential.module_id
 
 
 def _recognise(store: Store, node_id: str, event: Incoming) -> None:

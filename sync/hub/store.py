@@ -362,6 +362,20 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 || 'for review'""",
         ],
     ),
+    (
+        "0010_node_cert_history",
+        [
+            # Every certificate the hub issued a node key, renewals included (``seq`` 1, 2,
+            # ... per key): a credential is checked against the one valid when it was
+            # issued, so none may be dropped. ``node_certs`` keeps each key's latest.
+            """CREATE TABLE node_cert_history (
+                kid BLOB NOT NULL, seq INTEGER NOT NULL,
+                node_id TEXT NOT NULL REFERENCES nodes(node_id), certificate BLOB NOT NULL,
+                issued_at INTEGER NOT NULL, PRIMARY KEY (kid, seq))""",
+            """INSERT INTO node_cert_history (kid, seq, node_id, certificate, issued_at)
+                SELECT kid, 1, node_id, certificate, issued_at FROM node_certs""",
+        ],
+    ),
 ]
 
 
