@@ -16,6 +16,7 @@ from typing import Any
 
 FORK = "fork"
 RESTORED = "restored"
+REJECTED = "rejected"
 
 TEMPLATES: dict[str, str] = {
     FORK: (
@@ -26,6 +27,10 @@ TEMPLATES: dict[str, str] = {
     RESTORED: (
         "this node's log ends at seq {head} but the hub holds up to {tip}: it was "
         "restored from an old backup; what it records next will be held for review"
+    ),
+    REJECTED: (
+        "the university's staff rejected this node's log after seq {seq} (branch {branch}): "
+        "its events are kept but stay out of results for good; contact the university"
     ),
 }
 """Every alert code, with its English sentence; the placeholders are its parameters."""
@@ -48,6 +53,14 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "le journal de ce centre s'arrête au n° {head} mais le hub détient tout jusqu'au "
         "n° {tip} : il a été restauré depuis une ancienne sauvegarde ; ce qu'il "
         "enregistrera ensuite sera mis en attente d'examen",
+    ),
+    TEMPLATES[REJECTED]: (
+        "wafanyakazi wa chuo wamekataa kumbukumbu za kituo hiki baada ya namba {seq} "
+        "(tawi {branch}): matukio yake yamehifadhiwa lakini hayataingia kwenye matokeo "
+        "kamwe; wasiliana na chuo",
+        "le personnel de l'université a rejeté le journal de ce centre après le n° {seq} "
+        "(branche {branch}) : ses événements sont conservés mais restent définitivement "
+        "hors des résultats ; contactez l'université",
     ),
 }
 """Each English sentence in Kiswahili and French, for the hub's and the node's tables."""
@@ -82,6 +95,11 @@ class Alert:
 def fork(*, branch: int, seq: int) -> Alert:
     """The node sent a different event after ``seq``; its events go to held ``branch``."""
     return Alert(FORK, {"branch": branch, "seq": seq})
+
+
+def rejected(*, branch: int, seq: int) -> Alert:
+    """Staff rejected ``branch`` (from ``seq``), on which the node's events go on arriving."""
+    return Alert(REJECTED, {"branch": branch, "seq": seq})
 
 
 def restored(*, head: int, tip: int) -> Alert:

@@ -131,6 +131,9 @@ def test_reject_keeps_the_branch_out_for_good_with_an_audit_record(
     forked.backlog(1)
     ack = push(hub, forked, after=15)
     assert ack["branch"] == 1 and ack["ack"] == 18
+    # The node is told its branch was rejected, not that it waits for a review.
+    assert ack["alert_detail"] == {"code": "rejected", "branch": 1, "seq": 9}
+    assert "rejected this node's log after seq 9" in str(ack["alert"])
     assert credential_count(hub) == 5
     assert node_forks(hub.store, "university", NODE)[0].state == "rejected"
     with pytest.raises(LookupError):

@@ -26,12 +26,18 @@ from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from sync.errors import NotFound, SyncError
 from sync.eventlog import EventType
-from sync.hub.ingest import MAX_BODY_BYTES, MAX_BODY_DEPTH, Incoming, lock_branches
+from sync.hub.ingest import (
+    MAX_BODY_BYTES,
+    MAX_BODY_DEPTH,
+    REJECTED,
+    Incoming,
+    lock_branches,
+)
 from sync.hub.nodes import check_reason
 from sync.hub.projection import project_events
 from sync.hub.store import Store
 
-IN_RESULTS, HELD, REJECTED = 0, 1, 2
+IN_RESULTS, HELD = 0, 1
 _CREDENTIAL_TYPES = (EventType.credential_issued, EventType.pathway_issued)
 
 

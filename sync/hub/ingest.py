@@ -66,6 +66,8 @@ MAX_LOCATOR = 64
 CLOCK_TOLERANCE_S = 300
 PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
 _QUALITIES = frozenset(ClockQuality)
+REJECTED = 2
+"""``branches.held`` of a branch staff rejected (``sync.hub.forks``); 1 is held for review."""
 _SIGNED_HERE = frozenset((EventType.credential_issued, EventType.pathway_issued))
 """Event types whose credential this node itself signed."""
 
@@ -215,6 +217,13 @@ def _alert(store: Store, node_id: str, alert: Alert) -> None:
     )
 
 
+def _out_of_results(branch: int, base: int, held: int) -> Alert:
+    """What a node whose events land on a branch kept out of results is told."""
+    if held == REJECTED:
+        return alerts.rejected(branch=branch, seq=base)
+    return alerts.fork(branch=branch, seq=base)
+
+
 def _answer_alert(alert: Alert | None) -> dict[str, Any]:
     """An answer's ``alert`` (English, for nodes of every version) and ``alert_detail``
     (the code and its parameters, which a node renders in its worker's language)."""
@@ -259,7 +268,7 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         _, base, tip, tip_hash, held = branches[match_branch]
         alert = None
         if held:
-            alert = alerts.fork(branch=match_branch, seq=base)
+            alert = _out_of_results(match_branch, base, held)
         elif head == match_seq and tip > head:
             alert = alerts.restored(head=head, tip=tip)
             _alert(store, node.node_id, alert)
@@ -405,7 +414,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "ack": tip,
         "branch": branch,
         "quarantined": [[int(seq), str(reason)] for seq, reason in quarantined],
-        **_answer_alert(alerts.fork(branch=branch, seq=branches[branch][1]) if held else None),
+        **_answer_alert(_out_of_results(branch, branches[branch][1], held) if held else None),
     }
     return reply
 
