@@ -5,6 +5,7 @@ Placeholders in braces (``{n}``) are filled after translation and must be kept.
 
 from __future__ import annotations
 
+from credentials import verdicts
 from sync import alerts
 
 # English text: (Kiswahili, French)
@@ -62,7 +63,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "False": ("Si kweli", "Faux"),
     "Female": ("Mwanamke", "Femme"),
     "Gender (optional)": ("Jinsia (si lazima)", "Genre (facultatif)"),
-    "Genuine credential": ("Cheti halali", "Attestation authentique"),
     "Home": ("Mwanzo", "Accueil"),
     "Join": ("Jiunge", "Rejoindre"),
     "Join an assessment": ("Jiunge na tathmini", "Rejoindre une évaluation"),
@@ -87,16 +87,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "My results": ("Matokeo yangu", "Mes résultats"),
     "Name": ("Jina", "Nom"),
     "Next": ("Endelea", "Suivant"),
-    "No QR code found": ("Hakuna msimbo wa QR", "Aucun code QR trouvé"),
     "No learner found.": ("Hakuna mwanafunzi aliyepatikana.", "Aucun apprenant trouvé."),
     "No session yet today.": ("Hakuna kipindi bado leo.", "Aucune session aujourd'hui."),
     "Nobody has joined yet.": ("Hakuna aliyejiunga bado.", "Personne n'a encore rejoint."),
     "Node time": ("Saa ya kituo", "Heure du serveur"),
     "None yet.": ("Bado hakuna.", "Aucun pour l'instant."),
-    "Not valid": ("Si halali", "Non valide"),
     "Not yet": ("Bado", "Pas encore"),
     "Not yet passed.": ("Bado hujafaulu.", "Pas encore réussi."),
-    "Nothing to check": ("Hakuna cha kuhakiki", "Rien à vérifier"),
     "Open": ("Fungua", "Ouvrir"),
     "Open a session": ("Fungua kipindi", "Ouvrir une session"),
     "Or take a photo of the QR code": (
@@ -388,6 +385,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     # The hub's alerts about this node (``sync.alerts``), on the dashboard
     **alerts.TRANSLATIONS,
+    # What a verification's verdict means (``credentials.verdicts``), on /verify
+    **verdicts.TRANSLATIONS,
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

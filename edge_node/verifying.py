@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from credentials.verdicts import VERDICTS
 from edge_node import trust
 from edge_node.node import Node
 
@@ -19,6 +20,7 @@ class VerifyResult:
     reason: str
     headline: str
     message: str
+    """English message ids (``credentials.verdicts``), translated by the page."""
     details: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
@@ -32,17 +34,10 @@ def check(node: Node, *, text: str | None, image: bytes | None, lang: str) -> Ve
         except Exception:  # an undecodable photo is the sender's problem, never a 500
             decoded = None
         if decoded is None:
-            return VerifyResult(
-                False,
-                "no_qr",
-                "No QR code found",
-                "No QR code could be read in the photo. Take it again, closer and sharper.",
-            )
+            return _plain("no_qr")
         text = decoded
     if not text:
-        return VerifyResult(
-            False, "empty", "Nothing to check", "Paste the QR text or choose a photo."
-        )
+        return _plain("empty")
     trust_list = trust.current(node)
     if trust_list is None:
         return VerifyResult(
@@ -72,10 +67,11 @@ def check(node: Node, *, text: str | None, image: bytes | None, lang: str) -> Ve
         details.append(("Date", credential.issued_at.date().isoformat()))
         if verdict.node is not None:
             details.append(("Centre", verdict.node.node_name))
-    return VerifyResult(
-        genuine=verdict.genuine,
-        reason=str(verdict.reason),
-        headline="Genuine credential" if verdict.genuine else "Not valid",
-        message=verdict.message,
-        details=details,
-    )
+    headline, sentence = VERDICTS[verdict.reason]
+    return VerifyResult(verdict.genuine, str(verdict.reason), headline, sentence, details)
+
+
+def _plain(reason: str) -> VerifyResult:
+    """A page case with no credential to speak of (no QR in the photo, nothing entered)."""
+    headline, sentence = VERDICTS[reason]
+    return VerifyResult(False, reason, headline, sentence)

@@ -11,76 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from credentials import verdicts
 from credentials.qr import decode_qr_image
 from credentials.trust import TrustList
-from credentials.verification import Reason, verify
+from credentials.verification import verify
 
 MAX_TEXT = 8000
 
-# Each reason: a headline and a sentence someone who has never heard of a signature
-# understands. A test checks every Reason has both, in every language.
 VERDICTS: dict[str, tuple[str, str]] = {
-    Reason.GENUINE: (
-        "Genuine",
-        "This credential is genuine: a learning centre certified by the university issued "
-        "it, nobody has changed it since, and it has not been withdrawn.",
-    ),
-    Reason.MALFORMED: (
-        "Not a credential",
-        "This is not a credential this page can read. Check that you pasted all of the text, "
-        "or take the photo again.",
-    ),
-    Reason.UNSUPPORTED_ALG: (
-        "Cannot be trusted",
-        "This credential is signed in a way the university does not accept. Do not rely on it.",
-    ),
-    Reason.UNKNOWN_ISSUER: (
-        "Unknown issuer",
-        "No learning centre known to the university signed this. Do not rely on it.",
-    ),
-    Reason.BAD_SIGNATURE: (
-        "Forged or altered",
-        "The signature does not match what the credential says: it was changed after it was "
-        "issued, or it is a forgery. Do not rely on it.",
-    ),
-    Reason.NODE_CERT_EXPIRED: (
-        "Issued without a valid licence",
-        "The centre's licence from the university had run out when this was issued. "
-        "Do not rely on it.",
-    ),
-    Reason.NODE_CERT_NOT_YET_VALID: (
-        "Issued without a valid licence",
-        "The centre's licence from the university had not started yet when this was issued. "
-        "Do not rely on it.",
-    ),
-    Reason.NODE_CERT_OUT_OF_SCOPE: (
-        "Issued without a valid licence",
-        "The centre is not licensed by the university to award this module. Do not rely on it.",
-    ),
-    Reason.NODE_REVOKED: (
-        "Issuing centre struck off",
-        "The university had withdrawn the centre's licence before this was issued. "
-        "Do not rely on it.",
-    ),
-    Reason.CREDENTIAL_REVOKED: (
-        "Revoked",
-        "The university has withdrawn this credential. It is no longer valid.",
-    ),
-    Reason.EXPIRED: ("Expired", "This credential has passed its expiry date."),
-    Reason.UNKNOWN_MODULE: (
-        "Unknown module",
-        "It names a module that is not in the university's catalogue. Do not rely on it.",
-    ),
-    "no_qr": (
-        "No QR code found",
-        "No QR code could be read in the photo. Take it again, closer and sharper, in good light.",
-    ),
-    "empty": ("Nothing to check", "Paste the text of the QR code or choose a photo of it."),
+    **verdicts.VERDICTS,
     "no_trust_list": (
         "Cannot check yet",
         "This hub has not published its trust list yet, so it cannot check credentials.",
     ),
 }
+"""Headline and sentence for every reason, and this page's own case (no trust list yet)."""
 
 
 @dataclass(frozen=True)
