@@ -15,6 +15,7 @@ from credentials.certificates import NodeCertificate, issue_node_certificate
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, read_trust_list
 from credentials.verification import Reason, verify
+from sync.errors import Forbidden
 from sync.eventlog import EventType, append_event
 from sync.hub.ingest import Hub
 from sync.hub.nodes import enrol_node, latest_trust_list, revoke_node
@@ -175,3 +176,21 @@ def test_a_hub_of_an_older_version_keeps_its_certificates_through_a_renewal(
         assert migrate(store) == []
     finally:
         store.close()
+
+
+def test_a_renewal_that_narrows_the_scope_does_not_refuse_what_the_wider_one_allowed(
+    hub: Hub,
+) -> None:
+    """Irrigation dropped from the node's scope while one of its irrigation credentials
+    is still unsent: the batch is taken (the node issued it when it was allowed); a module
+    no certificate of the key ever covered is still refused."""
+    node = ScriptedNode.create("kisumu", seed=3)
+    node.clock = NOW
+    _enrol(hub, node, (FIRST[0], FIRST[1], RENEWED[2]))
+    node.sit_and_issue(node.register(), module="sustainable-irrigation")
+    _enrol(hub, node, (FIRST[0], FIRST[1] + timedelta(days=1), ("soil-health",)))
+    answer = push(hub, node)
+    assert answer["quarantined"] == [] and answer["ack"] == 3, answer
+    node.sit_and_issue(node.register(), module="climate-smart-agriculture")
+    with pytest.raises(Forbidden):
+        push(hub, node, after=3)

@@ -24,7 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from credentials.cbor import loads_untrusted
-from credentials.certificates import NodeCertificate, check_node_certificate
+from credentials.certificates import (
+    ALL_MODULES,
+    NodeCertificate,
+    check_node_certificate,
+    read_node_certificate,
+)
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
@@ -89,6 +94,12 @@ class NodeCert:
     public_key: bytes
     certificate: NodeCertificate
     revoked_at: int | None
+    granted: frozenset[str] = frozenset()
+    """Every module any certificate of this key ever let the node certify (a renewal that
+    narrows the scope must not refuse credentials issued under the wider one)."""
+
+    def may_certify(self, module_id: str) -> bool:
+        return self.certificate.covers(module_id) or bool({ALL_MODULES, module_id} & self.granted)
 
 
 @dataclass(slots=True)
@@ -119,7 +130,15 @@ def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
         cert = check_node_certificate(bytes(row[0]), (hub.root_key.public_key,))
     except CredentialError as error:
         raise Unauthenticated(f"the node's certificate does not check out ({error})") from None
-    return NodeCert(cert.node_id, cert.public_key, cert, None if row[1] is None else int(row[1]))
+    granted = frozenset(
+        module
+        for (data,) in hub.store.query(
+            "SELECT certificate FROM node_cert_history WHERE kid = ?", [kid]
+        )
+        for module in read_node_certificate(bytes(data))[0].modules
+    )
+    revoked_at = None if row[1] is None else int(row[1])
+    return NodeCert(cert.node_id, cert.public_key, cert, revoked_at, granted)
 
 
 def authenticate(hub: Hub, wire: bytes) -> tuple[NodeCert, dict[str, Any]]:
@@ -350,7 +369,7 @@ def _verified_credential(node: NodeCert, cose: bytes) -> MicroCredential:
         raise InvalidEvent("the credential's signature is not this node's")
     if credential.issuer != node.node_id:
         raise InvalidEvent("the credential names another issuer")
-    if not node.certificate.covers(credential.module_id):
+    if not node.may_certify(credential.module_id):
         raise Forbidden(
             f"node {node.node_id} may not certify module {credential.module_id!r}; "
             "the batch was refused"
