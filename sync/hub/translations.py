@@ -29,6 +29,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Check a credential": ("Hakiki cheti", "Vérifier une attestation"),
     "Nothing yet.": ("Bado hakuna kitu.", "Rien pour l'instant."),
     "Something went wrong": ("Kuna tatizo", "Un problème est survenu"),
+    "This page was asked with a missing or malformed value: {fields}.": (
+        "Ukurasa huu uliombwa bila thamani au kwa thamani isiyo sahihi: {fields}.",
+        "Cette page a été demandée avec une valeur manquante ou mal formée : {fields}.",
+    ),
     "Back to the overview": ("Rudi kwenye muhtasari", "Retour à la vue d'ensemble"),
     "This form has expired. Go back, reload the page and try again.": (
         "Fomu hii imepitwa na wakati. Rudi nyuma, pakia ukurasa upya na ujaribu tena.",

@@ -32,6 +32,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Header, Query, Request
 from fastapi import Path as UrlPath
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -265,6 +267,21 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             error.status,
             template="error.html",
             message=str(error),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, error: RequestValidationError) -> Response:
+        """A page asked with a missing or malformed field: a page saying which, in the
+        reader's language; the JSON API keeps FastAPI's detailed 422."""
+        if not _html_error(request):
+            return await request_validation_exception_handler(request, error)
+        fields = sorted({str(item.get("loc", ("", ""))[-1]) for item in error.errors()})
+        message = translator(_lang(request))(
+            "This page was asked with a missing or malformed value: {fields}.",
+            fields=", ".join(fields[:6]),
+        )
+        return page(
+            request, None, "Something went wrong", 422, template="error.html", message=message
         )
 
     async def verify_page(request: Request, body: bytes) -> Response:
