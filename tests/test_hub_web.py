@@ -97,6 +97,8 @@ def test_a_registry_offset_no_database_holds_is_a_clear_error(client: TestClient
     for offset in (str(2**63), "9" * 30, "-1"):
         answer = client.get(f"/credentials?offset={offset}")
         assert answer.status_code == 422, answer.text
+    paged = client.get("/credentials?offset=5")
+    assert 'href="/credentials?offset=5&amp;lang=fr"' in paged.text, paged.text[:2000]
     page = client.get("/credentials?offset=abc&lang=sw")
     assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
     assert "Ukurasa huu uliombwa bila thamani au kwa thamani isiyo sahihi: offset." in page.text

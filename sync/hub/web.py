@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, Header, Query, Request
 from fastapi import Path as UrlPath
@@ -221,6 +222,12 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         here = context.pop("here", None) or (
             path if request.method in ("GET", "HEAD") or path in ("/verify", "/login") else "/"
         )
+        if here == path and request.method in ("GET", "HEAD"):
+            # Switching language keeps the rest of the address (the registry's offset).
+            kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+            here += "?" + urlencode([*kept, ("lang", "")]) if kept else "?lang="
+        else:
+            here += "?lang="
         response = templates.TemplateResponse(
             request,
             context.pop("template", "tables.html"),
