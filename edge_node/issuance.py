@@ -442,9 +442,9 @@ def issue_pending(node: Node) -> int:
     if not node.clock.status().trusted:
         raise ClockUntrusted("The clock is still not trusted; set the time first")
     issued = 0
-    for (result_id,) in _waiting(node):
+    for view in reversed(unissued(node).waiting):  # oldest first
         with transaction(node.db):
-            issued += _issue_module(node, result_id) is not None
+            issued += _issue_module(node, view.id) is not None
     cert = own_certificate(node)
     for pathway in node.pathways.values():
         if withheld_reason(node, pathway.id, cert=cert) is not None:
@@ -470,30 +470,27 @@ def _pathway_candidates(node: Node, pathway: Pathway) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def _waiting(node: Node) -> list[tuple[str]]:
-    return node.db.execute(
-        "SELECT r.id FROM results r WHERE r.passed = 1 AND NOT EXISTS "
-        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at"
-    ).fetchall()
+@dataclass(frozen=True)
+class Unissued:
+    """Passed results without their credential, newest first."""
+
+    waiting: list[ResultView]
+    """Waiting for a trusted clock: issued as soon as the time is set."""
+    withheld: list[ResultView]
+    """Outside what the node's certificate allows: issued when a certificate covers them."""
 
 
-def _unissued(node: Node) -> list[ResultView]:
+def unissued(node: Node) -> Unissued:
     rows = node.db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.passed = 1 AND NOT EXISTS "
         "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at DESC",
     ).fetchall()
     cert = own_certificate(node)
-    return [_result(row, node, cert) for row in rows]
-
-
-def pending_issuance_count(node: Node) -> int:
-    """Passed results waiting for a trusted clock (not those the certificate withholds)."""
-    return sum(view.withheld is None for view in _unissued(node))
-
-
-def withheld_results(node: Node) -> list[ResultView]:
-    """Passed results the node's certificate does not let it issue, newest first."""
-    return [view for view in _unissued(node) if view.withheld is not None]
+    views = [_result(row, node, cert) for row in rows]
+    return Unissued(
+        waiting=[view for view in views if view.withheld is None],
+        withheld=[view for view in views if view.withheld is not None],
+    )
 
 
 @dataclass(frozen=True)

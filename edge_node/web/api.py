@@ -610,6 +610,7 @@ async def dashboard(ctx: CtxDep) -> DashboardOut:
     node = ctx.node
     since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
     sync = syncing.problems(node, ctx.lang)
+    backlog = issuance.unissued(node)
     return DashboardOut(
         sessions_today=[_session_out(s) for s in assessment.list_sessions(node, since=since)],
         learner_count=node.db["learners"].count,
@@ -620,7 +621,7 @@ async def dashboard(ctx: CtxDep) -> DashboardOut:
         sync_alert=None
         if sync.alert is None
         else SyncAlertOut(code=sync.alert.code, params=sync.alert.params, text=sync.alert.text),
-        pending_issuance=issuance.pending_issuance_count(node),
-        withheld=[r for r in (_result_out(x) for x in issuance.withheld_results(node)) if r],
+        pending_issuance=len(backlog.waiting),
+        withheld=[r for r in (_result_out(x) for x in backlog.withheld) if r],
         clock_trusted=node.clock.status().trusted,
     )

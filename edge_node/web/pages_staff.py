@@ -44,6 +44,7 @@ async def dashboard(ctx: CtxDep) -> Response:
         (s, assessment.participant_count(node, s.id), assessment.participants(node, s.id, limit=8))
         for s in sessions[:10]
     ]
+    backlog = issuance.unissued(node)
     return render(
         ctx,
         "dashboard.html",
@@ -53,8 +54,8 @@ async def dashboard(ctx: CtxDep) -> Response:
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
         sync=syncing.problems(node, ctx.lang),
-        pending_issuance=issuance.pending_issuance_count(node),
-        withheld=issuance.withheld_results(node)[:10],
+        pending_issuance=len(backlog.waiting),
+        withheld=backlog.withheld[:10],
         clock=node.clock.status(),
         modules=node.modules,
         localize=localize,
@@ -253,7 +254,7 @@ async def admin_page(ctx: CtxDep) -> Response:
         "admin.html",
         accounts=accounts.list_accounts(ctx.node.db),
         clock=ctx.node.clock.status(),
-        pending_issuance=issuance.pending_issuance_count(ctx.node),
+        pending_issuance=len(issuance.unissued(ctx.node).waiting),
     )
 
 
