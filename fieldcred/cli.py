@@ -9,9 +9,8 @@ so that a long-running ``fieldcred edge serve`` holds no other package's CLI.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 import typer.main
@@ -46,43 +45,16 @@ def _load(name: str) -> Command:
     return command
 
 
-class _Commands(MutableMapping[str, "Command"]):
-    """The script's commands by name, each built the first time it is looked up."""
-
-    def __init__(self) -> None:
-        self._names = list(COMMANDS)
-        self._built: dict[str, Command] = {}
-
-    def __getitem__(self, name: str) -> Command:
-        if name not in self._built:
-            if name not in self._names:
-                raise KeyError(name)
-            self._built[name] = _load(name)
-        return self._built[name]
-
-    def __setitem__(self, name: str, command: Command) -> None:
-        if name not in self._names:
-            self._names.append(name)
-        self._built[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        self._names.remove(name)
-        self._built.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
 class _LazyGroup(TyperGroup):
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        self.commands = _Commands()
+    """Lists every command by name and builds one only when it is looked up."""
 
     def list_commands(self, ctx: Context) -> list[str]:
-        return list(self.commands)  # names only: listing builds no command
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Context, name: str) -> Command | None:
+        if name not in self.commands and name in COMMANDS:
+            self.commands[name] = _load(name)
+        return self.commands.get(name)
 
 
 def _root() -> None:

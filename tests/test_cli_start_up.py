@@ -27,8 +27,9 @@ OTHER_CLIS = ("content.cli", "credentials.cli", "fieldcred.demo", "lms_plugin.cl
 def test_edge_serve_loads_no_other_package_cli() -> None:
     probe = (
         "import json, sys, typer.main, fieldcred.cli; "
-        "root = typer.main.get_command(fieldcred.cli.app); "
-        "assert root.commands['edge'].commands['serve'].callback is not None; "
+        "root = typer.main.get_command(fieldcred.cli.app); ctx = typer.Context(root); "
+        "edge = root.get_command(ctx, 'edge'); "
+        "assert edge.get_command(ctx, 'serve').callback is not None; "
         f"print(json.dumps([name for name in {OTHER_CLIS!r} if name in sys.modules]))"
     )
     out = subprocess.run(

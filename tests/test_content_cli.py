@@ -123,11 +123,19 @@ def test_shipped_catalogue_lists_three_modules_and_the_pathway(catalogue: object
     assert any(p["id"] == "green-farming-practitioner" for p in listing["pathways"])
 
 
+def subcommands(command: Any) -> dict[str, Any]:
+    """A group's commands by name, through Click's group interface (the script's root
+    builds each package's commands only when asked); {} for a command."""
+    if not hasattr(command, "list_commands"):
+        return {}
+    ctx = typer.Context(command)
+    return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
+
+
 def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command path below ``command``; a group is anything with ``commands`` (Typer
-    ships its own copy of Click, so ``isinstance(command, click.Group)`` would not do)."""
+    """Every command path below ``command``."""
     found = [path]
-    for name, sub in getattr(command, "commands", {}).items():
+    for name, sub in subcommands(command).items():
         found += _commands(sub, (*path, name))
     return found
 
@@ -142,7 +150,7 @@ def test_every_fieldcred_command_has_help_text() -> None:
         assert result.exit_code == 0, (path, result.output)
         command = root
         for name in path:
-            command = command.commands[name]
+            command = subcommands(command)[name]
         if not (command.help or command.short_help or "").strip():
             missing.append(" ".join(("fieldcred", *path)))
     assert missing == []

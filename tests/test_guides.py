@@ -11,6 +11,7 @@ import pytest
 import typer
 
 from fieldcred.cli import app
+from tests.test_content_cli import subcommands
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GUIDES = sorted(DOCS.glob("guide-*.md"))
@@ -28,10 +29,10 @@ def cited_commands(text: str) -> list[str]:
 
 
 def resolve(words: list[str]) -> tuple[Any, list[str]]:
-    """The command the words name (a group has ``commands``), and the words after it."""
+    """The command the words name, and the words after it."""
     command: Any = typer.main.get_command(app)
-    while words and words[0] in getattr(command, "commands", {}):
-        command, words = command.commands[words[0]], words[1:]
+    while words and words[0] in subcommands(command):
+        command, words = subcommands(command)[words[0]], words[1:]
     return command, words
 
 
@@ -39,7 +40,7 @@ def resolve(words: list[str]) -> tuple[Any, list[str]]:
 def test_every_cited_command_and_option_exists(guide: Path) -> None:
     for line in cited_commands(guide.read_text(encoding="utf-8")):
         command, rest = resolve(line.split("#")[0].split())
-        assert not hasattr(command, "commands"), f"{guide.name}: not a command: {line}"
+        assert not subcommands(command), f"{guide.name}: not a command: {line}"
         known = {opt for param in command.params for opt in param.opts}
         for word in rest:
             option = word.split("=")[0]
