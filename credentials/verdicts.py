@@ -1,12 +1,20 @@
-"""What each verification verdict means, in words for someone who has never heard of a
-signature: a headline and a sentence per :class:`~credentials.verification.Reason`, and the
-two a verify page adds (no QR in the photo, nothing entered). The English is the message
-id; ``TRANSLATIONS`` gives Kiswahili and French, which the hub's and the centre's
-translation tables both take in."""
+"""A verify page's work, shared by the hub's and the centre's: read a QR (pasted text or
+a photo), check it against a trust list, and say in words for someone who has never heard
+of a signature what it is and what it claims. Each :class:`~credentials.verification.Reason`
+and each page case (no QR in the photo, nothing entered, no trust list yet) has a headline
+and a sentence; the English is the message id, ``TRANSLATIONS`` gives Kiswahili and
+French, which both pages' translation tables take in."""
 
 from __future__ import annotations
 
-from credentials.verification import Reason
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from credentials.qr import decode_qr_image
+from credentials.trust import TrustList
+from credentials.verification import Reason, verify
+
+MAX_TEXT = 8000
 
 VERDICTS: dict[str, tuple[str, str]] = {
     Reason.GENUINE: (
@@ -70,6 +78,11 @@ VERDICTS: dict[str, tuple[str, str]] = {
     "empty": (
         "Nothing to check",
         "Paste the text of the QR code or choose a photo of it.",
+    ),
+    "no_trust_list": (
+        "Cannot check yet",
+        "No trust list from the university has reached this place yet, so it cannot check "
+        "credentials.",
     ),
 }
 """Headline and sentence for every reason and page case; a test checks each is translated."""
@@ -198,5 +211,72 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "Bandika maandishi ya msimbo wa QR au chagua picha yake.",
         "Collez le texte du code QR ou choisissez une photo de celui-ci.",
     ),
+    "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
+    "No trust list from the university has reached this place yet, so it cannot check "
+    "credentials.": (
+        "Orodha ya uaminifu kutoka chuo kikuu bado haijafika hapa, kwa hivyo haiwezi "
+        "kuhakiki vyeti.",
+        "Aucune liste de confiance de l'université n'est encore arrivée ici : les "
+        "attestations ne peuvent pas encore être vérifiées.",
+    ),
+    "Level (EQF)": ("Kiwango (EQF)", "Niveau (CEC)"),
+    "Issuing centre": ("Kituo kilichotoa", "Centre émetteur"),
 }
 """Each English headline and sentence in Kiswahili and French."""
+
+
+@dataclass(frozen=True)
+class Check:
+    genuine: bool
+    reason: str
+    details: list[tuple[str, str | list[str]]] = field(default_factory=list)
+    """(label message id, value) pairs: what the credential says; outcomes as a list."""
+
+    @property
+    def headline(self) -> str:
+        return VERDICTS[self.reason][0]
+
+    @property
+    def sentence(self) -> str:
+        return VERDICTS[self.reason][1]
+
+
+def check(
+    trust: TrustList | None, *, text: str | None, image: bytes | None, lang: str, now: datetime
+) -> Check:
+    """The verdict on a pasted QR text or a photo of the QR; never raises."""
+    if image:
+        decoded = decode_qr_image(image)
+        if decoded is None:
+            return Check(False, "no_qr")
+        text = decoded
+    text = (text or "").strip()
+    if not text:
+        return Check(False, "empty")
+    if trust is None:
+        return Check(False, "no_trust_list")
+    verdict = verify(text[:MAX_TEXT], trust, now=now)
+    details: list[tuple[str, str | list[str]]] = []
+    credential = verdict.credential
+    if credential is not None:
+        details.append(("Name", credential.holder_name))
+        entry = verdict.entry
+        if entry is not None:
+            details.append(("Module", entry.title_in(lang)))
+            achieved = [
+                outcome
+                for outcome, flag in zip(entry.outcomes_in(lang), credential.outcomes, strict=False)
+                if flag
+            ]
+            if achieved:
+                details.append(("Outcomes achieved", achieved))
+            if entry.level_eqf is not None:
+                details.append(("Level (EQF)", str(entry.level_eqf)))
+        else:
+            details.append(("Module", credential.module_id))
+        details.append(("Date", credential.issued_at.date().isoformat()))
+        if credential.expires_at is not None:
+            details.append(("Valid until", credential.expires_at.date().isoformat()))
+        if verdict.node is not None:
+            details.append(("Issuing centre", verdict.node.node_name))
+    return Check(verdict.genuine, str(verdict.reason), details)

@@ -27,7 +27,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Assessment": ("Tathmini", "Évaluation"),
     "Assessments": ("Tathmini", "Évaluations"),
     "Back": ("Rudi", "Retour"),
-    "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
     "Centre": ("Kituo", "Centre"),
     "Certificate of achievement": ("Cheti cha mafanikio", "Certificat de réussite"),
     "Certificate to print (A4)": ("Cheti cha kuchapisha (A4)", "Certificat à imprimer (A4)"),

@@ -335,10 +335,10 @@ TEMPLATES = Path(__file__).parent.parent / "sync" / "hub" / "templates"
 
 
 def test_every_message_has_kiswahili_and_french() -> None:
+    from credentials.verdicts import VERDICTS
     from credentials.verification import Reason
     from sync import alerts
     from sync.hub.translations import LANGUAGES, MESSAGES
-    from sync.hub.verifying import VERDICTS
 
     used = _template_messages() | _web_messages()
     used |= {text for pair in VERDICTS.values() for text in pair}

@@ -207,7 +207,7 @@ class VerifyOut(BaseModel):
     reason: str
     headline: str
     message: str
-    details: list[tuple[str, str]]
+    details: list[tuple[str, str | list[str]]]
 
 
 class ClockIn(_In):
@@ -548,12 +548,12 @@ async def recognised_add(
 
 @router.post("/verify", response_model=VerifyOut)
 async def verify(ctx: CtxDep, body: VerifyIn) -> VerifyOut:
-    result = verifying.check(ctx.node, text=body.text, image=None, lang=ctx.lang)
+    result = verifying.check_here(ctx.node, text=body.text, image=None, lang=ctx.lang)
     return VerifyOut(
         genuine=result.genuine,
         reason=result.reason,
         headline=result.headline,
-        message=result.message,
+        message=result.sentence,
         details=result.details,
     )
 

@@ -130,5 +130,5 @@ async def verify_page(ctx: CtxDep) -> Response:
 async def verify(ctx: CtxDep, photo: UploadFile | None = File(None)) -> Response:
     form, image = await ctx.form_with_photo(photo)
     text = form.get("text", "").strip()
-    result = verifying.check(ctx.node, text=text or None, image=image, lang=ctx.lang)
+    result = verifying.check_here(ctx.node, text=text or None, image=image, lang=ctx.lang)
     return render(ctx, "verify.html", result=result, text=text)

@@ -260,20 +260,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "What the credential says": ("Cheti kinasema nini", "Ce que dit l'attestation"),
     "Name": ("Jina", "Nom"),
     "Outcomes achieved": ("Matokeo yaliyofikiwa", "Acquis obtenus"),
-    "Level (EQF)": ("Kiwango (EQF)", "Niveau (CEC)"),
     "Date": ("Tarehe", "Date"),
     "Valid until": ("Halali hadi", "Valable jusqu'au"),
-    "Issuing centre": ("Kituo kilichotoa", "Centre émetteur"),
     "The photo is too large.": ("Picha ni kubwa mno.", "La photo est trop lourde."),
     # -- verdicts of a verification (``credentials.verdicts``), on /verify
     **verdicts.TRANSLATIONS,
-    "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
-    "This hub has not published its trust list yet, so it cannot check credentials.": (
-        "Kitovu hiki bado hakijachapisha orodha yake ya uaminifu, kwa hiyo hakiwezi "
-        "kuhakiki vyeti.",
-        "Ce hub n'a pas encore publié sa liste de confiance ; il ne peut donc pas vérifier "
-        "d'attestations.",
-    ),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

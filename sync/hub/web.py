@@ -43,10 +43,11 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
+from credentials import verdicts
 from credentials.trust import read_trust_list
 from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
-from sync.hub import forks, nodes, reports, verifying, xapi
+from sync.hub import forks, nodes, reports, xapi
 from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
@@ -302,14 +303,14 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         except HTTPException as error:
             raise BadRequest(f"the form could not be read ({error.detail})") from None
         text = form.get("text")
-        text = text[: verifying.MAX_TEXT] if isinstance(text, str) else None
+        text = text[: verdicts.MAX_TEXT] if isinstance(text, str) else None
         photo = form.get("photo")
         image = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
         if image is not None and len(image) > MAX_PHOTO_BYTES:
             raise TooLarge("The photo is too large.")
         latest = nodes.latest_trust_list(store)
         result = await run_in_threadpool(
-            verifying.check,
+            verdicts.check,
             None if latest is None else read_trust_list(latest),
             text=text,
             image=image or None,
