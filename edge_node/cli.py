@@ -137,10 +137,12 @@ def serve(
     port: int | None = typer.Option(None, "--port", min=1, max=65535, help="Port to listen on."),
 ) -> None:
     """Serve the centre's pages and API."""
-    from edge_node.server import run
+    import os
+    import sys
 
-    node = _open(data)
-    run(node, host=host or node.settings.host, port=port or node.settings.port)
+    # The server runs as a fresh interpreter in this same process: see edge_node.service.
+    service = [sys.executable, "-m", "edge_node.service", str(data), host or "", str(port or "")]
+    os.execv(sys.executable, service)
 
 
 def _print_report(report: SyncReport) -> None:

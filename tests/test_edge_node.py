@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -126,8 +128,8 @@ def test_a_damaged_database_is_reported_and_left_untouched(tmp_path: Path) -> No
     with pytest.raises(StorageError, match="damaged"):
         open_node(data)
     assert db_file.read_bytes() == damaged
-    result = runner.invoke(app, ["edge", "serve", "--data", str(data)])
-    assert result.exit_code == 1 and "damaged" in result.output
+    result = _serve(data)
+    assert result.returncode == 1 and "damaged" in result.stderr
 
 
 def test_a_change_that_reads_first_waits_for_no_one_and_is_not_refused(tmp_path: Path) -> None:
@@ -152,10 +154,17 @@ def test_a_change_that_reads_first_waits_for_no_one_and_is_not_refused(tmp_path:
     assert get_state(web, "last_sync_at") == "2026-11-23T12:00:00"
 
 
+def _serve(data: Path) -> subprocess.CompletedProcess[str]:
+    """``fieldcred edge serve`` as a user runs it: the command replaces its own process."""
+    command = [sys.executable, "-m", "fieldcred", "edge", "serve", "--data", str(data)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
 def test_serve_on_a_missing_directory_says_so(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["edge", "serve", "--data", str(tmp_path / "none")])
-    assert result.exit_code == 1
-    assert "edge init" in result.output and "Traceback" not in result.output
+    result = _serve(tmp_path / "none")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and "edge init" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("command", ["init", "serve", "install-cert", "import-pack"])
