@@ -53,6 +53,7 @@ GOALS = {"cose_bytes": 200, "qr_version_q": 13, "ob3_ratio": 10.0, "rate_ratio":
 def reference_entry() -> tuple[CatalogueEntry, str]:
     """The shipped soil-health module's catalogue entry, or a stand-in of the same shape."""
     try:
+        from content.catalogue import catalogue_entry
         from content.loading import load_catalogue
 
         module = load_catalogue().modules["soil-health"]
@@ -76,18 +77,7 @@ def reference_entry() -> tuple[CatalogueEntry, str]:
             ),
             source,
         )
-    entry = CatalogueEntry(
-        module_id=module.id,
-        version=module.version,
-        title=dict(module.title),
-        outcomes=tuple(dict(outcome.text) for outcome in module.outcomes),
-        level_eqf=module.level.eqf,
-        workload_hours=module.workload_hours,
-        credit_points_ects=module.credit_points_ects,
-        awarding_body=module.awarding_body.name,
-        country=module.awarding_body.country,
-        content_hash=module.content_hash,
-    )
+    entry = catalogue_entry(module)
     return entry, f"shipped {module.id} {module.version}, {len(module.outcomes)} outcomes"
 
 
