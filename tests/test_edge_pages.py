@@ -127,7 +127,8 @@ def test_wrong_passwords_lock_the_account_with_retry_after(node: Node) -> None:
         assert login(client, WORKER[0], "wrong password").status_code == 401
     locked = login(client, WORKER[0], WORKER[1])
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
-    api = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    script = TestClient(create_app(node))
+    api = script.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
     assert api.status_code == 429 and api.json()["error"] == "locked"
 
 
@@ -275,3 +276,46 @@ def test_item_images_are_served_from_the_node(node: Node) -> None:
     assert image.headers["content-type"].startswith("image/svg+xml")
     assert "default-src 'none'" in image.headers["content-security-policy"]
     assert client.get("/media/soil-health/../../edge.db").status_code == 404
+
+
+def test_a_read_only_card_still_lets_staff_log_in_and_read(node: Node) -> None:
+    """An SD card that turned read-only keeps what it has: workers log in and read; a
+    change says the card is read-only."""
+    client = TestClient(create_app(node))
+    assert login(client, *WORKER).status_code == 303
+    client.post("/logout", data={"csrf": csrf_of(client.get("/dashboard").text)})
+    node.db.execute("PRAGMA query_only=ON")
+    assert login(client, *WORKER).status_code == 303
+    assert client.get("/learners").status_code == 200
+    script = TestClient(create_app(node))
+    api = script.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    assert api.status_code == 200, api.text
+    token = csrf_of(client.get("/learners/new").text)
+    refused = client.post("/learners/new", data={"csrf": token, "name": "X", "consent": "yes"})
+    assert refused.status_code == 503 and "read-only" in refused.text
+
+
+def test_a_typed_time_wins_over_the_browser_clock(node: Node) -> None:
+    """With JavaScript on, the form always carries the phone's clock; an admin who types
+    the time does so because the phone's clock is wrong."""
+    import time as clock_time
+
+    client = TestClient(create_app(node))
+    assert login(client, "admin", "admin-password").status_code == 303
+    token = csrf_of(client.get("/admin").text)
+    wrong_phone = str(int(clock_time.time() * 1000) + 400 * 86_400_000)
+    done = client.post(
+        "/admin/clock",
+        data={"csrf": token, "browser_ms": wrong_phone, "time": "2026-11-23 09:30"},
+    )
+    assert done.status_code == 200
+    assert node.clock.now().strftime("%Y-%m-%d %H:%M") == "2026-11-23 09:30"
+
+
+def test_switching_language_keeps_the_rest_of_the_address(node: Node) -> None:
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    page = client.get("/learners?q=Amina")
+    assert 'href="/lang/sw?next=/learners%3Fq%3DAmina"' in page.text
+    switched = client.get("/lang/sw?next=/learners%3Fq%3DAmina")
+    assert switched.url.path == "/learners" and switched.url.query == b"q=Amina"

@@ -19,7 +19,7 @@ from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
 from edge_node.web import api, pages_learner, pages_public, pages_staff
 from edge_node.web.context import pick_language
-from edge_node.web.render import render_html
+from edge_node.web.render import address, render_html
 from edge_node.web.security import SessionCodec
 
 log = logging.getLogger("edge_node")
@@ -39,7 +39,7 @@ def _error_response(request: Request, status: int, code: str, message: str) -> R
         "error.html",
         lang=pick_language(request, node.settings.default_language),
         node_name=node.settings.node_name,
-        path=request.url.path,
+        path=address(request),
         status=status,
         message=message,
         code=code,

@@ -273,15 +273,16 @@ async def admin_create_account(ctx: CtxDep) -> Response:
 
 
 def parse_browser_time(form: dict[str, str]) -> datetime:
-    """The admin's time: milliseconds from the browser's clock, or a typed ISO 8601 time."""
+    """The admin's time: a typed ISO 8601 time, else milliseconds from the browser's clock
+    (with JavaScript on the form always carries it; a typed time says the phone is wrong)."""
     millis = form.get("browser_ms", "").strip()
     typed = form.get("time", "").strip()
     try:
-        if millis:
-            return datetime.fromtimestamp(int(millis[:16]) / 1000, UTC)
         if typed:
             value = datetime.fromisoformat(typed[:40])
             return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if millis:
+            return datetime.fromtimestamp(int(millis[:16]) / 1000, UTC)
     except (ValueError, OverflowError, OSError):
         pass
     raise BadRequest("Give the time as YYYY-MM-DD HH:MM (UTC)")

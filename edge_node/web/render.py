@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -21,6 +22,12 @@ env = Environment(
     auto_reload=False,
 )
 env.globals["LANGUAGES"] = (("en", "English"), ("sw", "Kiswahili"), ("fr", "Français"))
+
+
+def address(request: Request) -> str:
+    """The page's path and query: where switching the language comes back to."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
 
 
 def render_html(
@@ -47,7 +54,7 @@ def render(ctx: Ctx, template: str, *, status: int = 200, **values: Any) -> HTML
         template,
         lang=ctx.lang,
         node_name=ctx.node.settings.node_name,
-        path=ctx.request.url.path,
+        path=address(ctx.request),
         status=status,
         csrf=ctx.csrf,
         principal=ctx.principal,
