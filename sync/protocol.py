@@ -32,6 +32,8 @@ MAX_ANSWER_BYTES = 24 * 1024 * 1024
 MAX_DEPTH = 6
 """Map ▸ events ▸ event ▸ field is as deep as a message goes; event bodies stay bytes."""
 NONCE_BYTES = 8
+MAX_INT = 2**63 - 1
+"""Integers in messages and event bodies fit a signed 64-bit database column."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,12 @@ def read_signed(wire: bytes, public_key: bytes, kind: str) -> Signed:
 def require(fields: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     """One field of a decoded message, type-checked; :class:`MalformedBatch` otherwise."""
     value = fields.get(name)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise MalformedBatch(f"the message field {name!r} is missing or has the wrong type")
+    if not isinstance(value, kind) or (
+        isinstance(value, int) and (isinstance(value, bool) or abs(value) > MAX_INT)
+    ):
+        raise MalformedBatch(
+            f"the message field {name!r} is missing, has the wrong type or is out of range"
+        )
     return value
 
 

@@ -53,9 +53,10 @@ from sync.eventlog import (
     genesis_hash,
     record_bytes,
 )
-from sync.hub.projection import project_events
+from sync.hub.projection import LEARNER_FIELDS, project_events
 from sync.hub.store import Store
 from sync.protocol import (
+    MAX_INT,
     MAX_WIRE_BYTES,
     negotiate,
     open_envelope,
@@ -322,6 +323,8 @@ def _incoming(fields: dict[str, Any]) -> tuple[bytes, list[Incoming]]:
             or type(event[0]) is not int
             or not isinstance(event[1], str)
             or type(event[2]) is not int
+            or event[0] > MAX_INT
+            or not -MAX_INT <= event[2] <= MAX_INT
             or not isinstance(event[3], str)
             or not isinstance(event[4], bytes)
         ):
@@ -352,11 +355,46 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
         except CredentialError as error:
             raise InvalidEvent(f"the body is not valid CBOR ({error})") from None
         event_type = check_body(event.type, body, deep=False)
+        _check_values(event_type, body)
         event.fields = body
         if event_type in _SIGNED_HERE:
             event.credential = _verified_credential(node, body["cose"])
     except InvalidEvent as error:
         event.quarantine = str(error)
+
+
+_PERCENT_TYPES = (EventType.sitting_submitted, EventType.checklist_scored)
+
+
+def _plain_values(value: Any, path: str) -> None:
+    """Every text and integer in ``value`` fits the hub's columns: text without NUL (which
+    PostgreSQL cannot hold), integers within 64 bits."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidEvent(f"{path}: text may not contain a NUL character")
+    elif isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise InvalidEvent(f"{path}: the integer is out of range")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain_values(key, path)
+            _plain_values(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _plain_values(item, f"{path}[{index}]")
+
+
+def _check_values(event_type: EventType, body: dict[str, Any]) -> None:
+    """What the projection stores must make sense: a score is a percentage, and a learner
+    update gives each field its own type (text, or an integer birth year)."""
+    _plain_values(body, str(event_type))
+    if event_type in _PERCENT_TYPES and not 0 <= body["score_percent"] <= 100:
+        raise InvalidEvent(f"{event_type}: the score is not a percentage")
+    if event_type is EventType.learner_updated:
+        for name, value in body["changes"].items():
+            expected = int if name == "birth_year" else str
+            if name in LEARNER_FIELDS and not (value is None or type(value) is expected):
+                raise InvalidEvent(f"{event_type}: the change of {name!r} has the wrong type")
 
 
 def _verified_credential(node: NodeCert, cose: bytes) -> MicroCredential:

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from sync.hub.ingest import Incoming
 
 _KINDS = {str(kind): kind for kind in EventType}
-_UPDATABLE = ("code", "name", "gender", "birth_year", "village", "language")
+LEARNER_FIELDS = ("code", "name", "gender", "birth_year", "village", "language")
+"""The learner fields a ``learner.updated`` event may change (``birth_year`` an integer,
+the others text)."""
 
 
 def match_key(name: str, birth_year: object) -> str:
@@ -89,7 +91,7 @@ def _insert_links(store: Store, links: list[tuple[Any, ...]]) -> None:
 
 
 def _update(store: Store, node_id: str, body: dict[str, Any]) -> None:
-    changes = {k: v for k, v in body["changes"].items() if k in _UPDATABLE}
+    changes = {k: v for k, v in body["changes"].items() if k in LEARNER_FIELDS}
     for column, value in changes.items():
         store.execute(
             f"UPDATE learners SET {column} = ? WHERE node_id = ? AND learner_id = ?",

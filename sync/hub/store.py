@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sync.errors import SyncError
+from sync.errors import BadRequest, SyncError
 
 
 class StoreUnavailable(SyncError):
@@ -29,10 +29,21 @@ class Store:
     """A connection plus a lock: the hub serialises writes (SQLite has one writer anyway)."""
 
     dialect = "sqlite"
+    unstorable: tuple[type[Exception], ...] = ()
+    """What the driver raises for a value its database cannot hold (an integer past 64
+    bits, a NUL in PostgreSQL text): a request's bad input, answered 400, never a 500."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._depth = 0
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self.lock:
+            try:
+                yield
+            except self.unstorable as error:
+                raise BadRequest(f"a value the database cannot hold ({error})") from None
 
     def _sql(self, sql: str) -> str:
         return sql
@@ -59,12 +70,12 @@ class Store:
         raise NotImplementedError
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self.lock:
+        with self._locked():
             return self._raw_execute(self._sql(sql), params)
 
     def records(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column name (or ``AS`` alias)."""
-        with self.lock:
+        with self._locked():
             return self._raw_records(self._sql(sql), params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -76,11 +87,11 @@ class Store:
         return None if row is None else row[0]
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        with self.lock:
+        with self._locked():
             self._raw_execute(self._sql(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self.lock:
+        with self._locked():
             self._raw_executemany(self._sql(sql), rows)
 
     @contextmanager
@@ -108,6 +119,7 @@ class Store:
 
 class SqliteStore(Store):
     dialect = "sqlite"
+    unstorable = (OverflowError,)
 
     def __init__(self, path: Path | str) -> None:
         super().__init__()
@@ -157,6 +169,7 @@ class PostgresStore(Store):
             self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
             raise StoreUnavailable(f"cannot reach the PostgreSQL database ({error})") from None
+        self.unstorable = (psycopg.DataError,)
 
     def _sql(self, sql: str) -> str:
         return (
