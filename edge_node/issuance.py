@@ -334,6 +334,13 @@ def issue_pathways(node: Node, learner_id: str, module_id: str) -> list[str]:
     return issued
 
 
+def issue_completed_pathways(node: Node, learner_id: str) -> list[str]:
+    """Issue every pathway the learner now completes but does not hold (inside the
+    caller's transaction); the new credential ids."""
+    issued = (_maybe_issue_pathway(node, p, learner_id) for p in node.pathways.values())
+    return [credential_id for credential_id in issued if credential_id is not None]
+
+
 def _usable(
     trust_list: TrustList | None,
     issuer: str,

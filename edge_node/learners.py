@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from edge_node import events
+from edge_node import events, issuance
 from edge_node.accounts import hash_secret, verify_secret
+from edge_node.clock import RELEASE_FLOOR
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
 from edge_node.events import EventType
 from edge_node.node import Node
@@ -75,6 +76,25 @@ class LearnerDetails(BaseModel):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("name", "village")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        # A control character (a pasted NUL, a line break) would end up signed into the
+        # learner's credentials and printed on their certificate.
+        if value is not None and any(unicodedata.category(c) == "Cc" for c in value):
+            raise ValueError("must not contain control characters or line breaks")
+        return value
+
+    @field_validator("birth_year")
+    @classmethod
+    def _born(cls, value: int | None) -> int | None:
+        # The node's clock may be in 1970 after a power cut: never count on a year before
+        # this software was released.
+        this_year = max(datetime.now(UTC).year, RELEASE_FLOOR.year)
+        if value is not None and value > this_year:
+            raise ValueError(f"the birth year cannot be after {this_year}")
+        return value
 
     @field_validator("gender")
     @classmethod
@@ -212,7 +232,9 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
 def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
     """Fold a duplicate registration into ``keep_id``: its sittings, results,
     credentials and recognised credentials move over (credentials keep the subject they
-    were signed with)."""
+    were signed with), so do records merged into it before, and any pathway the two
+    complete together is issued (or later, by :func:`issuance.issue_pending`, when the
+    clock is not trusted now)."""
     if keep_id == duplicate_id:
         raise BadRequest("A learner cannot be merged with themselves")
     get(node, keep_id)
@@ -230,7 +252,10 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
             db.execute(
                 f"UPDATE {table} SET learner_id = ? WHERE learner_id = ?", [keep_id, duplicate_id]
             )
-        db.execute("UPDATE learners SET merged_into = ? WHERE id = ?", [keep_id, duplicate_id])
+        db.execute(
+            "UPDATE learners SET merged_into = ? WHERE id = ? OR merged_into = ?",
+            [keep_id, duplicate_id, duplicate_id],
+        )
         events.record(
             db,
             node_id=node.node_id,
@@ -238,6 +263,8 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
             type=EventType.learner_merged,
             body={"id": duplicate_id, "into": keep_id, "by": by},
         )
+        if node.clock.status().trusted:
+            issuance.issue_completed_pathways(node, keep_id)
     return get(node, keep_id)
 
 

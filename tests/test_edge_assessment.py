@@ -322,3 +322,38 @@ def test_a_pin_is_required_when_the_learner_chose_one(node: Node, worker: TestCl
     assert client.post("/api/v1/join", json=body).status_code == 401
     assert client.post("/api/v1/join", json={**body, "pin": "1111"}).status_code == 401
     assert client.post("/api/v1/join", json={**body, "pin": "4821"}).status_code == 200
+
+
+def test_a_card_merged_twice_still_opens_the_record_it_ended_in(
+    node: Node, worker: TestClient
+) -> None:
+    first = register(worker, "Halima Achieng")
+    second = register(worker, "Halima Achieng")
+    third = register(worker, "Halima  Achieng")
+    for keep, duplicate in ((second, first), (third, second)):
+        merged = worker.post(
+            "/api/v1/learners/merge", json={"keep": keep["id"], "duplicate": duplicate["id"]}
+        )
+        assert merged.status_code == 200, merged.text
+    session = open_session(worker)
+    _, sitting = join(node, session["code"], first["code"])
+    owner = node.db.execute("SELECT learner_id FROM sittings WHERE id = ?", [sitting])
+    assert owner.fetchone()[0] == third["id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_year", datetime.now(UTC).year + 1),
+        ("name", "Amina\x00Otieno"),
+        ("name", "Amina\nOtieno"),
+        ("village", "Kisumu\x1b[31m"),
+    ],
+)
+def test_impossible_learner_details_are_refused(
+    worker: TestClient, field: str, value: object
+) -> None:
+    body = {"name": "Amina", "consent": True, field: value}
+    created = worker.post("/api/v1/learners", json=body)
+    assert created.status_code in (400, 422), created.text
+    assert field in created.json()["message"]

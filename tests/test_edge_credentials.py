@@ -271,3 +271,23 @@ def test_install_cert_checks_the_root_and_the_key(demo, tmp_path) -> None:
     assert result.exit_code == 1 and "not valid" in result.output
     missing = runner.invoke(cli, ["edge", "install-cert", "/nonexistent", "--data", "/tmp"])
     assert missing.exit_code in (1, 2) and "Traceback" not in missing.output
+
+
+def test_merging_two_records_that_complete_a_pathway_together_issues_it(demo) -> None:
+    node, info = demo
+    worker = staff(node, info)
+    pathway = next(iter(node.pathways.values()))
+    first, *rest = pathway.modules
+    keep = info.learners[0][1]
+    duplicate = worker.post("/api/v1/learners", json={"name": info.learners[0][0], "consent": True})
+    pass_module(node, worker, keep, first)
+    for module_id in rest:
+        pass_module(node, worker, duplicate.json()["code"], module_id)
+    assert node.db.execute("SELECT count(*) FROM credentials WHERE pathway = 1").fetchone()[0] == 0
+    keep_id = node.db.execute("SELECT learner_id FROM credentials").fetchone()[0]
+    merged = worker.post(
+        "/api/v1/learners/merge", json={"keep": keep_id, "duplicate": duplicate.json()["id"]}
+    )
+    assert merged.status_code == 200, merged.text
+    held = worker.get("/api/v1/credentials", params={"learner_id": keep_id}).json()
+    assert [c["module_id"] for c in held if c["pathway"]] == [pathway.id]
