@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from content.model import Module, Pathway, canonical_hash
-from credentials.catalogue import CatalogueEntry
+from credentials.catalogue import Alignment, CatalogueEntry
 
 
 def catalogue_entry(module: Module) -> CatalogueEntry:
-    """The module as a verifier shows it: title, outcomes in module order, level, workload."""
+    """The module as a verifier shows it: title, outcomes in module order, level, workload,
+    and its alignments: fields of education (ISCED-F), then each distinct alignment of its
+    outcomes (ESCO skills...) in module order."""
+    alignments = [*module.field_of_education]
+    for outcome in module.outcomes:
+        alignments += [a for a in outcome.alignments if a not in alignments]
     return CatalogueEntry(
         module_id=module.id,
         version=module.version,
@@ -21,6 +26,7 @@ def catalogue_entry(module: Module) -> CatalogueEntry:
         awarding_body=module.awarding_body.name,
         country=module.awarding_body.country,
         content_hash=module.content_hash,
+        alignments=tuple(Alignment(a.framework, a.code, a.label, a.uri) for a in alignments),
     )
 
 

@@ -21,7 +21,19 @@ from credentials.errors import MalformedInput
     _COUNTRY,
     _CONTENT_HASH,
     _PATHWAY_MODULES,
-) = range(1, 12)
+    _ALIGNMENTS,
+) = range(1, 13)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """An entry of an external framework the module is aligned to (an ISCED-F 2013 field
+    of education, an ESCO skill...): framework name with version, code, label, URI."""
+
+    framework: str
+    code: str
+    label: str
+    uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class CatalogueEntry:
     country: str
     content_hash: str
     pathway_modules: tuple[str, ...] = field(default=())
+    alignments: tuple[Alignment, ...] = field(default=())
 
     @property
     def key(self) -> tuple[str, str]:
@@ -72,6 +85,10 @@ def entry_to_cbor(entry: CatalogueEntry) -> dict[int, Any]:
         data[_ECTS] = entry.credit_points_ects
     if entry.pathway_modules:
         data[_PATHWAY_MODULES] = list(entry.pathway_modules)
+    if entry.alignments:
+        data[_ALIGNMENTS] = [
+            [a.framework, a.code, a.label, *([a.uri] if a.uri else [])] for a in entry.alignments
+        ]
     return data
 
 
@@ -95,9 +112,19 @@ def _number(value: object, name: str) -> float:
     return float(value)
 
 
+def _alignment(value: object) -> Alignment:
+    if (
+        not isinstance(value, list)
+        or len(value) not in (3, 4)
+        or not all(isinstance(part, str) and part for part in value)
+    ):
+        raise MalformedInput("a catalogue alignment is [framework, code, label, ? uri] as text")
+    return Alignment(*value)
+
+
 def entry_from_cbor(data: object) -> CatalogueEntry:
-    if not isinstance(data, dict) or not set(data) <= set(range(1, 12)):
-        raise MalformedInput("a catalogue entry is a map with keys 1 to 11")
+    if not isinstance(data, dict) or not set(data) <= set(range(1, 13)):
+        raise MalformedInput("a catalogue entry is a map with keys 1 to 12")
     outcomes = data.get(_OUTCOMES)
     if not isinstance(outcomes, list) or not outcomes:
         raise MalformedInput("catalogue outcomes must be a non-empty list")
@@ -108,6 +135,9 @@ def entry_from_cbor(data: object) -> CatalogueEntry:
     pathway_modules = data.get(_PATHWAY_MODULES, [])
     if not isinstance(pathway_modules, list):
         raise MalformedInput("catalogue pathway modules must be a list")
+    alignments = data.get(_ALIGNMENTS, [])
+    if not isinstance(alignments, list):
+        raise MalformedInput("catalogue alignments must be a list")
     return CatalogueEntry(
         module_id=_str(data.get(_MODULE_ID), "module id"),
         version=_str(data.get(_VERSION), "version"),
@@ -120,4 +150,5 @@ def entry_from_cbor(data: object) -> CatalogueEntry:
         country=_str(data.get(_COUNTRY), "country"),
         content_hash=_str(data.get(_CONTENT_HASH), "content hash"),
         pathway_modules=tuple(_str(module, "pathway module") for module in pathway_modules),
+        alignments=tuple(_alignment(alignment) for alignment in alignments),
     )

@@ -295,17 +295,21 @@ def _achievement(entry: CatalogueEntry, achievement_id: str, lang: str) -> dict[
             + "\n".join(f"{number}. {text}" for number, text in enumerate(outcomes, start=1))
         },
     }
+    # OB 3.0 requires a targetUrl: an alignment the catalogue gives no URI for stays out.
+    alignments = [
+        _alignment(a.label, a.framework, a.code, a.uri) for a in entry.alignments if a.uri
+    ]
     if entry.level_eqf is not None:
         facts.insert(0, f"EQF level {entry.level_eqf}")
-        achievement["alignment"] = [
-            {
-                "type": ["Alignment"],
-                "targetName": f"EQF level {entry.level_eqf}",
-                "targetFramework": "European Qualifications Framework",
-                "targetCode": str(entry.level_eqf),
-                "targetUrl": EQF_LEVELS_URL,
-            }
-        ]
+        eqf = _alignment(
+            f"EQF level {entry.level_eqf}",
+            "European Qualifications Framework",
+            str(entry.level_eqf),
+            EQF_LEVELS_URL,
+        )
+        alignments.insert(0, eqf)
+    if alignments:
+        achievement["alignment"] = alignments
     if entry.credit_points_ects is not None:
         credits = _json_number(entry.credit_points_ects)
         facts.append(f"ECTS credits: {credits} (the unit of creditsAvailable)")
@@ -340,6 +344,16 @@ def _achievement(entry: CatalogueEntry, achievement_id: str, lang: str) -> dict[
         }
     )
     return achievement
+
+
+def _alignment(name: str, framework: str, code: str, url: str) -> dict[str, Any]:
+    return {
+        "type": ["Alignment"],
+        "targetName": name,
+        "targetFramework": framework,
+        "targetCode": code,
+        "targetUrl": url,
+    }
 
 
 def _localized(texts: Mapping[str, str], lang: str) -> str:

@@ -24,7 +24,7 @@ from content.packs import TYP_CONTENT_PACK, build_pack, read_pack
 from credentials.cbor import dumps_canonical
 from credentials.cose import sign1
 from credentials.keys import SigningKey
-from credentials.trust import TrustList, sign_trust_list
+from credentials.trust import TrustList, read_trust_list, sign_trust_list
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
 CATALOGUE = load_catalogue(FIXTURES / "valid")
@@ -211,6 +211,20 @@ def test_catalogue_entry_names_outcomes_in_module_order() -> None:
     )
     assert (entry.level_eqf, entry.country, entry.workload_hours) == (3, "KE", 4)
     assert entry.content_hash == CATALOGUE.modules["mulching"].content_hash
+
+
+def test_catalogue_entry_carries_the_module_alignments_through_the_trust_list() -> None:
+    module = load_catalogue().modules["soil-health"]
+    entry = catalogue_entry(module)
+    expected = [*module.field_of_education]
+    for outcome in module.outcomes:
+        expected += [a for a in outcome.alignments if a not in expected]
+    assert [(a.framework, a.code, a.label, a.uri) for a in entry.alignments] == [
+        (a.framework, a.code, a.label, a.uri) for a in expected
+    ]
+    assert {a.framework for a in entry.alignments} == {"ISCED-F 2013", "ESCO v1.2.0"}
+    read = read_trust_list(trust_for([module]), pinned_roots=[KEY.public_key])
+    assert read.catalogue == (entry,)
 
 
 # --- fuzzing: untrusted bytes only ever raise PackError --------------------------------

@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from content.catalogue import catalogue_entry
+from content.loading import load_catalogue
 from credentials.catalogue import CatalogueEntry
 from credentials.claims import MicroCredential
 from credentials.jsonld import (
@@ -263,6 +265,38 @@ def test_export_carries_the_achievement(signed_badge: dict[str, Any]) -> None:
     assert proof["cryptosuite"] == "eddsa-rdfc-2022"
     assert proof["verificationMethod"].startswith("did:key:z6Mk")
     assert proof["created"] == "2026-11-24T08:00:00Z"
+
+
+def test_a_shipped_module_aligns_to_eqf_isced_f_and_esco() -> None:
+    module = load_catalogue().modules["climate-smart-agriculture"]
+    issued = credential(
+        module_id=module.id,
+        module_version=module.version,
+        outcomes=(True,) * len(module.outcomes),
+    )
+    document = open_badge(
+        issued, catalogue_entry(module), issuer_key=ISSUER_KEY, issuer_profile=PROFILE
+    )
+    schema = read_json(OB3 / "ob_v3p0_achievementcredential_schema.json")
+    assert list(jsonschema.Draft201909Validator(schema).iter_errors(document)) == []
+    assert verify_open_badge(document, ISSUER_KEY.public_key)
+    targets = {
+        (a["targetFramework"], a["targetCode"], a["targetName"], a["targetUrl"])
+        for a in document["credentialSubject"]["achievement"]["alignment"]
+    }
+    assert ("European Qualifications Framework", "3") in {t[:2] for t in targets}
+    assert (
+        "ISCED-F 2013",
+        "0811",
+        "Crop and livestock production",
+        "http://data.europa.eu/snb/isced-f/0811",
+    ) in targets
+    skills = {
+        (a.framework, a.code, a.label, a.uri)
+        for outcome in module.outcomes
+        for a in outcome.alignments
+    }
+    assert skills and skills <= targets
 
 
 def test_learner_appears_only_as_a_salted_hash(signed_badge: dict[str, Any]) -> None:
