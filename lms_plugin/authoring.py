@@ -10,7 +10,13 @@ from content.model import localize
 from lms_plugin.block_core import DEFAULT_NAME, BlockCore, json_handler, loader
 from lms_plugin.errors import BadRequest, LmsError
 from lms_plugin.i18n import LANGUAGE_NAMES, labels
-from lms_plugin.modules import check_languages, check_threshold, find_module, installed_catalogue
+from lms_plugin.modules import (
+    check_languages,
+    check_threshold,
+    find_module,
+    installed_catalogue,
+    olx_number,
+)
 
 
 class Authoring(BlockCore):
@@ -83,15 +89,13 @@ class Authoring(BlockCore):
         block.module_id = node.get("module", "")
         if node.get("display_name"):
             block.display_name = node.get("display_name")
-        threshold = node.get("pass_threshold")
-        if threshold:
-            try:
-                block.pass_threshold = float(threshold)
-            except ValueError:
-                raise ValueError(f"pass_threshold must be a number, not {threshold!r}") from None
+        if node.get("pass_threshold"):
+            block.pass_threshold = olx_number("pass_threshold", node.get("pass_threshold"))
         block.languages = node.get("languages", "").split()
         if node.get("weight"):
-            block.weight = float(node.get("weight"))
+            # 0 leaves the block ungraded; a negative or non-finite weight would corrupt
+            # the course grade.
+            block.weight = olx_number("weight", node.get("weight"), minimum=0)
         return cast(Authoring, block)
 
     def add_xml_to_node(self, node: Any) -> None:

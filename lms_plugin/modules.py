@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,6 +50,18 @@ def check_threshold(module: Module, threshold: object) -> float | None:
             f"not {threshold:g}"
         )
     return float(threshold)
+
+
+def olx_number(name: str, text: str, *, minimum: float = -math.inf) -> float:
+    """A number attribute of an OLX element: finite and at least ``minimum``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < minimum:
+        at_least = "" if minimum == -math.inf else f" of {minimum:g} or more"
+        raise BadRequest(f"{name} must be a number{at_least}, not {text!r}")
+    return value
 
 
 def check_languages(module: Module, languages: object) -> list[str]:

@@ -23,7 +23,7 @@ from credentials.errors import CredentialError
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, read_trust_list, sign_trust_list
 from lms_plugin.errors import BadRequest
-from lms_plugin.modules import check_languages, check_threshold, effective_module
+from lms_plugin.modules import check_languages, check_threshold, effective_module, olx_number
 
 BLOCK_TAG = "green_skills_module"
 MAX_OLX_BYTES = 4 * 1024 * 1024
@@ -130,6 +130,11 @@ def _element_problems(element: Any, catalogue: Catalogue) -> list[str]:
             check_languages(module, languages.split())
         except BadRequest as exc:
             problems.append(f"{module_id}: languages: {exc}")
+    if element.get("weight") is not None:
+        try:
+            olx_number("weight", element.get("weight"), minimum=0)
+        except BadRequest as exc:
+            problems.append(f"{module_id}: {exc}")
     return problems
 
 

@@ -508,6 +508,26 @@ def test_olx_round_trips_the_block_settings(make: Make) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("attributes", "named"),
+    [
+        ('weight="heavy"', "weight"),
+        ('weight="nan"', "weight"),
+        ('weight="-1"', "weight"),
+        ('weight="inf"', "weight"),
+        ('pass_threshold="nan"', "pass_threshold"),
+    ],
+)
+def test_olx_import_refuses_a_weight_or_threshold_no_course_could_grade_with(
+    make: Make, attributes: str, named: str
+) -> None:
+    _, runtime = make()
+    fresh = ScopeIds("learner-1", "green_skills_module", "definition-3", "usage-3")
+    node = etree.fromstring(f'<green_skills_module module="mulching" {attributes}/>')
+    with pytest.raises(ValueError, match=named):
+        GreenSkillsModuleBlock.parse_xml(node, runtime, fresh)
+
+
 def test_the_workbench_shows_every_installed_module(site: Path, modules: dict[str, Module]) -> None:
     scenarios = GreenSkillsModuleBlock.workbench_scenarios()
     assert len(scenarios) == len(modules)

@@ -168,7 +168,8 @@ def test_validate_checks_every_block_of_a_course(tmp_path: Path) -> None:
         '<!DOCTYPE v [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<vertical>&x;\n'
         '<green_skills_module module="nope"/>\n'
         '<green_skills_module module="mulching" pass_threshold="0.1"/>\n'
-        '<green_skills_module module="mulching" languages="de"/>\n</vertical>'
+        '<green_skills_module module="mulching" languages="de"/>\n'
+        '<green_skills_module module="mulching" weight="-2"/>\n</vertical>'
     )
     (course / "vertical" / "broken.xml").write_text("<vertical>")
     code, output = lms("validate", str(course), "--content", str(CONTENT))
@@ -176,6 +177,7 @@ def test_validate_checks_every_block_of_a_course(tmp_path: Path) -> None:
     assert "bad.xml:3: module 'nope' is not in the catalogue" in output
     assert "bad.xml:4: mulching: pass_threshold '0.1'" in output
     assert "bad.xml:5: mulching: languages" in output
+    assert "bad.xml:6: mulching: weight must be a number of 0 or more, not '-2'" in output
     assert "broken.xml:0: not readable OLX" in output
     assert "root:" not in output
     code, output = lms("validate", str(tmp_path / "missing"), "--content", str(CONTENT))
