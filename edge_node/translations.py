@@ -134,7 +134,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Ujuzi wa awali (tathmini pekee, kwa wakulima wenye uzoefu)",
         "Acquis de l'expérience (évaluation seule, pour les agriculteurs expérimentés)",
     ),
-    "Progress": ("Maendeleo", "Progression"),
     "Question {n} of {total}": ("Swali {n} kati ya {total}", "Question {n} sur {total}"),
     "Recent results": ("Matokeo ya karibuni", "Résultats récents"),
     "Refresh": ("Onyesha upya", "Actualiser"),

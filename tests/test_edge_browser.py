@@ -149,3 +149,53 @@ def test_a_session_in_a_real_browser(server: tuple[str, DemoInfo, Node]) -> None
         worker.reload()
         assert decode_qr_image(worker.locator(".qr svg").screenshot()) == text
         browser.close()
+
+
+def test_every_page_fits_a_320_px_phone_in_every_language(
+    server: tuple[str, DemoInfo, Node],
+) -> None:
+    """Long unbroken names and the session table in Kiswahili and French included, with
+    JavaScript off: nothing scrolls sideways."""
+    from playwright.sync_api import sync_playwright
+
+    base, info, _ = server
+    api = httpx.Client(base_url=base)
+    login = api.post("/api/v1/login", json={"username": info.worker[0], "password": info.worker[1]})
+    api.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    long_name = "Nyamwezi" * 15
+    learner = api.post(
+        "/api/v1/learners", json={"name": long_name, "village": "K" * 120, "consent": True}
+    ).json()
+    session = api.post("/api/v1/sessions", json={"module_id": MODULE}).json()
+    joined = httpx.post(
+        base + "/api/v1/join",
+        json={"session_code": session["code"], "learner_code": learner["code"]},
+    )
+    assert joined.status_code == 200, joined.text
+    pages = [
+        "/dashboard",
+        "/learners",
+        f"/learners?q={long_name[:20]}",
+        f"/learners/{learner['id']}/card",
+        f"/learners/{learner['id']}/edit",
+        f"/sessions/{session['id']}",
+        f"/sittings/{joined.json()['sitting_id']}/score",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        for lang in ("en", "sw", "fr"):
+            context = browser.new_context(
+                viewport={"width": 320, "height": 640}, java_script_enabled=False
+            )
+            context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("#username", info.worker[0])
+            page.fill("#password", info.worker[1])
+            go(page, "button.wide")
+            for path in pages:
+                page.goto(base + path)
+                width = page.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 320, (lang, path, width)
+            context.close()
+        browser.close()
