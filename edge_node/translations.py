@@ -280,6 +280,76 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Tathmini hii imeshatumwa; majibu ni ya mwisho",
         "Cette évaluation est envoyée ; les réponses sont définitives",
     ),
+    "There is no such question in this sitting": (
+        "Hakuna swali kama hilo katika tathmini hii",
+        "Cette question n'existe pas dans cette évaluation",
+    ),
+    "No such sitting": ("Tathmini hiyo haipo", "Évaluation introuvable"),
+    "No such session": ("Kipindi hicho hakipo", "Session introuvable"),
+    "No such learner": ("Mwanafunzi huyo hayupo", "Apprenant introuvable"),
+    "No such credential": ("Cheti hicho hakipo", "Attestation introuvable"),
+    "No such account": ("Akaunti hiyo haipo", "Compte introuvable"),
+    "No such image": ("Picha hiyo haipo", "Image introuvable"),
+    "Unknown language": ("Lugha haijulikani", "Langue inconnue"),
+    "This credential belongs to someone else": (
+        "Cheti hiki ni cha mtu mwingine",
+        "Cette attestation appartient à quelqu'un d'autre",
+    ),
+    "The form is too large": ("Fomu ni kubwa mno", "Le formulaire est trop volumineux"),
+    "The photo is too large (8 MB at most)": (
+        "Picha ni kubwa mno (MB 8 zaidi)",
+        "La photo est trop volumineuse (8 Mo au plus)",
+    ),
+    "Only an admin may do this": (
+        "Msimamizi pekee ndiye anaweza kufanya hivi",
+        "Seul un administrateur peut faire cela",
+    ),
+    "The role must be admin or worker": (
+        "Jukumu liwe msimamizi au mwezeshaji",
+        "Le rôle doit être administrateur ou animateur",
+    ),
+    "The username must be 2–32 letters, digits, dots, dashes or underscores": (
+        "Jina la mtumiaji liwe herufi, tarakimu, nukta, vistari au mistari ya chini 2–32",
+        "Le nom d'utilisateur doit compter de 2 à 32 lettres, chiffres, points, tirets ou "
+        "tirets bas",
+    ),
+    "Give the time as YYYY-MM-DD HH:MM (UTC)": (
+        "Andika saa kama YYYY-MM-DD HH:MM (UTC)",
+        "Indiquez l'heure sous la forme AAAA-MM-JJ HH:MM (UTC)",
+    ),
+    "That time is not plausible": ("Saa hiyo haiwezekani", "Cette heure n'est pas plausible"),
+    "The time must carry a time zone": (
+        "Saa lazima iwe na saa za eneo",
+        "L'heure doit indiquer un fuseau horaire",
+    ),
+    "The clock is still not trusted; set the time first": (
+        "Saa bado haiaminiki; weka saa kwanza",
+        "L'horloge n'est toujours pas fiable ; réglez d'abord l'heure",
+    ),
+    "The checklist of this sitting is already scored": (
+        "Orodha ya ukaguzi ya tathmini hii imeshapewa alama",
+        "La grille pratique de cette évaluation est déjà notée",
+    ),
+    "This module has no practical checklist": (
+        "Moduli hii haina orodha ya ukaguzi wa vitendo",
+        "Ce module n'a pas de grille pratique",
+    ),
+    "This module has no prior-learning route": (
+        "Moduli hii haina njia ya ujuzi wa awali",
+        "Ce module n'a pas de voie de validation des acquis",
+    ),
+    "The route must be 'course' or 'prior_learning'": (
+        "Njia iwe 'course' au 'prior_learning'",
+        "La voie doit être 'course' ou 'prior_learning'",
+    ),
+    "A learner cannot be merged with themselves": (
+        "Mwanafunzi hawezi kuunganishwa na yeye mwenyewe",
+        "Un apprenant ne peut pas être fusionné avec lui-même",
+    ),
+    "Both records sat the same session; they cannot be merged": (
+        "Rekodi zote mbili zilifanya kipindi kimoja; haziwezi kuunganishwa",
+        "Les deux fiches ont passé la même session ; elles ne peuvent pas être fusionnées",
+    ),
     # Credentials earned at another centre, and what the node's certificate allows.
     "Earned elsewhere": ("Vilivyopatikana kwingine", "Obtenues ailleurs"),
     "Earned at {centre}": ("Kimepatikana katika {centre}", "Obtenue à {centre}"),

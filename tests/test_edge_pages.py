@@ -319,3 +319,27 @@ def test_switching_language_keeps_the_rest_of_the_address(node: Node) -> None:
     assert 'href="/lang/sw?next=/learners%3Fq%3DAmina"' in page.text
     switched = client.get("/lang/sw?next=/learners%3Fq%3DAmina")
     assert switched.url.path == "/learners" and switched.url.query == b"q=Amina"
+
+
+def test_every_message_a_page_can_show_is_translated() -> None:
+    """The plain messages the node raises for pages to show (``error.html`` passes them
+    through ``_``) have Kiswahili and French."""
+    import ast
+
+    root = TEMPLATES.parent
+    sources = [root / f"{name}.py" for name in ("accounts", "assessment", "clock", "learners")]
+    sources += [root / "issuance.py", *sorted((root / "web").glob("*.py"))]
+    errors = {"BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict"}
+    raised = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            call = node.exc if isinstance(node, ast.Raise) else None
+            if isinstance(call, ast.Call) and ast.unparse(call.func) in errors and call.args:
+                first = call.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    raised.add(first.value)
+    assert "No such sitting" in raised
+    api_only = {"Send the X-CSRF-Token header (from GET /api/v1/me) with cookies"}
+    api_only.add("The bearer token is invalid or has expired")
+    missing = sorted(m for m in raised - api_only if set(MESSAGES.get(m, {})) != {"sw", "fr"})
+    assert not missing, missing
