@@ -1,7 +1,7 @@
 """Signed content packs: modules, pathways, their images and the trust list, in one file.
 
-A pack travels to edge nodes by download or USB stick. It is a COSE_Sign1
-(``typ`` ``fieldcred-content-pack``) signed by a university root key over the
+A pack travels to edge nodes by download or USB stick. It is a COSE_Sign1 (``typ``
+``application/vnd.fieldcred.content-pack+cose``) signed by a university root key over the
 deterministic CBOR (RFC 8949 §4.2) of::
 
     {1: format version, 2: [module definitions], 3: [pathway definitions],
@@ -29,7 +29,7 @@ from credentials.errors import CredentialError, InvalidSignature, UntrustedSigne
 from credentials.keys import SigningKey, key_id
 from credentials.trust import TrustList, read_trust_list
 
-TYP_CONTENT_PACK = "fieldcred-content-pack"
+TYP_CONTENT_PACK = "application/vnd.fieldcred.content-pack+cose"
 PACK_FORMAT = 1
 MAX_PACK_BYTES = 16 * 1024 * 1024
 """Largest pack read: three modules with a few drawings weigh about 100 kB."""

@@ -1,9 +1,10 @@
 """Node certificates (university root ▸ node key) and node certificate requests.
 
-A node certificate is a COSE_Sign1 by a root key (``typ`` ``fieldcred-node-cert``)
-over the node's key, id, name, the modules it may certify (``*`` for all) and a
-validity window. A request is self-signed by the node key (``typ``
-``fieldcred-node-request``), proving possession of the key it names.
+A node certificate is a COSE_Sign1 by a root key (``typ``
+``application/vnd.fieldcred.node-cert+cose``) over the node's key, id, name, the
+modules it may certify (``*`` for all) and a validity window. A request is self-signed
+by the node key (``typ`` ``application/vnd.fieldcred.node-request+cose``), proving
+possession of the key it names.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from credentials.cose import Sign1, decode_sign1, sign1, verify_sign1
 from credentials.errors import InvalidSignature, MalformedInput
 from credentials.keys import KEY_BYTES, SigningKey, key_id
 
-TYP_NODE_CERT = "fieldcred-node-cert"
-TYP_NODE_REQUEST = "fieldcred-node-request"
+TYP_NODE_CERT = "application/vnd.fieldcred.node-cert+cose"
+TYP_NODE_REQUEST = "application/vnd.fieldcred.node-request+cose"
 ALL_MODULES = "*"
 MAX_CERT_BYTES = 8192
 _NODE_ID, _NODE_NAME, _PUBLIC_KEY, _MODULES, _NOT_BEFORE, _NOT_AFTER = range(1, 7)

@@ -2,8 +2,8 @@
 
 It holds the root keys, the node certificates they signed, the module
 catalogue, revoked node certificates (with the time from which they are
-revoked) and one status list per issuing node. A root key signs it
-(``typ`` ``fieldcred-trust-list``); verifiers keep the newest version they have.
+revoked) and one status list per issuing node. A root key signs it (``typ``
+``application/vnd.fieldcred.trust-list+cose``); verifiers keep the newest version they have.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from credentials.errors import InvalidSignature, MalformedInput, UntrustedSigner
 from credentials.keys import KEY_BYTES, SigningKey, key_id
 from credentials.status import StatusList
 
-TYP_TRUST_LIST = "fieldcred-trust-list"
+TYP_TRUST_LIST = "application/vnd.fieldcred.trust-list+cose"
 MAX_TRUST_LIST_BYTES = 4 * 1024 * 1024
 _VERSION, _ISSUED_AT, _ROOTS, _NODE_CERTS, _CATALOGUE, _REVOKED, _STATUS = range(1, 8)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 
 import cbor2
@@ -10,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from content.packs import TYP_CONTENT_PACK
+from credentials.certificates import TYP_NODE_CERT, TYP_NODE_REQUEST, make_request
 from credentials.claims import (
     CLAIM_MICRO_CREDENTIAL,
     decode_claims,
@@ -22,7 +25,8 @@ from credentials.errors import MalformedInput, UnsupportedAlgorithm
 from credentials.issuance import issue
 from credentials.keys import SigningKey
 from credentials.qr import qr_version, to_qr_text
-from credentials.sample import sample_credential
+from credentials.sample import build_sample, sample_credential
+from credentials.trust import TYP_TRUST_LIST
 
 KEY = SigningKey.from_seed(bytes(range(32)))
 ISSUED = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -215,7 +219,29 @@ def test_malformed_sign1(data: bytes) -> None:
 
 
 def test_typ_header_for_other_documents() -> None:
-    envelope = decode_sign1(sign1(KEY, b"payload", typ="fieldcred-trust-list"))
-    assert envelope.typ == "fieldcred-trust-list"
+    envelope = decode_sign1(sign1(KEY, b"payload", typ=TYP_TRUST_LIST))
+    assert envelope.typ == TYP_TRUST_LIST
     assert verify_sign1(envelope, KEY.public_key)
     assert decode_sign1(issue(KEY, CREDENTIAL)).typ is None
+
+
+# RFC 9596 §2: typ takes the syntax of the content type header parameter (RFC 9052 §3.1),
+# a CoAP Content-Format number or "<type-name>/<subtype-name>" (names per RFC 6838 §4.2).
+_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+MEDIA_TYPE = re.compile(f"{_NAME}/{_NAME}")
+
+
+def test_every_document_type_is_a_media_type() -> None:
+    sample = build_sample(
+        KEY, SigningKey.from_seed(b"n" * 32), issued_at=ISSUED, credential_id=bytes(8)
+    )
+    request = make_request(KEY, "ke-ksm-01", "Kisumu")
+    documents = {
+        TYP_NODE_CERT: sample.node_certificate,
+        TYP_TRUST_LIST: sample.trust_list,
+        TYP_NODE_REQUEST: request,
+    }
+    for typ, document in documents.items():
+        assert decode_sign1(document, max_bytes=1 << 20).typ == typ
+    for typ in (*documents, TYP_CONTENT_PACK):
+        assert MEDIA_TYPE.fullmatch(typ), typ

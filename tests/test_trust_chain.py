@@ -8,6 +8,8 @@ import cbor2
 import pytest
 
 from credentials.certificates import (
+    TYP_NODE_CERT,
+    TYP_NODE_REQUEST,
     NodeCertificate,
     check_node_certificate,
     issue_node_certificate,
@@ -40,7 +42,7 @@ def test_node_certificate_round_trip() -> None:
     data = issue_node_certificate(ROOT, CERT)
     cert, envelope = read_node_certificate(data)
     assert cert == NodeCertificate(**{**CERT.__dict__, "root_kid": ROOT.kid})
-    assert envelope.typ == "fieldcred-node-cert"
+    assert envelope.typ == TYP_NODE_CERT
     assert cert.kid == NODE.kid
     assert check_node_certificate(data, (OTHER_ROOT.public_key, ROOT.public_key)) == cert
 
@@ -79,7 +81,7 @@ def test_request_proves_key_possession() -> None:
 
 def test_request_signed_by_another_key_is_refused() -> None:
     payload = cbor2.dumps({1: "ke-ksm-01", 2: "Kisumu", 3: NODE.public_key}, canonical=True)
-    forged = sign1(ROOT, payload, typ="fieldcred-node-request")
+    forged = sign1(ROOT, payload, typ=TYP_NODE_REQUEST)
     with pytest.raises(InvalidSignature):
         read_request(forged)
 

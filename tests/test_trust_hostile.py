@@ -15,13 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials.certificates import read_node_certificate, read_request
+from credentials.certificates import (
+    TYP_NODE_CERT,
+    TYP_NODE_REQUEST,
+    read_node_certificate,
+    read_request,
+)
 from credentials.claims import decode_claims
 from credentials.cose import sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey, public_key_from_cose_key
 from credentials.status import StatusList
-from credentials.trust import read_trust_list
+from credentials.trust import TYP_TRUST_LIST, read_trust_list
 
 ROOT = SigningKey.from_seed(bytes(range(32)))
 
@@ -70,14 +75,14 @@ def test_random_bytes(parse: Callable[[bytes], Any], data: bytes) -> None:
 @settings(max_examples=150)
 def test_signed_random_trust_list_payloads(payload: object) -> None:
     data = cbor2.dumps(payload)
-    _parses_or_refuses(read_trust_list, sign1(ROOT, data, typ="fieldcred-trust-list"))
+    _parses_or_refuses(read_trust_list, sign1(ROOT, data, typ=TYP_TRUST_LIST))
 
 
 @given(payload=shaped)
 def test_signed_random_certificate_and_request_payloads(payload: object) -> None:
     data = cbor2.dumps(payload)
-    _parses_or_refuses(read_node_certificate, sign1(ROOT, data, typ="fieldcred-node-cert"))
-    _parses_or_refuses(read_request, sign1(ROOT, data, typ="fieldcred-node-request"))
+    _parses_or_refuses(read_node_certificate, sign1(ROOT, data, typ=TYP_NODE_CERT))
+    _parses_or_refuses(read_request, sign1(ROOT, data, typ=TYP_NODE_REQUEST))
 
 
 @given(claims=st.dictionaries(st.sampled_from([1, 2, 4, 6, 7, -65537]), shaped | leaves))
