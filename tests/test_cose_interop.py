@@ -16,7 +16,7 @@ from pycose.keys.curves import Ed25519
 from pycose.messages import Sign1Message
 
 from credentials.claims import MicroCredential, decode_claims
-from credentials.cose import decode_sign1, verify_sign1
+from credentials.cose import _sig_structure, decode_sign1, verify_sign1
 from credentials.issuance import issue
 from credentials.keys import SigningKey
 
@@ -145,3 +145,14 @@ def test_our_verifier_rejects_a_tampered_pycose_message(flip: int) -> None:
     start = bytes(data).index(payload)
     data[start + flip % len(payload)] ^= 0x40
     assert not verify_sign1(decode_sign1(bytes(data)), NODE_KEY.public_key)
+
+
+def test_sig_structure_matches_the_cose_working_group_examples() -> None:
+    # cose-wg/Examples eddsa-examples (eddsa-sig-01/-02, Sign1): protected {1: -8}, payload
+    # "This is the content.", no external data; "ToBeSign_hex" is the Sig_structure of
+    # RFC 9052 §4.4 they sign.
+    to_be_signed = bytes.fromhex(
+        "846A5369676E61747572653143A101274054546869732069732074686520636F6E74656E742E"
+    )
+    payload = b"This is the content."
+    assert _sig_structure(bytes.fromhex("A10127"), payload) == to_be_signed

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zlib
 from datetime import UTC, datetime
 
+import pytest
 import segno
+import zxingcpp
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageFilter
@@ -89,3 +92,34 @@ def test_zlib_does_not_pay_on_a_credential() -> None:
     compressed = zlib.compress(COSE, 9)
     assert len(compressed) > len(COSE)
     assert qr_version(to_qr_text(compressed)) >= qr_version(TEXT)
+
+
+LARGEST = issue(
+    SigningKey.from_seed(bytes(range(32))),
+    dataclasses.replace(
+        sample_credential(datetime(2026, 3, 14, 9, 30, tzinfo=UTC), bytes(16)),
+        issuer="n" * 64,
+        subject="s" * 64,
+        module_id="m" * 64,
+        holder_name=("Ngʼangʼa Wanjirũ " * 6)[:100],  # two-byte letters, the longest name
+        outcomes=(True,) * 64,
+        expires_at=datetime(2031, 3, 14, 9, 30, tzinfo=UTC),
+        evidence_hash=bytes(32),
+        pathway=True,
+    ),
+)
+
+
+@pytest.mark.parametrize("cose", [COSE, LARGEST], ids=["reference", "largest"])
+def test_printed_symbol_reads_back_at_ecc_q_and_fits_an_a6_card(cose: bytes) -> None:
+    # A phone reads modules of 0.5 mm or more; an A6 card is 105 mm wide.
+    text = to_qr_text(cose)
+    png = qr_png(text)
+    with Image.open(io.BytesIO(png)) as image:
+        dpi = image.info["dpi"][0]
+        symbol_mm = image.width / dpi * 25.4
+        module_mm = symbol_mm / (4 * qr_version(text) + 17 + 8)
+        (barcode,) = zxingcpp.read_barcodes(image.convert("L"))
+    assert barcode.valid and barcode.text == text and barcode.ec_level == "Q"
+    assert module_mm >= 0.5 and symbol_mm <= 90
+    assert qr_version(text) <= (13 if cose is COSE else 22)
