@@ -199,3 +199,36 @@ def test_every_page_fits_a_320_px_phone_in_every_language(
                 assert width <= 320, (lang, path, width)
             context.close()
         browser.close()
+
+
+def test_the_printed_learner_card_s_qr_opens_the_join_page_with_the_code(
+    server: tuple[str, DemoInfo, Node],
+) -> None:
+    """A farmer scans their card with the phone's camera: the join page opens with their
+    learner code filled in, and only the session code is left to type."""
+    from playwright.sync_api import sync_playwright
+
+    base, info, _ = server
+    api = httpx.Client(base_url=base)
+    login = api.post("/api/v1/login", json={"username": info.worker[0], "password": info.worker[1]})
+    api.headers["Authorization"] = f"Bearer {login.json()['token']}"
+    learner = api.post("/api/v1/learners", json={"name": "Card Scanner", "consent": True}).json()
+    session = api.post("/api/v1/sessions", json={"module_id": MODULE}).json()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        size = {"width": 360, "height": 640}
+        worker = browser.new_context(viewport=size).new_page()
+        worker.goto(base + "/login")
+        worker.fill("#username", info.worker[0])
+        worker.fill("#password", info.worker[1])
+        go(worker, "button.wide")
+        worker.goto(f"{base}/learners/{learner['id']}/card")
+        scanned = decode_qr_image(worker.locator(".card .qr svg").screenshot())
+        assert scanned is not None and scanned.startswith(base + "/join?"), scanned
+        farmer = browser.new_context(viewport=size, java_script_enabled=False).new_page()
+        farmer.goto(scanned)
+        assert farmer.input_value("#learner") == learner["code"]
+        farmer.fill("#session", session["code"])
+        go(farmer, "button.wide")
+        assert "/sit/" in farmer.url
+        browser.close()

@@ -133,7 +133,9 @@ def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) 
         "learner_card.html",
         status=status,
         learner=learner,
-        qr=qr_svg(f"FCL:{learner.code.replace('-', '')}"),
+        # A phone's camera opens the join page at the address the worker uses, which is
+        # the centre's Wi-Fi address, with the learner's code filled in.
+        qr=qr_svg(f"{ctx.request.base_url}join?learner={learner.code}"),
         results=history,
         credentials=creds,
         recognised=recognition.learner_recognised(ctx.node, learner_id),
