@@ -35,6 +35,42 @@ EQF_LEVELS_URL = "https://europa.eu/europass/en/description-eight-eqf-levels"
 # A badge larger than this is not one of ours; refuse before canonicalizing.
 MAX_BADGE_BYTES = 256 * 1024
 
+# The badge's own sentences, in the language of its title (``inLanguage``); English otherwise.
+_WORDING: dict[str, dict[str, str]] = {
+    "description": {
+        "en": "Micro-credential awarded by {body}: {title}. {facts}.",
+        "sw": "Cheti kidogo kilichotolewa na {body}: {title}. {facts}.",
+        "fr": "Micro-certification délivrée par {body} : {title}. {facts}.",
+    },
+    "eqf": {"en": "EQF level {level}", "sw": "kiwango cha EQF {level}", "fr": "niveau CEC {level}"},
+    "hours": {
+        "en": "{hours} hours of learning",
+        "sw": "saa {hours} za kujifunza",
+        "fr": "{hours} heures d'apprentissage",
+    },
+    "ects": {
+        "en": "ECTS credits: {credits} (the unit of creditsAvailable)",
+        "sw": "alama za ECTS: {credits} (kipimo cha creditsAvailable)",
+        "fr": "crédits ECTS : {credits} (l'unité de creditsAvailable)",
+    },
+    "criteria": {
+        "en": "The learner demonstrated these learning outcomes in an assessment:",
+        "sw": "Mwanafunzi alionyesha matokeo haya ya kujifunza katika tathmini:",
+        "fr": "L'apprenant a démontré ces acquis d'apprentissage lors d'une évaluation :",
+    },
+    "course": {
+        "en": "Assessed after completing the course.",
+        "sw": "Alitathminiwa baada ya kumaliza kozi.",
+        "fr": "Évaluation à l'issue de la formation.",
+    },
+    "prior_learning": {
+        "en": "Assessed through recognition of prior learning.",
+        "sw": "Alitathminiwa kupitia utambuzi wa ujuzi wa awali.",
+        "fr": "Évaluation par la reconnaissance des acquis de l'expérience.",
+    },
+    "score": {"en": "Assessment score", "sw": "Alama ya tathmini", "fr": "Note de l'évaluation"},
+}
+
 _ED25519_PUB_MULTICODEC = b"\xed\x01"
 _BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -81,6 +117,7 @@ def open_badge(
         raise MalformedInput("the catalogue entry is for another module or version")
     if len(credential.outcomes) != len(entry.outcomes):
         raise MalformedInput("the credential and its catalogue entry differ in outcome count")
+    lang = _language(entry.title, lang)
     issuer_id = issuer_profile.id or did_key(issuer_key.public_key)
     achievement_id = (
         f"{issuer_profile.url.rstrip('/')}/achievements/{entry.module_id}/{entry.version}"
@@ -256,11 +293,7 @@ def _subject(
             }
         ]
     subject["achievement"] = _achievement(entry, achievement_id, lang)
-    subject["narrative"] = (
-        "Assessed after completing the course."
-        if credential.route == "course"
-        else "Assessed through recognition of prior learning."
-    )
+    subject["narrative"] = _words(credential.route, lang)
     results: list[dict[str, Any]] = [
         {
             "type": ["Result"],
@@ -284,14 +317,15 @@ def _subject(
 def _achievement(entry: CatalogueEntry, achievement_id: str, lang: str) -> dict[str, Any]:
     title = _localized(entry.title, lang)
     outcomes = [_localized(outcome, lang) for outcome in entry.outcomes]
-    facts = [f"{_json_number(entry.workload_hours)} hours of learning"]
+    facts = [_words("hours", lang, hours=_json_number(entry.workload_hours))]
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
         "achievementType": "MicroCredential",
         "name": title,
         "criteria": {
-            "narrative": "The learner demonstrated these learning outcomes in an assessment:\n\n"
+            "narrative": _words("criteria", lang)
+            + "\n\n"
             + "\n".join(f"{number}. {text}" for number, text in enumerate(outcomes, start=1))
         },
     }
@@ -300,7 +334,7 @@ def _achievement(entry: CatalogueEntry, achievement_id: str, lang: str) -> dict[
         _alignment(a.label, a.framework, a.code, a.uri) for a in entry.alignments if a.uri
     ]
     if entry.level_eqf is not None:
-        facts.insert(0, f"EQF level {entry.level_eqf}")
+        facts.insert(0, _words("eqf", lang, level=entry.level_eqf))
         eqf = _alignment(
             f"EQF level {entry.level_eqf}",
             "European Qualifications Framework",
@@ -312,21 +346,21 @@ def _achievement(entry: CatalogueEntry, achievement_id: str, lang: str) -> dict[
         achievement["alignment"] = alignments
     if entry.credit_points_ects is not None:
         credits = _json_number(entry.credit_points_ects)
-        facts.append(f"ECTS credits: {credits} (the unit of creditsAvailable)")
+        facts.append(_words("ects", lang, credits=credits))
         achievement["creditsAvailable"] = credits
-    achievement["description"] = (
-        f"Micro-credential awarded by {entry.awarding_body}: {title}. {', '.join(facts)}."
+    achievement["description"] = _words(
+        "description", lang, body=entry.awarding_body, title=title, facts=", ".join(facts)
     )
     achievement.update(
         {
             "humanCode": entry.module_id,
             "version": entry.version,
-            "inLanguage": _language(entry.title, lang),
+            "inLanguage": lang,
             "resultDescription": [
                 {
                     "id": f"{achievement_id}#score",
                     "type": ["ResultDescription"],
-                    "name": "Assessment score",
+                    "name": _words("score", lang),
                     "resultType": "Percent",
                     "valueMin": "0",
                     "valueMax": "100",
@@ -354,6 +388,11 @@ def _alignment(name: str, framework: str, code: str, url: str) -> dict[str, Any]
         "targetCode": code,
         "targetUrl": url,
     }
+
+
+def _words(name: str, lang: str, **values: object) -> str:
+    wording = _WORDING[name]
+    return wording.get(lang, wording["en"]).format(**values)
 
 
 def _localized(texts: Mapping[str, str], lang: str) -> str:

@@ -299,6 +299,37 @@ def test_a_shipped_module_aligns_to_eqf_isced_f_and_esco() -> None:
     assert skills and skills <= targets
 
 
+ENGLISH_WORDING = (
+    "awarded by",
+    "hours of learning",
+    "demonstrated these learning outcomes",
+    "Assessed after",
+    "Assessment score",
+    "ECTS credits:",
+)
+
+
+@pytest.mark.parametrize("lang", ["sw", "fr"])
+def test_a_badge_in_kiswahili_or_french_says_everything_in_that_language(lang: str) -> None:
+    written = dataclasses.replace(
+        entry(),
+        title={"en": "Soil health", "sw": "Afya ya udongo", "fr": "Santé des sols"},
+        outcomes=tuple({"en": "Read", "sw": "Soma", "fr": "Lire"} for _ in range(3)),
+    )
+    document = open_badge(
+        credential(), written, issuer_key=ISSUER_KEY, issuer_profile=PROFILE, lang=lang
+    )
+    achievement = document["credentialSubject"]["achievement"]
+    assert achievement["inLanguage"] == lang
+    text = json.dumps(document, ensure_ascii=False)
+    assert [phrase for phrase in ENGLISH_WORDING if phrase in text] == []
+    english = json.dumps(
+        open_badge(credential(), written, issuer_key=ISSUER_KEY, issuer_profile=PROFILE),
+        ensure_ascii=False,
+    )
+    assert all(phrase in english for phrase in ENGLISH_WORDING)
+
+
 def test_learner_appears_only_as_a_salted_hash(signed_badge: dict[str, Any]) -> None:
     text = json.dumps(signed_badge)
     assert "Wanjiru" not in text and "L-4F2K9Q" not in text
