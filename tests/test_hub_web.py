@@ -339,6 +339,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verification import Reason
     from sync import alerts
     from sync.hub.translations import LANGUAGES, MESSAGES
+    from sync.hub.web import ENTRY_LABELS
 
     used = _template_messages() | _web_messages()
     used |= {text for pair in VERDICTS.values() for text in pair}
@@ -346,6 +347,10 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
     used |= {"gender", "age band", "centre", "wrong username or password"}
+    # The registry entry's field names on the credential page.
+    used |= set(ENTRY_LABELS.values())
+    # Equity groups: the edge node's genders, the age bands and their fallbacks.
+    used |= {"female", "male", "other", "unstated", "unknown", "under 18", "50 and over"}
     # A node's alerts, rendered on the overview by their code.
     used |= set(alerts.TEMPLATES.values())
     assert len(used) > 120

@@ -100,6 +100,9 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Value": ("Thamani", "Valeur"),
     "Revoke": ("Futa", "Révoquer"),
     "Revoke this credential": ("Futa cheti hiki", "Révoquer cette attestation"),
+    "Module version": ("Toleo la moduli", "Version du module"),
+    "Node clock in doubt": ("Saa ya kituo ina shaka", "Horloge du centre douteuse"),
+    "Reason for revocation": ("Sababu ya kufuta", "Motif de la révocation"),
     # -- two credentials on one revocation slot
     "Shares revocation slot {slot} with credential {other}: revoking one revokes both.": (
         "Kinatumia nafasi ya kufuta {slot} pamoja na cheti {other}: kufuta kimoja "
@@ -147,6 +150,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "gender": ("jinsia", "genre"),
     "age band": ("kundi la umri", "tranche d'âge"),
     "centre": ("kituo", "centre"),
+    "female": ("mwanamke", "femme"),
+    "male": ("mwanamume", "homme"),
+    "other": ("nyingine", "autre"),
+    "unstated": ("haijaelezwa", "non précisé"),
+    "unknown": ("haijulikani", "inconnu"),
+    "under 18": ("chini ya miaka 18", "moins de 18 ans"),
+    "50 and over": ("miaka 50 na zaidi", "50 ans et plus"),
     # -- a node's alerts (``sync.alerts``), on the overview
     **alerts.TRANSLATIONS,
     # -- forks

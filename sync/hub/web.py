@@ -204,6 +204,34 @@ def _shared_section(
     }
 
 
+ENTRY_LABELS = {
+    "credential_id": "Credential",
+    "node_id": "Node",
+    "centre": "Centre",
+    "learner_id": "Learner",
+    "module_id": "Module",
+    "module_version": "Module version",
+    "score_percent": "Score %",
+    "issued_at": "Issued (node clock)",
+    "not_before": "Made after (hub)",
+    "received_at": "Received",
+    "time_flag": "Node clock in doubt",
+    "status": "Status",
+    "revocation_reason": "Reason for revocation",
+}
+"""The registry entry's fields as the credential page names them (``reports.credential``)."""
+
+
+def _entry_value(t: Callable[..., str], key: str, value: Any) -> Any:
+    if key.endswith("_at") or key == "not_before":
+        return _when(value)
+    if key == "status":
+        return t(value)
+    if key == "time_flag":
+        return t("yes") if value else t("no")
+    return value
+
+
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     # Without a configured secret (a settings file written by hand), one for this process:
     # staff log in again after a restart. Never the hub's name, which every page shows.
@@ -592,9 +620,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
         fields = [
-            (k, _when(v) if k.endswith(("_at", "not_before")) else t(v) if k == "status" else v)
-            for k, v in entry.items()
-            if k != "cose"
+            (t(ENTRY_LABELS[k]), _entry_value(t, k, v)) for k, v in entry.items() if k != "cose"
         ]
         shared = nodes.shared_slots(store, entry["node_id"], credential_id)
         sections = [{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}]
@@ -665,7 +691,14 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                         "Credentials",
                     ],
                     "rows": [
-                        [t(r.dimension), r.group, r.learners, r.sittings, r.passed, r.credentials]
+                        [
+                            t(r.dimension),
+                            r.group if r.dimension == "centre" else t(r.group),
+                            r.learners,
+                            r.sittings,
+                            r.passed,
+                            r.credentials,
+                        ]
                         for r in rows
                     ],
                 }
