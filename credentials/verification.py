@@ -78,7 +78,11 @@ def _envelope(data: bytes | str) -> Sign1:
         data = bytes(data).decode("ascii", errors="replace")
     if isinstance(data, str):
         data = from_qr_text(data)
-    return decode_sign1(bytes(data))
+    envelope = decode_sign1(bytes(data))
+    # Explicit typing (RFC 9596): certificates, trust lists and packs carry a typ, credentials none.
+    if envelope.typ is not None:
+        raise MalformedInput(f"its type is {envelope.typ}, not a credential")
+    return envelope
 
 
 def verify(data: bytes | str, trust: TrustList, *, now: datetime | None = None) -> Verdict:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import cbor2
 
-from credentials.certificates import NodeCertificate, issue_node_certificate
+from credentials.certificates import TYP_NODE_CERT, NodeCertificate, issue_node_certificate
 from credentials.claims import MicroCredential, encode_claims
 from credentials.cose import sign1
 from credentials.issuance import issue
 from credentials.keys import SigningKey
 from credentials.sample import SAMPLE_ENTRY, SAMPLE_NODE_ID, sample_credential
 from credentials.status import StatusList
-from credentials.trust import TrustList
+from credentials.trust import TrustList, sign_trust_list
 from credentials.verification import EXPLANATIONS, Reason, verify
 
 ROOT = SigningKey.from_seed(bytes(range(32)))
@@ -84,6 +84,19 @@ def test_malformed() -> None:
 def test_malformed_claims_under_a_valid_signature() -> None:
     signed_garbage = sign1(NODE, cbor2.dumps({1: "x"}))
     assert verify(signed_garbage, trust()).reason is Reason.MALFORMED
+
+
+def test_a_signed_document_of_another_type_is_not_a_credential() -> None:
+    # Explicit typing (RFC 8725 §3.11, RFC 9596): a certificate or trust list, even one
+    # signed by a key the trust list knows, is refused as a credential by its typ.
+    for document in (
+        node_cert(),
+        sign_trust_list(ROOT, trust()),
+        sign1(NODE, encode_claims(CREDENTIAL), typ=TYP_NODE_CERT),
+    ):
+        verdict = verify(document, trust())
+        assert verdict.reason is Reason.MALFORMED, verdict
+        assert "not a credential" in verdict.message
 
 
 def _replace_part(index: int, value: bytes) -> bytes:
