@@ -65,8 +65,9 @@ def read_credential_input(source: str) -> bytes | str:
         if text is None:
             raise typer.BadParameter(f"no QR code found in {path}", param_hint="INPUT")
         return text
-    if data.lstrip().startswith(PREFIX.encode()):
-        return data.decode("ascii", errors="replace").strip()
+    text = data.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
+    if text.lstrip().startswith(PREFIX.encode()):
+        return text.decode("ascii", errors="replace").strip()
     return data
 
 

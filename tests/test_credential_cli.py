@@ -55,6 +55,16 @@ def test_sample_verifies(sample: Path, name: str) -> None:
     assert "Achieng Wanjiru Otieno-K" in result.stdout
 
 
+def test_qr_text_saved_by_a_windows_editor_verifies(sample: Path, tmp_path: Path) -> None:
+    # Notepad writes a byte order mark and CRLF line ends.
+    text = (sample / "credential.txt").read_text().strip()
+    saved = tmp_path / "credential.txt"
+    saved.write_bytes(b"\xef\xbb\xbf" + text.encode("ascii") + b"\r\n")
+    result = runner.invoke(app, ["verify", "--trust", str(sample / "trust.cbor"), str(saved)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("GENUINE")
+
+
 def test_verify_qr_text_argument_with_pinned_root_as_json(sample: Path) -> None:
     text = (sample / "credential.txt").read_text().strip()
     args = ["verify", "--trust", str(sample / "trust.cbor"), "--root", str(sample / "root.jwk")]
