@@ -65,9 +65,9 @@ def read_credential_input(source: str) -> bytes | str:
         if text is None:
             raise typer.BadParameter(f"no QR code found in {path}", param_hint="INPUT")
         return text
-    text = data.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
-    if text.lstrip().startswith(PREFIX.encode()):
-        return text.decode("ascii", errors="replace").strip()
+    unmarked = data.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
+    if unmarked.lstrip().startswith(PREFIX.encode()):
+        return unmarked.decode("ascii", errors="replace").strip()
     return data
 
 
