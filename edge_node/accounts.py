@@ -112,10 +112,7 @@ def check_not_locked(db: Database, keys: list[str], now: float) -> None:
         row = db.execute("SELECT locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
         if row and row[0] and row[0] > now:
             wait = int(row[0] - now) + 1
-            raise Locked(
-                f"Too many failed log-ins. Try again in {max(1, wait // 60)} minute(s).",
-                retry_after_s=wait,
-            )
+            raise Locked(retry_after_s=wait)
 
 
 def record_failure(db: Database, keys: list[str], now: float, throttle: Throttle) -> None:

@@ -13,9 +13,14 @@ class EdgeError(Exception):
     status = 500
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: str, *, code: str | None = None, params: dict[str, object] | None = None
+    ) -> None:
+        self.template = message
+        """The English text before its ``{placeholders}`` are filled: what pages translate."""
+        self.params = params or {}
+        self.message = message.format(**self.params) if params else message
+        super().__init__(self.message)
         if code is not None:
             self.code = code
 
@@ -51,8 +56,11 @@ class Locked(EdgeError):
     status = 429
     code = "locked"
 
-    def __init__(self, message: str, *, retry_after_s: int) -> None:
-        super().__init__(message)
+    def __init__(self, *, retry_after_s: int) -> None:
+        super().__init__(
+            "Too many failed log-ins. Try again in {n} minute(s).",
+            params={"n": max(1, retry_after_s // 60)},
+        )
         self.retry_after_s = retry_after_s
 
 

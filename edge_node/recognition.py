@@ -48,9 +48,7 @@ class NotRecognised(EdgeError):
     code = "not_recognised"
 
     def __init__(self, template: str, **params: str) -> None:
-        super().__init__(template.format(**params))
-        self.template = template
-        self.params = params
+        super().__init__(template, params=dict(params))
 
 
 class Unreadable(NotRecognised):

@@ -284,6 +284,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Hakuna swali kama hilo katika tathmini hii",
         "Cette question n'existe pas dans cette évaluation",
     ),
+    "Too many failed log-ins. Try again in {n} minute(s).": (
+        "Majaribio mengi mno yameshindwa. Jaribu tena baada ya dakika {n}.",
+        "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",
+    ),
     "No such sitting": ("Tathmini hiyo haipo", "Évaluation introuvable"),
     "No such session": ("Kipindi hicho hakipo", "Session introuvable"),
     "No such learner": ("Mwanafunzi huyo hayupo", "Apprenant introuvable"),

@@ -130,6 +130,11 @@ def test_wrong_passwords_lock_the_account_with_retry_after(node: Node) -> None:
     script = TestClient(create_app(node))
     api = script.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
     assert api.status_code == 429 and api.json()["error"] == "locked"
+    assert re.search(r"Try again in 1[45] minute\(s\)\.$", api.json()["message"])
+    client.get("/lang/sw")
+    in_swahili = login(client, WORKER[0], WORKER[1])
+    assert in_swahili.status_code == 429
+    assert re.search(r"Jaribu tena baada ya dakika 1[45]\.", in_swahili.text)
 
 
 def test_unknown_users_and_wrong_passwords_look_the_same(node: Node) -> None:

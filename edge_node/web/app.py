@@ -31,9 +31,14 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, status: int, code: str, message: str) -> Response:
+def _error_response(
+    request: Request, status: int, code: str, message: str, params: dict[str, object] | None = None
+) -> Response:
+    """JSON under ``/api/``, else a page: ``message`` is English, with ``{placeholders}``
+    filled from ``params`` after the page translates it."""
     if _is_api(request):
-        return JSONResponse({"error": code, "message": message}, status_code=status)
+        text = message.format(**params) if params else message
+        return JSONResponse({"error": code, "message": text}, status_code=status)
     node: Node = request.app.state.node
     return render_html(
         "error.html",
@@ -42,6 +47,7 @@ def _error_response(request: Request, status: int, code: str, message: str) -> R
         path=address(request),
         status=status,
         message=message,
+        params=params or {},
         code=code,
         status_code=status,
     )
@@ -61,7 +67,7 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
 
     @app.exception_handler(EdgeError)
     async def _edge_error(request: Request, error: EdgeError) -> Response:
-        response = _error_response(request, error.status, error.code, error.message)
+        response = _error_response(request, error.status, error.code, error.template, error.params)
         retry = getattr(error, "retry_after_s", None)
         if retry:
             response.headers["Retry-After"] = str(retry)
