@@ -10,18 +10,21 @@ what happened in plain words.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from credentials.claims import MicroCredential, decode_claims
+from credentials.cose import decode_sign1, verify_sign1
 from credentials.keys import SigningKey
 from sync import alerts
 from sync.alerts import Alert
-from sync.errors import MalformedBatch, SyncError, Unauthenticated, Unreachable
+from sync.errors import BadRequest, MalformedBatch, SyncError, Unauthenticated, Unreachable
 from sync.eventlog import Event, hash_at, head, read_events
 from sync.protocol import MEDIA_TYPE, VERSIONS, new_nonce, read_signed, seal
 
@@ -95,6 +98,59 @@ def slot_floor(db: Database) -> int | None:
     or None: a node restored from a backup hands out revocation slots above it only."""
     value = _get(db, "slot_floor")
     return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class ReissueRequest:
+    """The hub's staff ask this node to issue one of its credentials again, with the same
+    claims, on a revocation slot of its own (it shares its slot with another credential,
+    so neither could be revoked alone). The node signs the replacement with a new id and
+    its next slot and records it as a ``credential.issued`` event whose body adds
+    ``replaces`` (this id); the holder is given the new paper."""
+
+    credential_id: bytes
+    cose: bytes
+    learner: str
+
+    def replacement(
+        self, node_key: SigningKey, *, credential_id: bytes, status_index: int
+    ) -> MicroCredential:
+        """The claims to sign: the old credential's, with a new id and slot. Refuses a
+        request naming a credential this node's key did not sign."""
+        envelope = decode_sign1(self.cose)
+        if not verify_sign1(envelope, node_key.public_key):
+            raise BadRequest("the hub asks to reissue a credential this node did not sign")
+        old = decode_claims(envelope.payload)
+        if old.credential_id != self.credential_id:
+            raise BadRequest("the hub's reissue request names another credential than it holds")
+        return replace(old, credential_id=credential_id, status_index=status_index)
+
+
+def reissue_requests(db: Database) -> list[ReissueRequest]:
+    """What the hub's last welcome asked this node to reissue (until its replacement
+    reaches the hub). A node skips a request whose replacement it has issued already."""
+    value = _get(db, "reissue")
+    return [
+        ReissueRequest(bytes.fromhex(r["id"]), bytes.fromhex(r["cose"]), r["learner"])
+        for r in (json.loads(value) if value else [])
+    ]
+
+
+def _note_reissue(db: Database, fields: dict[str, Any]) -> None:
+    """Keep the welcome's ``reissue`` list (optional within version 1: an older hub sends
+    none, and its absence changes nothing)."""
+    entries = fields.get("reissue")
+    if not isinstance(entries, list):
+        return
+    kept = [
+        {"id": e["id"].hex(), "cose": e["cose"].hex(), "learner": e["learner"]}
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("id"), bytes)
+        and isinstance(e.get("cose"), bytes)
+        and isinstance(e.get("learner"), str)
+    ]
+    _set(db, reissue=json.dumps(kept) if kept else None)
 
 
 def pending_count(db: Database) -> int:
@@ -204,6 +260,7 @@ def apply_welcome(db: Database, node_id: str, fields: dict[str, Any], report: Sy
     start = min(start, last)
     _note_alert(db, fields, report)
     _note_hub_time(fields, report)
+    _note_reissue(db, fields)
     # A hub older than the field sends none; a slot once seen stays used, so the floor
     # only rises (an answer file brought back late cannot lower it).
     floor = fields.get("slot_floor")

@@ -15,7 +15,7 @@ from credentials.certificates import make_request
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.keys import SigningKey
-from sync.client import batch_message
+from sync.client import ReissueRequest, batch_message
 from sync.eventlog import EventType, append_event, migrate_events, read_events
 from sync.hub.ingest import Hub, answer
 from sync.hub.nodes import enrol_node
@@ -122,6 +122,20 @@ class ScriptedNode:
         with self.db.atomic():
             self._append(
                 EventType.credential_issued, {"cose": cose, "learner": learner, "sitting": sitting}
+            )
+        return cose
+
+    def reissue(self, request: ReissueRequest) -> bytes:
+        """Issue a credential the hub asked for again, on the next slot, as a node does."""
+        self.status_index += 1
+        credential = request.replacement(
+            self.key, credential_id=self.rng.randbytes(16), status_index=self.status_index
+        )
+        cose = issue(self.key, credential)
+        with self.db.atomic():
+            self._append(
+                EventType.credential_issued,
+                {"cose": cose, "learner": request.learner, "replaces": request.credential_id},
             )
         return cose
 

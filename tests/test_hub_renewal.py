@@ -168,7 +168,7 @@ def test_a_hub_of_an_older_version_keeps_its_certificates_through_a_renewal(
             ],
         )
         early = bondo.sit_and_issue(bondo.register())
-        assert migrate(store) == ["0010_node_cert_history"]
+        assert migrate(store) == [name for name, _ in MIGRATIONS[9:]]
         _enrol(hub, bondo, RENEWED)
         trust = _published(hub)
         assert _windows(trust, bondo) == [FIRST, RENEWED]

@@ -346,7 +346,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Name", "Module", "Outcomes achieved", "Level (EQF)", "Date", "Valid until"}
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
-    used |= {"gender", "age band", "centre", "wrong username or password"}
+    used |= {"gender", "age band", "centre", "wrong username or password", "replaced"}
     # The registry entry's field names on the credential page.
     used |= set(ENTRY_LABELS.values())
     # Equity groups: the edge node's genders, the age bands and their fallbacks.

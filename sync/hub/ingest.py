@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from credentials.cbor import loads_untrusted
@@ -53,6 +54,7 @@ from sync.eventlog import (
     genesis_hash,
     record_bytes,
 )
+from sync.hub.nodes import pending_reissues, publish_trust_list
 from sync.hub.projection import LEARNER_FIELDS, project_events
 from sync.hub.store import Store
 from sync.protocol import (
@@ -293,6 +295,7 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
             alert = alerts.restored(head=head, tip=tip)
             _alert(store, node.node_id, alert)
         floor = slot_floor(store, node.node_id)
+        reissue = pending_reissues(store, node.node_id)
     return {
         "m": "welcome",
         "ack": match_seq,
@@ -300,6 +303,7 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "tip": [tip, tip_hash],
         **_answer_alert(alert),
         "slot_floor": floor,
+        "reissue": reissue,
     }
 
 
@@ -390,6 +394,8 @@ def _check_values(event_type: EventType, body: dict[str, Any]) -> None:
     _plain_values(body, str(event_type))
     if event_type in _PERCENT_TYPES and not 0 <= body["score_percent"] <= 100:
         raise InvalidEvent(f"{event_type}: the score is not a percentage")
+    if event_type in _SIGNED_HERE and not isinstance(body.get("replaces", b""), bytes):
+        raise InvalidEvent(f"{event_type}: the field 'replaces' is not a credential id")
     if event_type is EventType.learner_updated:
         for name, value in body["changes"].items():
             expected = int if name == "birth_year" else str
@@ -573,14 +579,14 @@ def _store_events(
         "UPDATE branches SET tip_seq = ?, tip_hash = ? WHERE node_id = ? AND branch = ?",
         [last.seq, last.hash, node.node_id, branch],
     )
-    if not held:
-        project_events(
-            store,
-            node.node_id,
-            [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
-            received_at=now,
-            not_before=not_before,
-        )
+    if not held and project_events(
+        store,
+        node.node_id,
+        [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
+        received_at=now,
+        not_before=not_before,
+    ):
+        publish_trust_list(store, hub.root_key, now=datetime.fromtimestamp(now, UTC))
 
 
 def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:

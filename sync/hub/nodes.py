@@ -144,20 +144,29 @@ class SharedSlot:
     other_id: str
 
 
+_LIVE = (
+    "NOT EXISTS (SELECT 1 FROM credentials c WHERE c.node_id = s.node_id "
+    "AND c.credential_id IN (s.credential_id, s.other_id) AND c.status = 'replaced')"
+)
+"""A pair still sharing its slot: neither was replaced by a credential on a slot of its own."""
+
+
 def shared_slots(store: Store, node_id: str, credential_id: str | None = None) -> list[SharedSlot]:
-    """The node's shared slots, or those of one credential with ``other_id`` the partner."""
+    """The node's shared slots, or those of one credential with ``other_id`` the partner.
+    A pair one of which was replaced on a slot of its own shares nothing any more: setting
+    the bit revokes only the credential still on it, and the replaced one's old paper."""
     if credential_id is None:
         rows = store.query(
-            "SELECT status_index, credential_id, other_id FROM shared_slots WHERE node_id = ? "
-            "ORDER BY status_index, credential_id, other_id",
+            "SELECT status_index, credential_id, other_id FROM shared_slots s WHERE node_id = ? "
+            f"AND {_LIVE} ORDER BY status_index, credential_id, other_id",
             [node_id],
         )
     else:
         rows = store.query(
-            "SELECT status_index, credential_id, other_id FROM shared_slots "
-            "WHERE node_id = ? AND credential_id = ? UNION "
-            "SELECT status_index, other_id, credential_id FROM shared_slots "
-            "WHERE node_id = ? AND other_id = ? ORDER BY 1, 3",
+            "SELECT status_index, credential_id, other_id FROM shared_slots s "
+            f"WHERE node_id = ? AND credential_id = ? AND {_LIVE} UNION "
+            "SELECT status_index, other_id, credential_id FROM shared_slots s "
+            f"WHERE node_id = ? AND other_id = ? AND {_LIVE} ORDER BY 1, 3",
             [node_id, credential_id, node_id, credential_id],
         )
     return [SharedSlot(node_id, int(slot), str(a), str(b)) for slot, a, b in rows]
@@ -174,15 +183,23 @@ def revoke_credential(
 ) -> None:
     """Staff revocation of ``node_id``'s credential: marked at once, published in the next
     trust list. A credential sharing the slot is revoked by the same bit, and marked so in
-    the registry. Ids are unique per node only: another node's same id is left alone."""
+    the registry. A credential replaced on a slot of its own (:func:`request_reissue`) is
+    refused: its holder's credential is the replacement. Ids are unique per node only:
+    another node's same id is left alone."""
     reason = check_reason(reason)
     with store.transaction():
         known = store.one(
-            "SELECT 1 FROM credentials WHERE credential_id = ? AND node_id = ?",
+            "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
             [credential_id, node_id],
         )
         if known is None:
             raise NotFound(f"no credential {credential_id}")
+        if known[0] == "replaced":
+            found = reissue(store, node_id, credential_id)
+            raise BadRequest(
+                f"credential {credential_id} was replaced by credential "
+                f"{found.replacement_id if found else '?'}: revoke that one"
+            )
         store.execute(
             "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
             "WHERE credential_id = ? AND node_id = ? AND status <> 'revoked'",
@@ -202,6 +219,77 @@ def revoke_credential(
                 ],
             )
         publish_trust_list(store, root_key, now=now)
+
+
+@dataclass(frozen=True)
+class Reissue:
+    """Staff asked the node to issue ``credential_id`` again on a slot of its own."""
+
+    credential_id: str
+    staff: str
+    reason: str
+    requested_at: int
+    replacement_id: str | None
+    replaced_at: int | None
+
+
+def request_reissue(
+    store: Store, node_id: str, credential_id: str, *, staff: str, reason: str, now: datetime
+) -> None:
+    """Ask the node, in every ``welcome`` until it answers, to issue this credential again
+    with the same claims on a revocation slot of its own (``reissue`` in
+    ``docs/sync-protocol.md``): for a credential sharing its slot, so that one holder can
+    be revoked without the other. Asking again is a no-op."""
+    reason = check_reason(reason)
+    with store.transaction():
+        status = store.scalar(
+            "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
+            [credential_id, node_id],
+        )
+        if status is None:
+            raise NotFound(f"no credential {credential_id}")
+        if status != "active":
+            raise BadRequest(f"credential {credential_id} is {status}; only an active one")
+        if not shared_slots(store, node_id, credential_id):
+            raise BadRequest(
+                f"credential {credential_id} has a revocation slot of its own: nothing to do"
+            )
+        store.execute(
+            "INSERT INTO reissues (node_id, credential_id, staff, reason, requested_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [node_id, credential_id, staff, reason, _ts(now)],
+        )
+
+
+def reissue(store: Store, node_id: str, credential_id: str) -> Reissue | None:
+    """The reissue staff asked of this credential, or the one it is the replacement of."""
+    rows = store.query(
+        "SELECT credential_id, staff, reason, requested_at, replacement_id, replaced_at "
+        "FROM reissues WHERE node_id = ? AND (credential_id = ? OR replacement_id = ?)",
+        [node_id, credential_id, credential_id],
+    )
+    return Reissue(*rows[0]) if rows else None
+
+
+MAX_REISSUES = 100
+"""Pending reissues one ``welcome`` carries (the rest follow as these are done)."""
+
+
+def pending_reissues(store: Store, node_id: str) -> list[dict[str, object]]:
+    """``{id, cose, learner}`` (credential id, its COSE bytes, the node's learner id) for
+    each credential the node is asked to issue again and has not yet: the ``reissue`` field
+    of a ``welcome``. A credential revoked meanwhile is no longer asked for."""
+    rows = store.query(
+        "SELECT c.credential_id, c.cose, c.learner_id FROM reissues r JOIN credentials c "
+        "ON c.node_id = r.node_id AND c.credential_id = r.credential_id WHERE r.node_id = ? "
+        "AND r.replacement_id IS NULL AND c.status = 'active' "
+        "ORDER BY r.requested_at, r.credential_id LIMIT ?",
+        [node_id, MAX_REISSUES],
+    )
+    return [
+        {"id": bytes.fromhex(str(cid)), "cose": bytes(cose), "learner": str(learner)}
+        for cid, cose, learner in rows
+    ]
 
 
 def publish_pack(store: Store, root_key: SigningKey, data: bytes, *, now: datetime) -> int:

@@ -10,10 +10,11 @@ recorded in ``shared_slots``.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from credentials.certificates import read_node_certificate
-from credentials.claims import decode_claims
+from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
 from sync.eventlog import EventType
@@ -123,10 +124,12 @@ def project_events(
     *,
     received_at: int,
     not_before: int | None,
-) -> None:
+) -> bool:
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
-    queue their xAPI statements in the same transaction."""
+    queue their xAPI statements in the same transaction. True if a credential was revoked
+    (a replacement of a revoked one): the caller publishes a trust list."""
     credentials: list[tuple[Any, ...]] = []
+    replacements: list[tuple[MicroCredential, str]] = []
     credential_ids: list[str] = []
     sittings: list[tuple[Any, ...]] = []
     learners: list[tuple[Any, ...]] = []
@@ -201,6 +204,8 @@ def project_events(
             )
             credential_ids.append(credential.credential_id.hex())
             statements.append((node_id, "credential", credential_ids[-1]))
+            if "replaces" in body:
+                replacements.append((credential, body["replaces"].hex()))
         elif kind is EventType.credential_recognised:
             _flush_learners(store, node_id, learners)
             _recognise(store, node_id, event)
@@ -219,6 +224,44 @@ def project_events(
     if credential_ids:
         _link_recognised(store, node_id, credential_ids)
     xapi.enqueue(store, statements, received_at)
+    return any([_replace(store, node_id, new, old_id, received_at) for new, old_id in replacements])
+
+
+def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: int) -> bool:
+    """Record ``new`` as the replacement staff asked for of credential ``old_id``: the same
+    claims on another slot. The old one becomes 'replaced' (its paper stays valid while
+    its slot's bit is unset); if it was revoked meanwhile, the replacement is revoked too
+    (True). A replacement nobody asked for, or with other claims, is an ordinary
+    credential."""
+    row = store.one(
+        "SELECT c.cose, c.status, c.revocation_reason FROM reissues r JOIN credentials c "
+        "ON c.node_id = r.node_id AND c.credential_id = r.credential_id "
+        "WHERE r.node_id = ? AND r.credential_id = ? AND r.replacement_id IS NULL",
+        [node_id, old_id],
+    )
+    if row is None:
+        return False
+    old = decode_claims(decode_sign1(bytes(row[0])).payload)
+    if replace(old, credential_id=new.credential_id, status_index=new.status_index) != new:
+        return False
+    new_id = new.credential_id.hex()
+    store.execute(
+        "UPDATE reissues SET replacement_id = ?, replaced_at = ? "
+        "WHERE node_id = ? AND credential_id = ?",
+        [new_id, at, node_id, old_id],
+    )
+    if row[1] == "revoked":
+        store.execute(
+            "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
+            "WHERE node_id = ? AND credential_id = ?",
+            [at, _replaced_reason(old_id, row[2]), node_id, new_id],
+        )
+        return True
+    store.execute(
+        "UPDATE credentials SET status = 'replaced' WHERE node_id = ? AND credential_id = ?",
+        [node_id, old_id],
+    )
+    return False
 
 
 def _flush_sittings(store: Store, rows: list[tuple[Any, ...]]) -> None:
@@ -286,6 +329,11 @@ def _record_shared_slots(store: Store, rows: list[tuple[Any, ...]], found_at: in
             "found_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             pairs,
         )
+
+
+def _replaced_reason(credential_id: str, reason: str | None) -> str:
+    """Why a replacement is revoked: the credential it replaces was."""
+    return f"replaces credential {credential_id}, revoked" + (f": {reason}" if reason else "")
 
 
 class _NotBelieved(Exception):

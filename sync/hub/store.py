@@ -389,6 +389,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 SELECT kid, 1, node_id, certificate, issued_at FROM node_certs""",
         ],
     ),
+    (
+        "0011_reissues",
+        [
+            # Staff asked the node to issue this credential again on a revocation slot of
+            # its own (it shares one). The node's replacement fills replacement_id and the
+            # credential's status becomes 'replaced' (revoked, if it was revoked meanwhile).
+            """CREATE TABLE reissues (
+                node_id TEXT NOT NULL, credential_id TEXT NOT NULL, staff TEXT NOT NULL,
+                reason TEXT NOT NULL, requested_at INTEGER NOT NULL, replacement_id TEXT,
+                replaced_at INTEGER, PRIMARY KEY (node_id, credential_id))""",
+        ],
+    ),
 ]
 
 

@@ -103,6 +103,37 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Module version": ("Toleo la moduli", "Version du module"),
     "Node clock in doubt": ("Saa ya kituo ina shaka", "Horloge du centre douteuse"),
     "Reason for revocation": ("Sababu ya kufuta", "Motif de la révocation"),
+    # -- a credential issued again on a slot of its own
+    "replaced": ("kimebadilishwa", "remplacée"),
+    "Give this holder a credential on a revocation slot of its own": (
+        "Mpe mwenye cheti hiki cheti chenye nafasi yake ya kufuta",
+        "Donner à ce titulaire une attestation sur sa propre case de révocation",
+    ),
+    "At its next sync the centre signs this credential again, with the same content, on a "
+    "revocation slot no other credential uses; give the holder the new paper. The old paper "
+    "stays valid until its shared slot is revoked.": (
+        "Katika usawazishaji wake ujao kituo kitasaini cheti hiki tena, chenye maudhui yale "
+        "yale, kwenye nafasi ya kufuta ambayo hakuna cheti kingine kinachoitumia; mpe mwenye "
+        "cheti karatasi mpya. Karatasi ya zamani inabaki halali hadi nafasi inayoshirikiwa "
+        "itakapofutwa.",
+        "À sa prochaine synchronisation, le centre signe à nouveau cette attestation, au même "
+        "contenu, sur une case de révocation qu'aucune autre attestation n'utilise ; remettez "
+        "le nouveau papier au titulaire. L'ancien papier reste valable jusqu'à la révocation "
+        "de la case partagée.",
+    ),
+    "Ask the centre": ("Omba kituo", "Le demander au centre"),
+    "Issued again on a revocation slot of its own": (
+        "Kimetolewa tena kwenye nafasi yake ya kufuta",
+        "Émise à nouveau sur sa propre case de révocation",
+    ),
+    "Asked by": ("Kiliombwa na", "Demandé par"),
+    "Asked on": ("Kiliombwa tarehe", "Demandé le"),
+    "Replacement": ("Cheti kipya", "Remplaçante"),
+    "Replaces": ("Kinachukua nafasi ya", "Remplace"),
+    "Waiting for the centre's next sync": (
+        "Kinasubiri usawazishaji ujao wa kituo",
+        "En attente de la prochaine synchronisation du centre",
+    ),
     # -- two credentials on one revocation slot
     "Shares revocation slot {slot} with credential {other}: revoking one revokes both.": (
         "Kinatumia nafasi ya kufuta {slot} pamoja na cheti {other}: kufuta kimoja "

@@ -232,6 +232,31 @@ def _entry_value(t: Callable[..., str], key: str, value: Any) -> Any:
     return value
 
 
+def _reissue_section(
+    t: Callable[..., str], credential_id: str, reissue: nodes.Reissue
+) -> dict[str, Any]:
+    """Staff asked the centre to issue this credential again on a slot of its own: who,
+    when, why, and the replacement once it has arrived (or what it replaced)."""
+    if reissue.credential_id != credential_id:
+        other = _link(reissue.credential_id, f"/credentials/{reissue.credential_id}")
+        done = [[t("Replaces"), other]]
+    elif reissue.replacement_id is None:
+        done = [[t("Replacement"), t("Waiting for the centre's next sync")]]
+    else:
+        replacement = _link(reissue.replacement_id, f"/credentials/{reissue.replacement_id}")
+        done = [[t("Replacement"), replacement], [t("Received"), _when(reissue.replaced_at)]]
+    return {
+        "heading": "Issued again on a revocation slot of its own",
+        "columns": ["Field", "Value"],
+        "rows": [
+            [t("Asked by"), reissue.staff],
+            [t("Asked on"), _when(reissue.requested_at)],
+            [t("Reason"), reissue.reason],
+            *done,
+        ],
+    }
+
+
 def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     # Without a configured secret (a settings file written by hand), one for this process:
     # staff log in again after a restart. Never the hub's name, which every page shows.
@@ -626,14 +651,32 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         sections = [{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}]
         if shared:
             sections.append(_shared_section(store, t, organisation, credential_id, shared))
+        reissue = nodes.reissue(store, entry["node_id"], credential_id)
+        if reissue is not None:
+            sections.append(_reissue_section(t, credential_id, reissue))
+        active = entry["status"] == "active"
         return page(
             request,
             user,
             t("Credential {credential_id}", credential_id=credential_id),
             alerts=_shared_alerts(t, shared),
             sections=sections,
-            revoke=f"/credentials/{credential_id}/revoke" if entry["status"] == "active" else None,
+            revoke=f"/credentials/{credential_id}/revoke" if active else None,
+            reissue=f"/credentials/{credential_id}/reissue"
+            if active and shared and reissue is None
+            else None,
         )
+
+    @app.post("/credentials/{credential_id}/reissue")
+    def ask_reissue(credential_id: str, reason: Annotated[str, Form()], who: StaffForm) -> Response:
+        user, organisation = who
+        entry = reports.credential(store, organisation, credential_id)
+        if entry is None:
+            raise NotFound(f"no credential {credential_id}")
+        nodes.request_reissue(
+            store, entry["node_id"], credential_id, staff=user, reason=reason, now=datetime.now(UTC)
+        )
+        return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
 
     @app.post("/credentials/{credential_id}/revoke")
     def revoke(
