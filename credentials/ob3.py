@@ -31,6 +31,7 @@ from credentials.jsonld import OB_V3P0_CONTEXT, VC_V2_CONTEXT, canonicalize
 from credentials.keys import SigningKey
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
+PROOF_PURPOSE = "assertionMethod"
 EQF_LEVELS_URL = "https://europa.eu/europass/en/description-eight-eqf-levels"
 # A badge larger than this is not one of ours; refuse before canonicalizing.
 MAX_BADGE_BYTES = 256 * 1024
@@ -147,17 +148,20 @@ def verify_open_badge(doc: Mapping[str, Any], public_key: bytes) -> bool:
     """Whether ``doc`` carries an eddsa-rdfc-2022 proof by ``public_key`` over its content.
 
     The proof must name the ``did:key`` of ``public_key`` as its verification
-    method. Never raises on a malformed document: it is simply not verified.
+    method and ``assertionMethod`` as its purpose (a proof the key made for another
+    purpose asserts nothing). Never raises on a malformed document: it is simply not
+    verified.
     """
     try:
-        expected_method = _verification_method(public_key)
+        expected = {"verificationMethod": _verification_method(public_key)}
     except MalformedInput:
         return False
+    expected["proofPurpose"] = PROOF_PURPOSE
     proofs = doc.get("proof")
     if not isinstance(proofs, list) or not proofs:
         return False
     if not all(
-        isinstance(proof, Mapping) and proof.get("verificationMethod") == expected_method
+        isinstance(proof, Mapping) and all(proof.get(k) == v for k, v in expected.items())
         for proof in proofs
     ):
         return False
@@ -183,7 +187,7 @@ def add_proof(
         "cryptosuite": CRYPTOSUITE,
         "created": _timestamp(created),
         "verificationMethod": verification_method,
-        "proofPurpose": "assertionMethod",
+        "proofPurpose": PROOF_PURPOSE,
     }
     signature = key.sign(_hash_data(unsecured, options, contexts))
     secured = copy.deepcopy(dict(document))

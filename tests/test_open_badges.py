@@ -38,6 +38,12 @@ from credentials.ob3 import (
     verify_open_badge,
     verify_proof,
 )
+from credentials.ob3 import (
+    _hash_data as hash_data,
+)
+from credentials.ob3 import (
+    _multibase_base58btc as multibase,
+)
 from credentials.sample import build_sample, write_sample
 
 STANDARDS = Path(__file__).parent / "standards"
@@ -390,6 +396,20 @@ def test_another_key_does_not_verify(signed_badge: dict[str, Any]) -> None:
         created=SIGNED,
     )
     assert not verify_open_badge(forged, ISSUER_KEY.public_key)
+
+
+def test_a_proof_made_for_another_purpose_does_not_make_a_badge(
+    signed_badge: dict[str, Any],
+) -> None:
+    # VC Data Integrity: a verifier checks proofPurpose against the one it expects; the
+    # issuer's key proving "authentication" (a log-in, say) asserts no achievement.
+    unsecured = {k: v for k, v in signed_badge.items() if k != "proof"}
+    options = {**signed_badge["proof"][0], "proofPurpose": "authentication"}
+    del options["proofValue"]
+    signature = ISSUER_KEY.sign(hash_data(unsecured, options, None))
+    other_purpose = {**unsecured, "proof": [{**options, "proofValue": multibase(signature)}]}
+    assert verify_proof(other_purpose, ISSUER_KEY.public_key)  # a sound proof...
+    assert not verify_open_badge(other_purpose, ISSUER_KEY.public_key)  # ...of no badge
 
 
 def leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
