@@ -12,9 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from content.packs import TYP_CONTENT_PACK
+from credentials.cbor import dumps_canonical
 from credentials.certificates import TYP_NODE_CERT, TYP_NODE_REQUEST, make_request
 from credentials.claims import (
+    CLAIM_CTI,
+    CLAIM_EXP,
+    CLAIM_IAT,
+    CLAIM_ISS,
     CLAIM_MICRO_CREDENTIAL,
+    CLAIM_SUB,
     decode_claims,
     encode_claims,
     outcomes_bitmap,
@@ -245,3 +251,36 @@ def test_every_document_type_is_a_media_type() -> None:
         assert decode_sign1(document, max_bytes=1 << 20).typ == typ
     for typ in (*documents, TYP_CONTENT_PACK):
         assert MEDIA_TYPE.fullmatch(typ), typ
+
+
+# RFC 8392 Appendix A.1 (claims set) and A.3 (the same, signed with ES256).
+RFC8392_CLAIMS = bytes.fromhex(
+    "a70175636f61703a2f2f61732e6578616d706c652e636f6d02656572696b77037818636f61703a2f2f6c69"
+    "6768742e6578616d706c652e636f6d041a5612aeb0051a5610d9f0061a5610d9f007420b71"
+)
+RFC8392_SIGNED = bytes.fromhex(
+    "d28443a10126a104524173796d6d657472696345434453413235365850"
+    + RFC8392_CLAIMS.hex()
+    + "58405427c1ff28d23fbad1f29c4c7c6a555e601d6fa29f9179bc3d7438bacaca5acd08c8d4d4f96131680c"
+    "429a01f85951ecee743a52b9b63632c57209120e1c9e30"
+)
+
+
+def test_rfc_8392_claims_keep_their_keys_and_deterministic_bytes() -> None:
+    claims = cbor2.loads(RFC8392_CLAIMS)
+    assert (CLAIM_ISS, CLAIM_SUB, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI) == (1, 2, 4, 6, 7)
+    assert claims[CLAIM_SUB] == "erikw" and claims[CLAIM_CTI] == bytes.fromhex("0b71")
+    assert dumps_canonical(claims) == RFC8392_CLAIMS
+
+
+def test_the_rfc_8392_es256_cwt_is_refused_with_a_verdict() -> None:
+    # Ours accept Ed25519 only, with kid protected: the RFC's token has alg -7 (ES256)
+    # and kid in the unprotected header.
+    with pytest.raises(MalformedInput):
+        decode_sign1(RFC8392_SIGNED)
+    _, _, payload, signature = cbor2.loads(RFC8392_SIGNED).value
+    moved = cbor2.dumps(
+        cbor2.CBORTag(18, [cbor2.dumps({1: -7, 4: KEY.kid}), {}, payload, signature])
+    )
+    with pytest.raises(UnsupportedAlgorithm):
+        decode_sign1(moved)
