@@ -127,9 +127,10 @@ def project_events(
 ) -> bool:
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
     queue their xAPI statements in the same transaction. True if a credential was revoked
-    (a replacement of a revoked one): the caller publishes a trust list."""
+    (by the node, or a replacement of a revoked one): the caller publishes a trust list."""
     credentials: list[tuple[Any, ...]] = []
     replacements: list[tuple[MicroCredential, str]] = []
+    revoked = False
     credential_ids: list[str] = []
     sittings: list[tuple[Any, ...]] = []
     learners: list[tuple[Any, ...]] = []
@@ -212,11 +213,8 @@ def project_events(
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials, received_at)
-            store.execute(
-                "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
-                "revocation_reason = ? WHERE credential_id = ? AND node_id = ?",
-                [event.at, body["reason"], body["id"].hex(), node_id],
-            )
+            _revoked_by_node(store, node_id, body["id"].hex(), event.at, body["reason"])
+            revoked = True
     _flush_learners(store, node_id, learners)
     _flush_sittings(store, sittings)
     if credentials:
@@ -224,7 +222,36 @@ def project_events(
     if credential_ids:
         _link_recognised(store, node_id, credential_ids)
     xapi.enqueue(store, statements, received_at)
-    return any([_replace(store, node_id, new, old_id, received_at) for new, old_id in replacements])
+    replaced = [_replace(store, node_id, new, old_id, received_at) for new, old_id in replacements]
+    return revoked or any(replaced)
+
+
+def _revoked_by_node(store: Store, node_id: str, credential_id: str, at: int, reason: str) -> None:
+    """The node revoked one of its credentials: its slot's bit, in the next trust list,
+    revokes every active credential on the slot too, so the registry says so."""
+    store.execute(
+        "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
+        "WHERE credential_id = ? AND node_id = ?",
+        [at, reason, credential_id, node_id],
+    )
+    partners = store.query(
+        "SELECT other_id, status_index FROM shared_slots WHERE node_id = ? "
+        "AND credential_id = ? UNION SELECT credential_id, status_index FROM shared_slots "
+        "WHERE node_id = ? AND other_id = ?",
+        [node_id, credential_id, node_id, credential_id],
+    )
+    for other, slot in partners:
+        store.execute(
+            "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
+            "WHERE credential_id = ? AND node_id = ? AND status = 'active'",
+            [
+                at,
+                f"shares revocation slot {slot} with credential {credential_id}, revoked by "
+                f"the centre: {reason}",
+                other,
+                node_id,
+            ],
+        )
 
 
 def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: int) -> bool:

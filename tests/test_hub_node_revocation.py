@@ -1,0 +1,57 @@
+"""A centre revoking one of its credentials (``credential.revoked``): the hub publishes
+a trust list at once, so verifiers elsewhere learn it with their next download, and a
+credential on the same slot is marked revoked too, as the bit makes it. On SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from test_hub_reissue import NODE, Shared, revoked_slots, shared, status
+
+from credentials.claims import decode_claims
+from credentials.cose import decode_sign1
+from sync.eventlog import EventType
+from sync.hub.ingest import Hub
+from sync.hub.nodes import latest_trust_list
+from sync.simulate import ScriptedNode, enrol, push
+
+__all__ = ["shared"]
+
+
+def events(node: ScriptedNode) -> int:
+    return len(node.db.execute("SELECT seq FROM events").fetchall())
+
+
+def test_a_centres_revocation_is_published_at_once(hub: Hub) -> None:
+    node = ScriptedNode.create(NODE, seed=2)
+    enrol(hub, node)
+    cose = node.sit_and_issue(node.register())
+    push(hub, node)
+    published = latest_trust_list(hub.store)
+    credential = decode_claims(decode_sign1(cose).payload)
+    head = events(node)
+    node._append(
+        EventType.credential_revoked, {"id": credential.credential_id, "reason": "wrong learner"}
+    )
+    push(hub, node, after=head)
+    assert latest_trust_list(hub.store) != published
+    assert revoked_slots(hub) == [credential.status_index]
+    assert status(hub, credential.credential_id.hex()) == "revoked"
+
+
+def test_a_centres_revocation_marks_the_credential_sharing_its_slot(
+    hub: Hub, shared: Shared
+) -> None:
+    head = events(shared.node)
+    shared.node._append(
+        EventType.credential_revoked, {"id": bytes.fromhex(shared.again), "reason": "error"}
+    )
+    push(hub, shared.node, after=head)
+    assert revoked_slots(hub) == [2]
+    assert (status(hub, shared.again), status(hub, shared.original)) == ("revoked", "revoked")
+    reason = hub.store.scalar(
+        "SELECT revocation_reason FROM credentials WHERE credential_id = ?", [shared.original]
+    )
+    assert (
+        reason
+        == f"shares revocation slot 2 with credential {shared.again}, revoked by the centre: error"
+    )
