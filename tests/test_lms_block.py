@@ -470,6 +470,15 @@ def test_the_learner_reads_the_module_and_interface_in_the_chosen_language(make:
     assert "Envoyer mes réponses" in view(runtime, block)
 
 
+def test_the_workload_reads_as_people_write_it(make: Make, modules: dict[str, Module]) -> None:
+    block, runtime = make()
+    module = modules[block.module_id]
+    page, unit = view(runtime, block), labels("en")["hours"]
+    assert module.workload_hours.is_integer()
+    assert f"{module.workload_hours:g} {unit}" in page
+    assert f"{module.workload_hours:.1f} {unit}" not in page
+
+
 def test_every_interface_string_is_translated() -> None:
     english = labels("en")
     for lang in ("sw", "fr"):
