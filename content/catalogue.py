@@ -26,7 +26,9 @@ def catalogue_entry(module: Module) -> CatalogueEntry:
         awarding_body=module.awarding_body.name,
         country=module.awarding_body.country,
         content_hash=module.content_hash,
-        alignments=tuple(Alignment(a.framework, a.code, a.label, a.uri) for a in alignments),
+        alignments=tuple(
+            Alignment(a.framework, a.code, a.label, a.uri or None) for a in alignments
+        ),
     )
 
 

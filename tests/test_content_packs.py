@@ -225,6 +225,12 @@ def test_catalogue_entry_carries_the_module_alignments_through_the_trust_list() 
     assert {a.framework for a in entry.alignments} == {"ISCED-F 2013", "ESCO v1.2.0"}
     read = read_trust_list(trust_for([module]), pinned_roots=[KEY.public_key])
     assert read.catalogue == (entry,)
+    # An alignment written with an empty URI has none, in the module and in the trust list.
+    field = module.field_of_education[0].model_copy(update={"uri": ""})
+    blank = module.model_copy(update={"field_of_education": [field]})
+    read = read_trust_list(trust_for([blank]), pinned_roots=[KEY.public_key])
+    assert read.catalogue == (catalogue_entry(blank),)
+    assert read.catalogue[0].alignments[0].uri is None
 
 
 # --- fuzzing: untrusted bytes only ever raise PackError --------------------------------
