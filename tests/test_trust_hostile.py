@@ -7,7 +7,9 @@ check get exercised too.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
@@ -15,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credentials.catalogue import entry_to_cbor
 from credentials.certificates import (
     TYP_NODE_CERT,
     TYP_NODE_REQUEST,
@@ -23,12 +26,14 @@ from credentials.certificates import (
 )
 from credentials.claims import decode_claims
 from credentials.cose import sign1
-from credentials.errors import CredentialError
+from credentials.errors import CredentialError, MalformedInput
 from credentials.keys import SigningKey, public_key_from_cose_key
+from credentials.sample import SAMPLE_ENTRY
 from credentials.status import StatusList
-from credentials.trust import TYP_TRUST_LIST, read_trust_list
+from credentials.trust import TYP_TRUST_LIST, TrustList, read_trust_list, trust_list_payload
 
 ROOT = SigningKey.from_seed(bytes(range(32)))
+T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
 leaves = (
     st.none()
@@ -88,3 +93,15 @@ def test_signed_random_certificate_and_request_payloads(payload: object) -> None
 @given(claims=st.dictionaries(st.sampled_from([1, 2, 4, 6, 7, -65537]), shaped | leaves))
 def test_random_claims(claims: dict[int, object]) -> None:
     _parses_or_refuses(decode_claims, cbor2.dumps(claims))
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -1.0])
+def test_a_catalogue_number_must_be_a_finite_amount(number: float) -> None:
+    entry = entry_to_cbor(SAMPLE_ENTRY)
+    for key in (6, 7):  # workload hours, ECTS credits
+        payload = trust_list_payload(TrustList(version=1, issued_at=T0, roots=(ROOT.public_key,)))
+        signed = cbor2.loads(payload)
+        signed[5] = [{**entry, key: number}]
+        data = sign1(ROOT, cbor2.dumps(signed, canonical=True), typ=TYP_TRUST_LIST)
+        with pytest.raises(MalformedInput, match="non-negative number"):
+            read_trust_list(data)
