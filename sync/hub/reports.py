@@ -41,10 +41,18 @@ def results_by_centre(store: Store, organisation: str) -> list[dict[str, Any]]:
     )
 
 
-def module_results(store: Store, organisation: str, module_id: str) -> list[dict[str, Any]]:
+def module_results(
+    store: Store,
+    organisation: str,
+    module_id: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Every sitting of a module with its credential, if any (the LMS plugin reads this):
     a passed sitting shows the learner's credential of the module (its replacement, once
-    reissued on a slot of its own); a failed one shows none."""
+    reissued on a slot of its own); a failed one shows none. All of them, or a page of
+    ``limit`` from ``offset``."""
     return store.records(
         "SELECT s.node_id AS node_id, n.name AS centre, s.learner_id AS learner_id, "
         "s.sitting_id AS sitting_id, s.module_version AS module_version, s.route AS route, "
@@ -54,8 +62,10 @@ def module_results(store: Store, organisation: str, module_id: str) -> list[dict
         "LEFT JOIN credentials c ON s.passed = 1 AND c.node_id = s.node_id "
         "AND c.learner_id = s.learner_id AND c.module_id = s.module_id "
         "AND c.status <> 'replaced' "
-        "WHERE n.organisation = ? AND s.module_id = ? ORDER BY s.submitted_at, s.sitting_id",
-        [organisation, module_id],
+        "WHERE n.organisation = ? AND s.module_id = ? "
+        "ORDER BY s.submitted_at, s.node_id, s.sitting_id"
+        + ("" if limit is None else " LIMIT ? OFFSET ?"),
+        [organisation, module_id, *(() if limit is None else (limit, offset))],
     )
 
 

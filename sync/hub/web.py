@@ -66,6 +66,9 @@ SESSION_MAX_AGE_S = 12 * 3600
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_NUMBER = 2**62
 """Bound of a number in a URL: larger ones fit no database integer (422, not a 500)."""
+PAGE_ROWS = 100
+"""Rows of a long table (the registry, a module's sittings) on one page."""
+Offset = Annotated[int, Query(ge=0, le=MAX_NUMBER)]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -154,6 +157,22 @@ def _html_error(request: Request) -> bool:
     if path.startswith(("/api/", "/sync/")):
         return False
     return path != "/verify" or request.method != "POST" or is_form(request)
+
+
+def _paged(
+    request: Request, rows: list[dict[str, Any]], offset: int
+) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
+    """One page of ``rows`` (fetched one longer than a page, to know there is more) and the
+    addresses of the previous and next pages, the rest of the address kept."""
+
+    def at(start: int) -> str:
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+        return f"{request.url.path}?{urlencode([*kept, ('offset', start)])}"
+
+    return rows[:PAGE_ROWS], {
+        "previous": at(max(0, offset - PAGE_ROWS)) if offset else None,
+        "next": at(offset + PAGE_ROWS) if len(rows) > PAGE_ROWS else None,
+    }
 
 
 def _node_alert(t: Callable[..., str], node: dict[str, Any]) -> str:
@@ -533,17 +552,23 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         return RedirectResponse(f"/centres/{node_id}/forks", status_code=303)
 
     @app.get("/modules/{module_id}", response_class=HTMLResponse)
-    def module_page(request: Request, module_id: str, who: Staff) -> HTMLResponse:
+    def module_page(
+        request: Request, module_id: str, who: Staff, offset: Offset = 0
+    ) -> HTMLResponse:
         user, organisation = who
         t = _tr(request)
-        rows = reports.module_results(store, organisation, module_id)
+        found = reports.module_results(
+            store, organisation, module_id, limit=PAGE_ROWS + 1, offset=offset
+        )
+        rows, pages = _paged(request, found, offset)
         return page(
             request,
             user,
             t("Module {module_id}", module_id=module_id),
+            pages=pages,
             sections=[
                 {
-                    "heading": "Sittings",
+                    "heading": t("Sittings from {start}", start=offset + 1),
                     "columns": [
                         "Centre",
                         "Learner",
@@ -599,16 +624,19 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         )
 
     @app.get("/credentials", response_class=HTMLResponse)
-    def registry_page(
-        request: Request, who: Staff, offset: Annotated[int, Query(ge=0, le=MAX_NUMBER)] = 0
-    ) -> HTMLResponse:
+    def registry_page(request: Request, who: Staff, offset: Offset = 0) -> HTMLResponse:
         user, organisation = who
         t = _tr(request)
-        rows = reports.registry(store, organisation, offset=offset)
+        rows, pages = _paged(
+            request,
+            reports.registry(store, organisation, limit=PAGE_ROWS + 1, offset=offset),
+            offset,
+        )
         return page(
             request,
             user,
             "Credential registry",
+            pages=pages,
             sections=[
                 {
                     "heading": t("Credentials from {start}", start=offset + 1),
