@@ -12,7 +12,6 @@ import random
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -100,8 +99,9 @@ def _sitting(row: Any) -> Sitting:
     )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+def _now(node: Node) -> str:
+    """The node's time (its board's clock may be days behind after a power cut)."""
+    return node.clock.now().isoformat()
 
 
 def module_of(node: Node, module_id: str) -> Module:
@@ -133,7 +133,7 @@ def open_session(node: Node, *, module_id: str, route: str, by: str) -> Session:
                 "module_version": module.version,
                 "route": route.value,
                 "opened_by": by,
-                "opened_at": _now(),
+                "opened_at": _now(node),
             }
         )
     return get_session(node, session_id)
@@ -173,7 +173,9 @@ def close_session(node: Node, session_id: str) -> Session:
     session = get_session(node, session_id)
     if session.is_open:
         with transaction(node.db):
-            node.db.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", [_now(), session_id])
+            node.db.execute(
+                "UPDATE sessions SET closed_at = ? WHERE id = ?", [_now(node), session_id]
+            )
     return get_session(node, session_id)
 
 
@@ -253,7 +255,7 @@ def join(
                 "drawn": json.dumps([_drawn_record(d) for d in drawn]),
                 "answers": "{}",
                 "position": 0,
-                "joined_at": _now(),
+                "joined_at": _now(node),
             }
         )
     return learner, get_sitting(node, sitting_id)
@@ -382,7 +384,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
     session = get_session(node, sitting.session_id)
     module = module_of(node, session.module_id)
     learner = learners.get_any(node, sitting.learner_id)
-    submitted_at = _now()
+    submitted_at = _now(node)
     with transaction(node.db):
         changed = node.db.execute(
             "UPDATE sittings SET submitted_at = ? WHERE id = ? AND submitted_at IS NULL",
@@ -457,7 +459,7 @@ def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: st
         changed = node.db.execute(
             "UPDATE sittings SET checklist = ?, scored_by = ?, scored_at = ? "
             "WHERE id = ? AND checklist IS NULL",
-            [json.dumps(scores), by, _now(), sitting.id],
+            [json.dumps(scores), by, _now(node), sitting.id],
         ).rowcount
         if not changed:
             raise Conflict("The checklist of this sitting is already scored")

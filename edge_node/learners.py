@@ -152,7 +152,7 @@ def _public(row: Any) -> LearnerPublic:
 
 
 def register(node: Node, details: LearnerDetails, *, by: str) -> LearnerPublic:
-    now = datetime.now(UTC).isoformat()
+    now = node.clock.now().isoformat()
     learner_id = secrets.token_hex(8)
     pin_hash = hash_secret(details.pin) if details.pin else None
     with transaction(node.db):

@@ -357,3 +357,32 @@ def test_impossible_learner_details_are_refused(
     created = worker.post("/api/v1/learners", json=body)
     assert created.status_code in (400, 422), created.text
     assert field in created.json()["message"]
+
+
+def test_sessions_sittings_and_consent_are_dated_by_the_node_s_clock(
+    node: Node, worker: TestClient
+) -> None:
+    """The board's own clock is days behind after a power cut; the admin set the node's
+    time. What the node records is dated by that time, and today's sessions are its today."""
+    from edge_node.clock import ClockSource
+
+    true_now = datetime.now(UTC) + timedelta(days=3)
+    node.clock.set_time(true_now, ClockSource.admin)
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    answer_all(client, sitting_id, node.modules[MODULE])
+    client.post(f"/api/v1/sittings/{sitting_id}/submit")
+    worker.post(
+        f"/api/v1/sittings/{sitting_id}/checklist",
+        json={"scores": full_marks(node.modules[MODULE])},
+    )
+    worker.post(f"/api/v1/sessions/{session['id']}/close")
+    stamps = node.db.execute(
+        "SELECT l.created_at, l.consent_at, s.opened_at, s.closed_at, t.joined_at, "
+        "t.submitted_at, t.scored_at FROM learners l, sessions s, sittings t"
+    ).fetchone()
+    for stamp in stamps:
+        assert abs(datetime.fromisoformat(stamp) - true_now) < timedelta(minutes=5), stamps
+    board = worker.get("/api/v1/dashboard").json()
+    assert [s["code"] for s in board["sessions_today"]] == [session["code"]]

@@ -284,10 +284,46 @@ def test_merging_two_records_that_complete_a_pathway_together_issues_it(demo) ->
     for module_id in rest:
         pass_module(node, worker, duplicate.json()["code"], module_id)
     assert node.db.execute("SELECT count(*) FROM credentials WHERE pathway = 1").fetchone()[0] == 0
-    keep_id = node.db.execute("SELECT learner_id FROM credentials").fetchone()[0]
+    keep_id = node.db.execute(
+        "SELECT learner_id FROM credentials WHERE module_id = ?", [first]
+    ).fetchone()[0]
     merged = worker.post(
         "/api/v1/learners/merge", json={"keep": keep_id, "duplicate": duplicate.json()["id"]}
     )
     assert merged.status_code == 200, merged.text
     held = worker.get("/api/v1/credentials", params={"learner_id": keep_id}).json()
     assert [c["module_id"] for c in held if c["pathway"]] == [pathway.id]
+
+
+def test_the_verify_page_judges_expiry_by_the_node_s_clock(demo) -> None:
+    """The Pi's own clock is behind; the admin set the node's time. A credential that
+    expired by the node's time is not shown as valid."""
+    import secrets
+
+    from credentials.claims import MicroCredential
+    from credentials.issuance import issue
+    from edge_node.clock import ClockSource
+
+    node, _ = demo
+    now = datetime.now(UTC).replace(microsecond=0)
+    credential = MicroCredential(
+        issuer=node.node_id,
+        subject=secrets.token_hex(8),
+        issued_at=now,
+        credential_id=secrets.token_bytes(8),
+        expires_at=now + timedelta(days=1),
+        module_id="soil-health",
+        module_version=node.modules["soil-health"].version,
+        outcomes=tuple(True for _ in node.modules["soil-health"].outcomes),
+        score_percent=90,
+        route="course",
+        holder_name="Amina Otieno",
+        status_index=900,
+        pathway=False,
+    )
+    text = to_qr_text(issue(node.key, credential))
+    client = TestClient(create_app(node))
+    assert client.post("/api/v1/verify", json={"text": text}).json()["genuine"] is True
+    node.clock.set_time(now + timedelta(days=3), ClockSource.admin)
+    verdict = client.post("/api/v1/verify", json={"text": text}).json()
+    assert verdict["genuine"] is False and verdict["reason"] == "expired", verdict

@@ -8,7 +8,7 @@ cookie and send ``X-CSRF-Token`` on writes.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -608,7 +608,7 @@ async def account_create(ctx: CtxDep, body: AccountIn) -> AccountOut:
 async def dashboard(ctx: CtxDep) -> DashboardOut:
     ctx.require_staff()
     node = ctx.node
-    since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
+    since = (node.clock.now() - timedelta(hours=24)).isoformat()
     sync = syncing.problems(node, ctx.lang)
     backlog = issuance.unissued(node)
     return DashboardOut(

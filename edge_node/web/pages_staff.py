@@ -38,7 +38,7 @@ def learner_form_data(form: dict[str, str]) -> dict[str, object]:
 async def dashboard(ctx: CtxDep) -> Response:
     ctx.require_staff()
     node = ctx.node
-    since = (datetime.now(UTC) - timedelta(hours=24)).isoformat()
+    since = (node.clock.now() - timedelta(hours=24)).isoformat()
     sessions = assessment.list_sessions(node, since=since)
     rows = [
         (s, assessment.participant_count(node, s.id), assessment.participants(node, s.id, limit=8))
