@@ -501,7 +501,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 {
                     "heading": "xAPI outbox",
                     "columns": ["Statements", "Waiting to be sent"],
-                    "rows": [list(xapi.outbox_status(store).values())],
+                    "rows": [list(xapi.outbox_status(store, organisation).values())],
                 },
                 {
                     "heading": "Possibly the same person at two centres (linked, not merged)",

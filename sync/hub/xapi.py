@@ -13,6 +13,7 @@ exponentially up to an hour.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ import httpx
 
 from sync.hub.store import Store
 
+log = logging.getLogger(__name__)
 NAMESPACE = uuid.UUID("6f1c3c2e-4d0b-5b7e-9a57-1f0d2c6e8a41")
 XAPI_VERSION = "1.0.3"
 VERB_PASSED = "http://adlnet.gov/expapi/verbs/passed"
@@ -174,9 +176,16 @@ def deliver_due(
     return sent, failed
 
 
-def outbox_status(store: Store) -> dict[str, int]:
+def outbox_status(store: Store, organisation: str | None = None) -> dict[str, int]:
+    """Statements queued and still waiting: the hub's, or one organisation's centres'."""
     row = store.one(
-        "SELECT count(*), sum(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END) FROM xapi_outbox"
+        "SELECT count(*), sum(CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END) FROM xapi_outbox o"
+        + (
+            ""
+            if organisation is None
+            else " JOIN nodes n ON n.node_id = o.node_id WHERE n.organisation = ?"
+        ),
+        [] if organisation is None else [organisation],
     )
     total, pending = row or (0, 0)
     return {"statements": int(total or 0), "pending": int(pending or 0)}
@@ -191,10 +200,19 @@ def forward_forever(
     stop: Callable[[], bool],
     interval_s: float = 10.0,
 ) -> None:
-    """The hub's background forwarder: deliver what is due every ``interval_s``."""
+    """The hub's background forwarder: deliver what is due, a batch after another while
+    full batches come (a synced backlog), then every ``interval_s``. A failed round (the
+    database unreachable for a moment) is logged and tried again, never the end of it."""
     import time
 
     with httpx.Client(auth=auth, timeout=30) as client:
         while not stop():
-            deliver_due(store, client, lrs_url=lrs_url, base_url=base_url, now=int(time.time()))
-            time.sleep(interval_s)
+            try:
+                sent, failed = deliver_due(
+                    store, client, lrs_url=lrs_url, base_url=base_url, now=int(time.time())
+                )
+            except Exception:
+                log.exception("xAPI forwarding failed; trying again in %s s", interval_s)
+                sent = failed = 0
+            if sent + failed < BATCH:
+                time.sleep(interval_s)

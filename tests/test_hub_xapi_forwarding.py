@@ -1,0 +1,109 @@
+"""The hub's xAPI forwarder drains a synced backlog batch after batch instead of one
+batch per interval, survives a failed round, and each organisation's overview counts only
+its own centres' statements."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_hub_xapi import BASE, FakeLrs
+
+from sync.hub.ingest import Hub
+from sync.hub.server import BackgroundServer
+from sync.hub.store import SqliteStore
+from sync.hub.xapi import BATCH, forward_forever, outbox_status
+from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    store = SqliteStore(tmp_path / "hub.db")
+    yield simulated_hub(store)
+    store.close()
+
+
+@pytest.fixture
+def lrs() -> Iterator[tuple[FakeLrs, str]]:
+    fake = FakeLrs()
+    server = BackgroundServer(fake.app).start()
+    yield fake, f"{server.url}/xapi"
+    server.stop()
+
+
+def forwarding(hub: Hub, url: str, done: threading.Event) -> threading.Thread:
+    thread = threading.Thread(
+        target=forward_forever,
+        kwargs={
+            "store": hub.store,
+            "lrs_url": url,
+            "base_url": BASE,
+            "auth": None,
+            "stop": done.is_set,
+            "interval_s": 0.5,
+        },
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def wait_until_sent(hub: Hub, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if outbox_status(hub.store)["pending"] == 0:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_backlog_is_drained_batch_after_batch(hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
+    fake, url = lrs
+    node = ScriptedNode.create("node-b")
+    enrol(hub, node)
+    node.backlog(BATCH * 3)  # a sitting and a credential each: six full batches
+    push(hub, node)
+    assert outbox_status(hub.store) == {"statements": BATCH * 6, "pending": BATCH * 6}
+    done = threading.Event()
+    thread = forwarding(hub, url, done)
+    # One batch per 0.5 s interval would need 3 s; draining takes a fraction of it.
+    assert wait_until_sent(hub, 2.0), outbox_status(hub.store)
+    done.set()
+    thread.join(5)
+    assert len(fake.statements) == BATCH * 6
+
+
+def test_a_failed_round_does_not_end_forwarding(hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
+    fake, url = lrs
+    node = ScriptedNode.create("node-f")
+    enrol(hub, node)
+    node.backlog(2)
+    push(hub, node)
+    hub.store.execute("ALTER TABLE xapi_outbox RENAME TO xapi_outbox_away")
+    done = threading.Event()
+    thread = forwarding(hub, url, done)
+    time.sleep(0.3)  # a round or more fails: no such table
+    assert thread.is_alive()
+    hub.store.execute("ALTER TABLE xapi_outbox_away RENAME TO xapi_outbox")
+    assert wait_until_sent(hub, 3.0)
+    done.set()
+    thread.join(5)
+    assert len(fake.statements) == 4
+
+
+def test_the_overview_counts_only_the_organisations_statements(hub: Hub) -> None:
+    ours = ScriptedNode.create("node-ours", seed=1)
+    enrol(hub, ours)
+    ours.backlog(2)
+    push(hub, ours)
+    theirs = ScriptedNode.create("node-theirs", seed=2)
+    enrol(hub, theirs)
+    hub.store.execute("UPDATE nodes SET organisation = 'other' WHERE node_id = 'node-theirs'")
+    theirs.backlog(3)
+    push(hub, theirs)
+    assert outbox_status(hub.store, "university") == {"statements": 4, "pending": 4}
+    assert outbox_status(hub.store, "other") == {"statements": 6, "pending": 6}
+    assert outbox_status(hub.store)["statements"] == 10
