@@ -44,6 +44,15 @@ def _read_file(path: Path) -> bytes:
         raise typer.BadParameter(f"{path}: {error.strerror or error}") from None
 
 
+def _write_file(path: Path, data: bytes, done: str) -> None:
+    """Write ``data``; a path that cannot be written is a plain error saying that ``done``
+    already happened (running the command again with another path is safe)."""
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        _fail(f"{path}: cannot be written ({error.strerror or error}); {done}")
+
+
 @app.command("init")
 def init(
     data: DataOption,
@@ -142,7 +151,7 @@ def enrol_node(
     except SyncError as error:
         _fail(str(error))
     target = out or request.with_suffix(".cert")
-    target.write_bytes(cert)
+    _write_file(target, cert, "the node is enrolled: run the command again with --out elsewhere")
     typer.echo(f"Certificate written to {target} (valid {days} days, modules: {modules}).")
 
 
@@ -204,7 +213,9 @@ def import_bundle(
     except SyncError as error:
         _fail(f"{bundle}: {error}")
     target = answer or bundle.with_suffix(".answer")
-    target.write_bytes(reply)
+    _write_file(
+        target, reply, "the bundle was applied: run the command again with --answer elsewhere"
+    )
     for refused in errors:
         typer.echo(f"Refused: {refused}", err=True)
     typer.echo(f"Answer written to {target}; take it back to the node.")
