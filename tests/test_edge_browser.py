@@ -148,6 +148,15 @@ def test_a_session_in_a_real_browser(server: tuple[str, DemoInfo, Node]) -> None
         worker.emulate_media(media="print")
         worker.reload()
         assert decode_qr_image(worker.locator(".qr svg").screenshot()) == text
+        # the A6 pocket card: one A6 landscape page (148 × 105 mm), whose QR reads
+        worker.goto(credential_url + "/card")
+        pdf = worker.pdf(print_background=True, prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+        box = re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert box is not None
+        mm = [round(float(points) / 72 * 25.4) for points in box.groups()]
+        assert mm == [148, 105], mm
+        assert decode_qr_image(worker.locator(".qr svg").screenshot()) == text
         browser.close()
 
 
