@@ -5,13 +5,25 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
+
 from test_hub_reissue import NODE, Shared, revoked_slots, shared, status
+from test_status_slots import backup_of, restore
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from sync.eventlog import EventType
 from sync.hub.ingest import Hub
 from sync.hub.nodes import latest_trust_list
+from sync.hub.settings import HubSettings
+from sync.hub.staff import add_staff
+from sync.hub.web import create_web_app
 from sync.simulate import ScriptedNode, enrol, push
 
 __all__ = ["shared"]
@@ -55,3 +67,33 @@ def test_a_centres_revocation_marks_the_credential_sharing_its_slot(
         reason
         == f"shares revocation slot 2 with credential {shared.again}, revoked by the centre: error"
     )
+
+
+def test_a_revocation_on_an_accepted_branch_is_published(hub: Hub, tmp_path: Path) -> None:
+    node = ScriptedNode.create(NODE, seed=8)
+    enrol(hub, node)
+    node.backlog(1)
+    backup = backup_of(node, tmp_path / "backup.db")
+    node.backlog(1)
+    push(hub, node)
+    restored = restore(node, backup)
+    cose = restored.sit_and_issue(restored.register())
+    credential = decode_claims(decode_sign1(cose).payload)
+    restored._append(
+        EventType.credential_revoked, {"id": credential.credential_id, "reason": "typo"}
+    )
+    push(hub, restored, after=3)  # held: a fork
+    assert revoked_slots(hub) == []
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    page = client.get(f"/centres/{NODE}/forks").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    accepted = client.post(
+        f"/centres/{NODE}/forks/1/accept",
+        data={"reason": "restored from backup", "csrf": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    assert revoked_slots(hub) == [credential.status_index]

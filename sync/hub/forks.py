@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from credentials.cbor import loads_untrusted
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
+from credentials.keys import SigningKey
 from sync.errors import NotFound, SyncError
 from sync.eventlog import EventType
 from sync.hub.ingest import (
@@ -33,7 +35,7 @@ from sync.hub.ingest import (
     Incoming,
     lock_branches,
 )
-from sync.hub.nodes import check_reason
+from sync.hub.nodes import check_reason, publish_trust_list
 from sync.hub.projection import project_events
 from sync.hub.store import Store
 
@@ -256,9 +258,9 @@ def _record(
     )
 
 
-def _project_branch(store: Store, node_id: str, branch: int) -> int:
+def _project_branch(store: Store, node_id: str, branch: int) -> bool:
     """Project the branch's own unquarantined events, in seq order, as ingest would have;
-    return how many."""
+    True if they revoked a credential (``project_events``)."""
     rows = store.query(
         "SELECT seq, type, at, clock_quality, body, hash, received_at, not_before, time_flag "
         "FROM events WHERE node_id = ? AND branch = ? AND quarantine IS NULL ORDER BY seq",
@@ -268,6 +270,7 @@ def _project_branch(store: Store, node_id: str, branch: int) -> int:
     # with its credentials into the registry.
     run: list[tuple[Incoming, bool]] = []
     key: tuple[int, int | None] | None = None
+    revoked = False
     for seq, type_, at, quality, raw, hash_, received_at, not_before, time_flag in rows:
         body = _body(bytes(raw))
         event = Incoming(int(seq), str(type_), int(at), str(quality), bytes(raw), bytes(hash_))
@@ -279,20 +282,29 @@ def _project_branch(store: Store, node_id: str, branch: int) -> int:
         batch = (int(received_at), None if not_before is None else int(not_before))
         if run and batch != key:
             assert key is not None
-            project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+            revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
             run = []
         key = batch
         run.append((event, bool(time_flag)))
     if run and key is not None:
-        project_events(store, node_id, run, received_at=key[0], not_before=key[1])
-    return len(rows)
+        revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+    return revoked
 
 
 def accept_branch(
-    store: Store, organisation: str, node_id: str, branch: int, *, staff: str, reason: str, now: int
+    store: Store,
+    organisation: str,
+    node_id: str,
+    branch: int,
+    *,
+    staff: str,
+    reason: str,
+    now: int,
+    root_key: SigningKey | None = None,
 ) -> bool:
     """Put a held branch's events into results now, and its later batches as they come.
-    True if this call accepted it, False if it was accepted already."""
+    True if this call accepted it, False if it was accepted already. With ``root_key``, a
+    trust list is published if the branch's events revoke a credential."""
     reason = check_reason(reason)
     _require_node(store, organisation, node_id)
     with store.transaction():
@@ -309,7 +321,8 @@ def accept_branch(
                 f"branch {branch} grew from a branch that is not in results: decide that first"
             )
         _record(store, node_id, branch, "accepted", IN_RESULTS, reason, staff, now)
-        _project_branch(store, node_id, branch)
+        if _project_branch(store, node_id, branch) and root_key is not None:
+            publish_trust_list(store, root_key, now=datetime.fromtimestamp(now, UTC))
     return True
 
 

@@ -537,18 +537,24 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         reason: Annotated[str, Form()] = "",
     ) -> Response:
         user, organisation = who
-        decide = {"accept": forks.accept_branch, "reject": forks.reject_branch}.get(decision)
-        if decide is None:
+        now = int(datetime.now(UTC).timestamp())
+        if decision == "accept":
+            forks.accept_branch(
+                store,
+                organisation,
+                node_id,
+                branch,
+                staff=user,
+                reason=reason,
+                now=now,
+                root_key=hub.root_key,
+            )
+        elif decision == "reject":
+            forks.reject_branch(
+                store, organisation, node_id, branch, staff=user, reason=reason, now=now
+            )
+        else:
             raise NotFound(f"no decision {decision!r}: accept or reject")
-        decide(
-            store,
-            organisation,
-            node_id,
-            branch,
-            staff=user,
-            reason=reason,
-            now=int(datetime.now(UTC).timestamp()),
-        )
         return RedirectResponse(f"/centres/{node_id}/forks", status_code=303)
 
     @app.get("/modules/{module_id}", response_class=HTMLResponse)
