@@ -283,12 +283,17 @@ def _store_credential(
 
 def _issue_module(node: Node, result_id: str) -> str | None:
     """Issue the credential of a passed result, unless the node's certificate does not
-    allow it now (the result stays withheld); inside the caller's transaction."""
+    allow it now (the result stays withheld) or it has its credential already (another
+    connection, the sync loop's or a CLI's, issued it first); inside the caller's
+    transaction."""
     row = node.db.execute(
         "SELECT learner_id, module_id, module_version, route, score_percent, outcomes "
-        "FROM results WHERE id = ? AND passed = 1",
+        "FROM results r WHERE id = ? AND passed = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id)",
         [result_id],
     ).fetchone()
+    if row is None:
+        return None
     learner_id, module_id, module_version, route, score, outcomes = row
     module = node.modules[module_id]
     clock = node.clock.trusted_now()

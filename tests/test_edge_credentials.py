@@ -23,7 +23,7 @@ from credentials.keys import SigningKey, load_private_key, public_jwk
 from credentials.qr import decode_qr_image, from_qr_text, qr_png, to_qr_text
 from credentials.trust import TrustList, sign_trust_list
 from edge_node.catalogue import shipped_media
-from edge_node.clock import Clock
+from edge_node.clock import Clock, ClockSource
 from edge_node.demo import DEMO_ROOT_KEY_FILE, DemoInfo, prepare_demo
 from edge_node.node import Node, open_node
 from edge_node.trust import local_entries
@@ -327,3 +327,45 @@ def test_the_verify_page_judges_expiry_by_the_node_s_clock(demo) -> None:
     node.clock.set_time(now + timedelta(days=3), ClockSource.admin)
     verdict = client.post("/api/v1/verify", json={"text": text}).json()
     assert verdict["genuine"] is False and verdict["reason"] == "expired", verdict
+
+
+def test_two_issuers_at_once_issue_each_waiting_result_once(demo) -> None:
+    """The sync loop (the hub's time) and the admin's clock page both issue what waited
+    for the clock, each on its own connection: every result gets one credential."""
+    import threading
+
+    from edge_node import issuance
+
+    node, info = demo
+    boot_time = datetime(1970, 1, 1, 0, 5, tzinfo=UTC)
+    node.clock = Clock(node.db, system_now=lambda: boot_time, boot="b")
+    worker = staff(node, info)
+    for name, code in info.learners:
+        for module_id in node.modules:
+            pass_module(node, worker, code, module_id)
+    backlog = issuance.unissued(node)  # withheld: the certificate is not valid in 1970
+    waiting = len(backlog.waiting) + len(backlog.withheld)
+    assert waiting == len(info.learners) * len(node.modules)
+    node.clock.set_time(datetime.now(UTC), ClockSource.admin)
+    other = open_node(node.data_dir)
+    other.clock = Clock(other.db, system_now=lambda: boot_time, boot="b")
+    start = threading.Barrier(2)
+
+    def issue(on: Node) -> None:
+        start.wait()
+        issuance.issue_pending(on)
+
+    threads = [threading.Thread(target=issue, args=(n,)) for n in (node, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    other.close()
+    per_result = node.db.execute(
+        "SELECT result_id, count(*) FROM credentials WHERE pathway = 0 GROUP BY result_id"
+    ).fetchall()
+    assert len(per_result) == waiting and {n for _, n in per_result} == {1}, per_result
+    pathways = node.db.execute(
+        "SELECT learner_id, count(*) FROM credentials WHERE pathway = 1 GROUP BY learner_id"
+    ).fetchall()
+    assert {n for _, n in pathways} == {1}, pathways
