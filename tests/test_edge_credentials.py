@@ -340,7 +340,7 @@ def test_two_issuers_at_once_issue_each_waiting_result_once(demo) -> None:
     boot_time = datetime(1970, 1, 1, 0, 5, tzinfo=UTC)
     node.clock = Clock(node.db, system_now=lambda: boot_time, boot="b")
     worker = staff(node, info)
-    for name, code in info.learners:
+    for _, code in info.learners:
         for module_id in node.modules:
             pass_module(node, worker, code, module_id)
     backlog = issuance.unissued(node)  # withheld: the certificate is not valid in 1970
