@@ -348,3 +348,22 @@ def test_every_message_a_page_can_show_is_translated() -> None:
     api_only.add("The bearer token is invalid or has expired")
     missing = sorted(m for m in raised - api_only if set(MESSAGES.get(m, {})) != {"sw", "fr"})
     assert not missing, missing
+
+
+def test_the_result_page_never_tells_a_learner_who_has_not_submitted_that_all_is_saved(
+    node: Node,
+) -> None:
+    from edge_node import assessment, learners
+
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    learner = learners.register(
+        node, learners.LearnerDetails(name="Early Bird", consent=True), by="test"
+    )
+    client = TestClient(create_app(node))
+    token = csrf_of(client.get("/join").text)
+    joined = client.post(
+        "/join", data={"csrf": token, "session": session.code, "learner": learner.code}
+    )
+    sitting_path = joined.url.path
+    early = client.get(f"{sitting_path}/result", follow_redirects=False)
+    assert early.status_code == 303 and early.headers["location"] == f"{sitting_path}/review"

@@ -74,6 +74,8 @@ async def submit(ctx: CtxDep, sitting_id: str) -> Response:
 @router.get("/sit/{sitting_id}/result")
 async def result(ctx: CtxDep, sitting_id: str) -> Response:
     sitting = _own_sitting(ctx, sitting_id)
+    if sitting.submitted_at is None:  # it would say the answers are in: they are not
+        return _redirect(ctx, f"/sit/{sitting_id}/review")
     session = assessment.get_session(ctx.node, sitting.session_id)
     module = assessment.module_of(ctx.node, session.module_id)
     outcome = issuance.result_for_sitting(ctx.node, sitting_id)
