@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,10 @@ class Store:
     """What the driver raises for a value its database cannot hold (an integer past 64
     bits, a NUL in PostgreSQL text): a request's bad input, answered 400, never a 500."""
 
+    unavailable: tuple[type[Exception], ...] = ()
+    """What the driver raises when the database went away (restarted, failed over): 503,
+    and the next call outside a transaction connects again."""
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._depth = 0
@@ -41,9 +45,16 @@ class Store:
     def _locked(self) -> Iterator[None]:
         with self.lock:
             try:
+                if not self._depth:
+                    self._reconnect()
                 yield
             except self.unstorable as error:
                 raise BadRequest(f"a value the database cannot hold ({error})") from None
+            except self.unavailable as error:
+                raise StoreUnavailable(f"the database did not answer ({error})") from None
+
+    def _reconnect(self) -> None:
+        """Connect again if the connection was lost (a server database)."""
 
     def _sql(self, sql: str) -> str:
         return sql
@@ -105,7 +116,8 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._begin()
+            with self._locked():
+                self._begin()
             self._depth = 1
             try:
                 yield self
@@ -114,7 +126,8 @@ class Store:
                 self._rollback()
                 raise
             self._depth = 0
-            self._commit()
+            with self._locked():
+                self._commit()
 
 
 class SqliteStore(Store):
@@ -165,11 +178,22 @@ class PostgresStore(Store):
         super().__init__()
         import psycopg
 
+        self.url = url
+        self.conn = self._connect()
+        self.unstorable = (psycopg.DataError,)
+        self.unavailable = (psycopg.OperationalError,)
+
+    def _connect(self) -> Any:
+        import psycopg
+
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as error:
             raise StoreUnavailable(f"cannot reach the PostgreSQL database ({error})") from None
-        self.unstorable = (psycopg.DataError,)
+
+    def _reconnect(self) -> None:
+        if self.conn.closed:
+            self.conn = self._connect()
 
     def _sql(self, sql: str) -> str:
         return (
@@ -199,7 +223,10 @@ class PostgresStore(Store):
         self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
-        self.conn.execute("ROLLBACK")
+        # A lost connection rolled the transaction back already.
+        if not self.conn.closed:
+            with suppress(*self.unavailable):
+                self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.conn.close()
