@@ -54,10 +54,15 @@ def _check_password(password: str) -> None:
         raise BadRequest(f"The password must be at most {MAX_PASSWORD_LENGTH} characters long")
 
 
-def create_account(db: Database, *, username: str, password: str, role: Role) -> Account:
+def check_account(username: str, password: str) -> None:
+    """Refuse a username or password an account may not have."""
     if not re.match(USERNAME_PATTERN, username):
         raise BadRequest("The username must be 2–32 letters, digits, dots, dashes or underscores")
     _check_password(password)
+
+
+def create_account(db: Database, *, username: str, password: str, role: Role) -> Account:
+    check_account(username, password)
     account = Account(id=secrets.token_hex(8), username=username, role=Role(role))
     password_hash = _hasher.hash(password)
     with transaction(db):

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from content.model import Module, Pathway
 from credentials.keys import SigningKey, load_private_key, save_private_key
 from edge_node import catalogue as node_catalogue
-from edge_node.accounts import Account, Role, create_account
+from edge_node.accounts import Account, Role, check_account, create_account
 from edge_node.clock import Clock
 from edge_node.config import (
     CERT_REQUEST_FILE,
@@ -86,6 +86,7 @@ def init_node(
 
     if not name.strip():
         raise BadRequest("The centre name must not be empty")
+    check_account(admin_user, admin_password)  # before anything is made
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
     try:

@@ -92,6 +92,8 @@ def test_init_never_prompts_when_flags_are_given_and_rejects_bad_input(tmp_path:
     )
     assert result.exit_code == 1
     assert "Error:" in result.output and "Traceback" not in result.output
+    # refused before anything is made: no half-made node to clean up
+    assert not (tmp_path / "n").exists()
 
 
 def test_init_prompts_for_what_is_missing(tmp_path: Path) -> None:
