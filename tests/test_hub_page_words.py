@@ -4,6 +4,9 @@ language, the equity groups are translated, and a failed sitting shows no creden
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
+
+from test_status_slots import backup_of, restore
 
 from sync.client import batch_message
 from sync.eventlog import EventType, read_events
@@ -12,7 +15,7 @@ from sync.hub.ingest import Hub, answer
 from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff
 from sync.hub.web import ENTRY_LABELS, create_web_app
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode, enrol, push
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -65,3 +68,28 @@ def test_a_failed_sitting_shows_no_credential(hub: Hub) -> None:
     by_sitting = {r["sitting_id"]: r["credential_id"] for r in rows}
     assert len(rows) == 2
     assert by_sitting["S-failed"] is None and by_sitting["S1"] is not None
+
+
+def test_the_overview_says_why_in_the_readers_language(hub: Hub, tmp_path: Path) -> None:
+    for node_id, seed in (("node-a", 3), ("node-c", 4)):
+        node = ScriptedNode.create(node_id, seed=seed)
+        enrol(hub, node)
+        node.register("Amina Otieno", birth_year=1990)
+        push(hub, node)
+    # A centre restored from a backup: what it records next is held for review.
+    forked = ScriptedNode.create("node-b", seed=5)
+    enrol(hub, forked)
+    forked.register()
+    backup = backup_of(forked, tmp_path / "backup.db")
+    forked.register()
+    push(hub, forked)
+    restored = restore(forked, backup)
+    restored.register()
+    assert "fork" in str(push(hub, restored, after=1)["alert"])
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    french = client.get("/?lang=fr").text
+    assert "même nom et même année de naissance" in french
+    assert "retenu : sur une branche divergente" in french
+    assert "same name and birth year" not in french and "held: on a forked" not in french

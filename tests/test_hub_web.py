@@ -347,6 +347,8 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
     used |= {"gender", "age band", "centre", "wrong username or password", "replaced"}
+    used |= {"same name and birth year", "held: on a forked branch"}
+    used |= {"presented a credential issued at {node}"}
     # The registry entry's field names on the credential page.
     used |= set(ENTRY_LABELS.values())
     # Equity groups: the edge node's genders, the age bands and their fallbacks.

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from sync.hub.ingest import Incoming
 
 _KINDS = {str(kind): kind for kind in EventType}
+PRESENTED = "presented a credential issued at "
+"""The basis of a link made by a recognition, before the issuing node's id."""
 LEARNER_FIELDS = ("code", "name", "gender", "birth_year", "village", "language")
 """The learner fields a ``learner.updated`` event may change (``birth_year`` an integer,
 the others text)."""
@@ -446,7 +448,7 @@ def _link_recognised(store: Store, issuer: str, credential_ids: list[str]) -> No
     ``issuer``) with the holder's record there, once the hub knows both (the issuing node
     may sync after the presenting one). Only the batch's credentials are looked at, so
     the work does not grow with the hub."""
-    basis = f"presented a credential issued at {issuer}"
+    basis = PRESENTED + issuer
     for start in range(0, len(credential_ids), 500):
         chunk = credential_ids[start : start + 500]
         rows = store.query(

@@ -79,6 +79,18 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "Learner": ("Mwanafunzi", "Apprenant"),
     "Basis": ("Msingi", "Motif du lien"),
+    "same name and birth year": (
+        "jina na mwaka wa kuzaliwa ni sawa",
+        "même nom et même année de naissance",
+    ),
+    "presented a credential issued at {node}": (
+        "alionyesha cheti kilichotolewa na {node}",
+        "a présenté une attestation délivrée à {node}",
+    ),
+    "held: on a forked branch": (
+        "imezuiliwa: iko kwenye tawi lililogawanyika",
+        "retenu : sur une branche divergente",
+    ),
     "Review the fork": ("Kagua mgawanyiko", "Examiner la divergence"),
     # -- results, learners, registry, credential
     "Module {module_id}": ("Moduli {module_id}", "Module {module_id}"),

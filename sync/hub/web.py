@@ -50,6 +50,7 @@ from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
 from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
+from sync.hub.projection import PRESENTED
 from sync.hub.settings import HubSettings
 from sync.hub.staff import NotAuthenticated, check_login, staff_organisation, token_organisation
 from sync.hub.store import Store
@@ -173,6 +174,12 @@ def _paged(
         "previous": at(max(0, offset - PAGE_ROWS)) if offset else None,
         "next": at(offset + PAGE_ROWS) if len(rows) > PAGE_ROWS else None,
     }
+
+
+def _basis(t: Callable[..., str], basis: str) -> str:
+    """Why two learners are linked (``sync.hub.projection``), in the reader's language."""
+    node = basis.removeprefix(PRESENTED)
+    return t(basis) if node == basis else t(PRESENTED + "{node}", node=node)
 
 
 def _node_alert(t: Callable[..., str], node: dict[str, Any]) -> str:
@@ -492,7 +499,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                             e["branch"],
                             e["seq"],
                             e["type"],
-                            e["reason"],
+                            t(e["reason"]),
                             _when(e["received_at"]),
                         ]
                         for e in reports.quarantined(store, organisation)
@@ -507,7 +514,13 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                     "heading": "Possibly the same person at two centres (linked, not merged)",
                     "columns": ["Node", "Learner", "Node", "Learner", "Basis"],
                     "rows": [
-                        [k["node_a"], k["learner_a"], k["node_b"], k["learner_b"], k["basis"]]
+                        [
+                            k["node_a"],
+                            k["learner_a"],
+                            k["node_b"],
+                            k["learner_b"],
+                            _basis(t, k["basis"]),
+                        ]
                         for k in reports.links(store, organisation)
                     ],
                 },
