@@ -13,6 +13,7 @@ from sync.errors import BadRequest, SyncError
 from sync.hub.store import Store
 
 _hasher = PasswordHasher()
+_UNKNOWN = _hasher.hash("no staff member has this password")
 MIN_PASSWORD = 8
 
 
@@ -40,9 +41,11 @@ def check_login(store: Store, username: str, password: str) -> str:
     """The staff member's organisation, or :class:`NotAuthenticated` (same words either way)."""
     row = store.one("SELECT password_hash, organisation FROM staff WHERE username = ?", [username])
     try:
+        # An unknown name costs the same hashing as a wrong password: the time taken must
+        # not tell which usernames exist.
+        _hasher.verify(_UNKNOWN if row is None else str(row[0]), password)
         if row is None:
             raise VerificationError
-        _hasher.verify(str(row[0]), password)
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated("wrong username or password") from None
     return str(row[1])
