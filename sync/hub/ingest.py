@@ -13,7 +13,10 @@ node stops resending, but kept out of results until staff resolve it.
 
 Revocation slots: the hub notes the highest status index it has seen in a node's own
 credentials on any branch, and its ``welcome`` carries it (``slot_floor``), so a node
-restored from an old backup learns which slots its lost credentials took.
+restored from an old backup learns which slots its lost credentials took. The
+``welcome`` also carries the credentials staff asked the node to issue again on a slot
+of their own (``reissue``, ``sync.hub.nodes.request_reissue``): the node answers with a
+``credential.issued`` event whose body names the one it ``replaces``.
 """
 
 from __future__ import annotations

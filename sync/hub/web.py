@@ -5,7 +5,10 @@ Pages (in English, Kiswahili or French: ``?lang=``, then a cookie, then the brow
 Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may use
 (QR text or a photo); its form post answers with a page, while a raw body still gets
 JSON. Staff forms carry a CSRF token bound to the session cookie. A node's forks are
-resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``).
+resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``). A credential sharing its
+revocation slot is revoked at ``/credentials/{id}/revoke`` only after a warning listing
+every credential on the slot, or first issued again by its centre on a slot of its own
+(``/credentials/{id}/reissue``, ``sync.hub.nodes.request_reissue``).
 
 JSON API (``Authorization: Bearer <token>``, tokens from ``fieldcred hub add-token``),
 every answer limited to the token's organisation:
