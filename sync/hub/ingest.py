@@ -593,11 +593,15 @@ def _store_events(
 
 
 def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
-    """Items for this node after its pull cursor: trust lists, packs, its renewed cert."""
+    """Items for this node after its pull cursor: the latest trust list, packs, its renewed
+    certificate."""
     after = require(fields, "after", int)
+    # A trust list is a whole snapshot: one a later list supersedes is not sent (a node
+    # offline through many revocations would otherwise download every list in between).
     rows = hub.store.query(
         "SELECT item_id, kind, data FROM pull_items WHERE item_id > ? "
-        "AND (node_id IS NULL OR node_id = ?) ORDER BY item_id LIMIT 200",
+        "AND (node_id IS NULL OR node_id = ?) AND (kind <> 'trust' OR item_id = "
+        "(SELECT max(item_id) FROM pull_items WHERE kind = 'trust')) ORDER BY item_id LIMIT 200",
         [after, node.node_id],
     )
     items: list[list[Any]] = []
