@@ -373,28 +373,31 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
 _PERCENT_TYPES = (EventType.sitting_submitted, EventType.checklist_scored)
 
 
-def _plain_values(value: Any, path: str) -> None:
-    """Every text and integer in ``value`` fits the hub's columns: text without NUL (which
-    PostgreSQL cannot hold), integers within 64 bits."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidEvent(f"{path}: text may not contain a NUL character")
-    elif isinstance(value, int):
-        if not -MAX_INT <= value <= MAX_INT:
-            raise InvalidEvent(f"{path}: the integer is out of range")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _plain_values(key, path)
-            _plain_values(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _plain_values(item, f"{path}[{index}]")
+def _plain_values(body: dict[str, Any], event_type: EventType) -> None:
+    """Every text and integer in ``body`` fits the hub's columns: text without NUL (which
+    PostgreSQL cannot hold), integers within 64 bits. A loop, not recursion: it runs for
+    every event a hub ingests."""
+    stack: list[Any] = [body]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                raise InvalidEvent(f"{event_type}: text may not contain a NUL character")
+        elif kind is int:
+            if not -MAX_INT <= item <= MAX_INT:
+                raise InvalidEvent(f"{event_type}: an integer is out of range")
+        elif kind is dict:
+            stack += item
+            stack += item.values()
+        elif kind is list:
+            stack += item
 
 
 def _check_values(event_type: EventType, body: dict[str, Any]) -> None:
     """What the projection stores must make sense: a score is a percentage, and a learner
     update gives each field its own type (text, or an integer birth year)."""
-    _plain_values(body, str(event_type))
+    _plain_values(body, event_type)
     if event_type in _PERCENT_TYPES and not 0 <= body["score_percent"] <= 100:
         raise InvalidEvent(f"{event_type}: the score is not a percentage")
     if event_type in _SIGNED_HERE and not isinstance(body.get("replaces", b""), bytes):
