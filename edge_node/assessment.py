@@ -104,11 +104,17 @@ def _now(node: Node) -> str:
     return node.clock.now().isoformat()
 
 
-def module_of(node: Node, module_id: str) -> Module:
-    try:
-        return node.modules[module_id]
-    except KeyError:
-        raise NotFound(f"The module {module_id!r} is not installed on this node") from None
+def module_of(node: Node, module_id: str, version: str | None = None) -> Module:
+    """The installed module, or with ``version`` the module at that version."""
+    module = node.modules.get(module_id) if version is None else node.module_at(module_id, version)
+    if module is None:
+        raise NotFound(f"The module {module_id!r} is not installed on this node")
+    return module
+
+
+def session_module(node: Node, session: Session) -> Module:
+    """The module at the version the session's sittings are drawn from and graded by."""
+    return module_of(node, session.module_id, session.module_version)
 
 
 # Sessions -----------------------------------------------------------------------------
@@ -243,7 +249,7 @@ def join(
     ).fetchone()
     if existing:
         return learner, _sitting(existing)
-    module = module_of(node, session.module_id)
+    module = session_module(node, session)
     drawn = draw_sitting(module, random.Random(secrets.randbits(64)))
     sitting_id = secrets.token_hex(8)
     with transaction(node.db):
@@ -305,7 +311,7 @@ class ItemPage:
 
 def item_page(node: Node, sitting: Sitting, position: int | None, lang: str) -> ItemPage:
     session = get_session(node, sitting.session_id)
-    module = module_of(node, session.module_id)
+    module = session_module(node, session)
     index = sitting.position if position is None else position
     if not 0 <= index < sitting.total:
         raise NotFound("There is no such question in this sitting")
@@ -361,7 +367,7 @@ def answer(node: Node, sitting: Sitting, *, position: int, raw: Any) -> Sitting:
     if not 0 <= position < sitting.total:
         raise BadRequest("There is no such question in this sitting")
     session = get_session(node, sitting.session_id)
-    module = module_of(node, session.module_id)
+    module = session_module(node, session)
     item_id = sitting.drawn[position]["item"]
     value = parse_answer(module.item(item_id), raw)
     answers = dict(sitting.answers)
@@ -382,7 +388,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
     if sitting.submitted_at is not None:
         return sitting
     session = get_session(node, sitting.session_id)
-    module = module_of(node, session.module_id)
+    module = session_module(node, session)
     learner = learners.get_any(node, sitting.learner_id)
     submitted_at = _now(node)
     with transaction(node.db):
@@ -449,7 +455,7 @@ def parse_checklist(module: Module, raw: dict[str, Any]) -> dict[str, int]:
 def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: str) -> Sitting:
     """The worker's practical scores; final once given, and graded if the answers are in."""
     session = get_session(node, sitting.session_id)
-    module = module_of(node, session.module_id)
+    module = session_module(node, session)
     if not module.checklist:
         raise BadRequest("This module has no practical checklist")
     if sitting.checklist is not None:

@@ -24,6 +24,14 @@ def installed(db: Database) -> tuple[dict[str, Module], dict[str, Pathway]]:
     return modules, pathways
 
 
+def earlier_version(db: Database, module_id: str, version: str) -> Module | None:
+    """A version of a module installed here before the current one, if any."""
+    row = db.execute(
+        "SELECT definition FROM module_versions WHERE id = ? AND version = ?", [module_id, version]
+    ).fetchone()
+    return None if row is None else Module.model_validate_json(row[0])
+
+
 Media = Mapping[str, Mapping[str, bytes]]
 """Image files by module id, then by the path the module's items name them with."""
 
@@ -43,15 +51,20 @@ def store(
                     pk=("module_id", "path"),
                 )
         for module in modules:
+            definition = json.dumps(module.model_dump(mode="json"))
             db.table("modules").upsert(
                 {
                     "id": module.id,
                     "version": module.version,
                     "content_hash": module.content_hash,
-                    "definition": json.dumps(module.model_dump(mode="json")),
+                    "definition": definition,
                     "installed_at": now,
                 },
                 pk="id",
+            )
+            db.table("module_versions").upsert(
+                {"id": module.id, "version": module.version, "definition": definition},
+                pk=("id", "version"),
             )
         for pathway in pathways:
             db.table("pathways").upsert(

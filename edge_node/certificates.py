@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from content.model import Module, localize
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
+from edge_node.errors import NotFound
 from edge_node.issuance import CredentialRecord
 from edge_node.node import Node
 
@@ -40,7 +41,7 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
     from credentials.qr import qr_svg, to_qr_text  # with segno and Pillow: loaded on first use
 
     claims = claims_of(record)
-    module: Module | None = node.modules.get(record.module_id)
+    module: Module | None = node.module_at(record.module_id, record.module_version)
     if record.pathway:
         pathway = node.pathways.get(record.module_id)
         title = localize(pathway.title, lang) if pathway else record.module_id
@@ -99,7 +100,9 @@ def open_badge_json(node: Node, record: CredentialRecord, lang: str) -> bytes:
         entry = pathway_entry(pathway, [node.modules[m] for m in pathway.modules])
         url = pathway.awarding_body.url
     else:
-        module = node.modules[record.module_id]
+        module = node.module_at(record.module_id, record.module_version)
+        if module is None:
+            raise NotFound("The module of this credential is not installed on this node")
         entry = catalogue_entry(module)
         url = module.awarding_body.url
     document = open_badge(

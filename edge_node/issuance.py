@@ -295,7 +295,7 @@ def _issue_module(node: Node, result_id: str) -> str | None:
     if row is None:
         return None
     learner_id, module_id, module_version, route, score, outcomes = row
-    module = node.modules[module_id]
+    module = node.module_at(module_id, module_version) or node.modules[module_id]
     clock = node.clock.trusted_now()
     if withheld_reason(node, module_id, at=clock.now) is not None:
         return None

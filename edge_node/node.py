@@ -54,6 +54,14 @@ class Node:
     def node_id(self) -> str:
         return self.settings.node_id
 
+    def module_at(self, module_id: str, version: str) -> Module | None:
+        """The module as it was at ``version``: what a session drew from and a credential
+        was issued for, though a pack may have installed a newer version since."""
+        current = self.modules.get(module_id)
+        if current is not None and current.version == version:
+            return current
+        return node_catalogue.earlier_version(self.db, module_id, version)
+
     def reload_content(self) -> None:
         self.modules, self.pathways = node_catalogue.installed(self.db)
 

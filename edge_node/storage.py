@@ -211,6 +211,19 @@ def _credentials_by_result(db: Database) -> None:
     db.table("credentials").create_index(["result_id"])
 
 
+@migrations(name="0009_module_versions")
+def _module_versions(db: Database) -> None:
+    # Every version a module had here: a session drawn from one, and its credentials, keep
+    # it when a pack installs the next.
+    db.table("module_versions").create(
+        {"id": str, "version": str, "definition": str}, pk=("id", "version")
+    )
+    db.execute(
+        "INSERT INTO module_versions (id, version, definition) "
+        "SELECT id, version, definition FROM modules"
+    )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -386,3 +386,38 @@ def test_sessions_sittings_and_consent_are_dated_by_the_node_s_clock(
         assert abs(datetime.fromisoformat(stamp) - true_now) < timedelta(minutes=5), stamps
     board = worker.get("/api/v1/dashboard").json()
     assert [s["code"] for s in board["sessions_today"]] == [session["code"]]
+
+
+def test_a_module_revised_during_a_session_leaves_its_open_sittings_on_their_version(
+    node: Node, worker: TestClient
+) -> None:
+    """The sync loop may install a university's revised module while farmers answer: their
+    sittings carry on with the questions they drew, and are graded and issued by them."""
+    from edge_node import catalogue
+
+    learner = register(worker)
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], learner["code"])
+    drawn = node.modules[MODULE]
+    revised = drawn.model_copy(
+        update={
+            "version": "1.1.0",
+            "items": [item.model_copy(update={"id": f"{item.id}-r"}) for item in drawn.items],
+        }
+    )
+    catalogue.store(node.db, [revised], [])
+    node.reload_content()
+    assert node.modules[MODULE].version == "1.1.0"
+    answer_all(client, sitting_id, drawn)
+    assert client.post(f"/api/v1/sittings/{sitting_id}/submit").status_code == 200
+    scored = worker.post(
+        f"/api/v1/sittings/{sitting_id}/checklist", json={"scores": full_marks(drawn)}
+    )
+    assert scored.status_code == 200, scored.text
+    result = scored.json()["result"]
+    assert result["passed"] is True and result["credential_id"], result
+    credential = client.get(f"/api/v1/credentials/{result['credential_id']}").json()
+    assert credential["module_version"] == "1.0.0"
+    assert client.get(f"/credentials/{result['credential_id']}").status_code == 200
+    later = open_session(worker)
+    assert later["module_version"] == "1.1.0"

@@ -77,7 +77,7 @@ async def result(ctx: CtxDep, sitting_id: str) -> Response:
     if sitting.submitted_at is None:  # it would say the answers are in: they are not
         return _redirect(ctx, f"/sit/{sitting_id}/review")
     session = assessment.get_session(ctx.node, sitting.session_id)
-    module = assessment.module_of(ctx.node, session.module_id)
+    module = assessment.session_module(ctx.node, session)
     outcome = issuance.result_for_sitting(ctx.node, sitting_id)
     return render(
         ctx,

@@ -202,7 +202,7 @@ async def session_view(ctx: CtxDep, session_id: str, page: int = 0) -> Response:
         ctx,
         "session.html",
         session=session,
-        module=assessment.module_of(ctx.node, session.module_id),
+        module=assessment.session_module(ctx.node, session),
         participants=assessment.participants(
             ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
         ),
@@ -232,7 +232,7 @@ async def score_page(ctx: CtxDep, sitting_id: str) -> Response:
         sitting=sitting,
         session=session,
         learner=learners.get_any(ctx.node, sitting.learner_id),
-        module=assessment.module_of(ctx.node, session.module_id),
+        module=assessment.session_module(ctx.node, session),
         result=issuance.result_for_sitting(ctx.node, sitting_id),
         localize=localize,
     )
