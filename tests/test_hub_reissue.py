@@ -17,7 +17,6 @@ from test_status_slots import backup_of, restore
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.issuance import issue
-from credentials.keys import SigningKey
 from credentials.trust import read_trust_list
 from sync.bundles import export_bundle, import_answer, import_bundle
 from sync.client import (
@@ -307,7 +306,6 @@ def test_a_request_for_a_credential_another_key_signed_is_refused() -> None:
         ReissueRequest(b"q" * 16, cose, "L1").replacement(
             other.key, credential_id=b"z" * 16, status_index=9
         )
-    assert isinstance(SigningKey.generate(), SigningKey)
 
 
 def test_a_welcome_with_a_malformed_request_list_keeps_what_it_can() -> None:

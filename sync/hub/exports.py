@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from content.catalogue import catalogue_entry
-from content.loading import load_catalogue
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.keys import SigningKey
 from credentials.ob3 import IssuerProfile, open_badge
+from credentials.trust import read_trust_list
 from sync.errors import NotFound
+from sync.hub.nodes import latest_trust_list
 from sync.hub.settings import HubSettings
+from sync.hub.store import Store
 
 
-def open_badge_for(cose: bytes, root_key: SigningKey, settings: HubSettings) -> dict[str, Any]:
-    """The credential as a signed OB 3.0 AchievementCredential issued by the university."""
+def open_badge_for(
+    store: Store, cose: bytes, root_key: SigningKey, settings: HubSettings
+) -> dict[str, Any]:
+    """The credential as a signed OB 3.0 AchievementCredential issued by the university,
+    described by the catalogue entry of the hub's trust list (the one verifiers use: shipped
+    modules, pathways and those of published packs)."""
     credential = decode_claims(decode_sign1(cose).payload)
-    module = load_catalogue().modules.get(credential.module_id)
-    if module is None or module.version != credential.module_version:
+    latest = latest_trust_list(store)
+    entry = None
+    if latest is not None:
+        entry = read_trust_list(latest).entry(credential.module_id, credential.module_version)
+    if entry is None:
         raise NotFound(
             f"module {credential.module_id} {credential.module_version} is not in the catalogue"
         )
     profile = IssuerProfile(url=settings.public_url)
-    return open_badge(
-        credential, catalogue_entry(module), issuer_key=root_key, issuer_profile=profile
-    )
+    return open_badge(credential, entry, issuer_key=root_key, issuer_profile=profile)

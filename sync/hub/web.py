@@ -820,7 +820,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         entry = reports.credential(store, organisation, credential_id)
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
-        return open_badge_for(bytes(entry["cose"]), hub.root_key, settings)
+        return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)
 
     @app.get("/api/v1/equity")
     def api_equity(organisation: Scope) -> dict[str, Any]:
