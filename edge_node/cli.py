@@ -89,7 +89,7 @@ def install_cert(
     try:
         if root is not None:
             pin_root(node, load_public_key(root))
-        cert = install_certificate(node, _read(file))
+        cert = install_certificate(node, _read(file), refuse_expired=True)
     except (EdgeError, CredentialError) as error:
         _fail(str(error))
     finally:

@@ -32,9 +32,13 @@ def pin_root(node: Node, public_key: bytes) -> None:
         set_state(node.db, "trust.roots", json.dumps([r.hex() for r in roots]))
 
 
-def install_certificate(node: Node, data: bytes) -> NodeCertificate:
+def install_certificate(
+    node: Node, data: bytes, *, refuse_expired: bool = False
+) -> NodeCertificate:
     """Check the certificate the university returned (signed by a pinned root, for
-    this node's key) and keep it."""
+    this node's key) and keep it. ``refuse_expired``: an admin installing a file by hand
+    is told it has expired, instead of it replacing the certificate the node issues under
+    (sync installs what the hub sends, which is the authority)."""
     roots = pinned_roots(node)
     if not roots:
         raise BadRequest(
@@ -48,6 +52,11 @@ def install_certificate(node: Node, data: bytes) -> NodeCertificate:
         raise BadRequest("This certificate is for another key, not this node's")
     if cert.node_id != node.node_id:
         raise BadRequest(f"This certificate is for node {cert.node_id}, not {node.node_id}")
+    if refuse_expired and cert.not_after <= node.clock.now():
+        raise BadRequest(
+            f"This certificate expired on {cert.not_after:%Y-%m-%d}; the installed one is "
+            "kept. Ask the university for a new one"
+        )
     path = node.data_dir / CERT_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)

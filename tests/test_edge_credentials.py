@@ -15,7 +15,12 @@ from typer.testing import CliRunner
 
 from content.loading import load_catalogue
 from content.packs import build_pack
-from credentials.certificates import check_node_certificate
+from credentials.certificates import (
+    ALL_MODULES,
+    NodeCertificate,
+    check_node_certificate,
+    issue_node_certificate,
+)
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
@@ -271,6 +276,28 @@ def test_install_cert_checks_the_root_and_the_key(demo, tmp_path) -> None:
     assert result.exit_code == 1 and "not valid" in result.output
     missing = runner.invoke(cli, ["edge", "install-cert", "/nonexistent", "--data", "/tmp"])
     assert missing.exit_code in (1, 2) and "Traceback" not in missing.output
+    # an old certificate file, expired: refused with the reason, the current one kept
+    opened = open_node(node.data_dir)
+    expired = issue_node_certificate(
+        root,
+        NodeCertificate(
+            node_id=opened.node_id,
+            node_name=opened.settings.node_name,
+            public_key=opened.key.public_key,
+            modules=(ALL_MODULES,),
+            not_before=datetime.now(UTC) - timedelta(days=400),
+            not_after=datetime.now(UTC) - timedelta(days=35),
+            root_kid=root.kid,
+        ),
+    )
+    opened.close()
+    old_file = tmp_path / "old.cbor"
+    old_file.write_bytes(expired)
+    result = runner.invoke(
+        cli, ["edge", "install-cert", str(old_file), "--data", str(node.data_dir)]
+    )
+    assert result.exit_code == 1 and "expired on" in result.output, result.output
+    assert (node.data_dir / "node-certificate.cbor").read_bytes() == cert
 
 
 def test_merging_two_records_that_complete_a_pathway_together_issues_it(demo) -> None:
