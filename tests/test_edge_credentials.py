@@ -396,3 +396,21 @@ def test_two_issuers_at_once_issue_each_waiting_result_once(demo) -> None:
         "SELECT learner_id, count(*) FROM credentials WHERE pathway = 1 GROUP BY learner_id"
     ).fetchall()
     assert {n for _, n in pathways} == {1}, pathways
+
+
+def test_results_and_credentials_are_listed_by_their_title_in_the_reader_s_language(demo) -> None:
+    from content.model import localize
+
+    node, info = demo
+    worker = staff(node, info)
+    pass_module(node, worker, info.learners[0][1], "soil-health")
+    learner_id = node.db.execute("SELECT learner_id FROM credentials").fetchone()[0]
+    title = localize(node.modules["soil-health"].title, "sw")
+    page = TestClient(create_app(node), cookies={"fc_lang": "sw"})
+    token = page.post(
+        "/api/v1/login", json={"username": info.worker[0], "password": info.worker[1]}
+    ).json()["token"]
+    page.headers["Authorization"] = f"Bearer {token}"
+    card = page.get(f"/learners/{learner_id}/card").text
+    assert f'/certificate">{title}</a>' in card, card[card.find("<h2") :][:800]
+    assert f"<tr><td>{title}</td>" in page.get("/dashboard").text
