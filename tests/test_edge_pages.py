@@ -367,3 +367,19 @@ def test_the_result_page_never_tells_a_learner_who_has_not_submitted_that_all_is
     sitting_path = joined.url.path
     early = client.get(f"{sitting_path}/result", follow_redirects=False)
     assert early.status_code == 303 and early.headers["location"] == f"{sitting_path}/review"
+
+
+def test_my_results_name_the_module_of_each_assessment(node: Node) -> None:
+    from content.model import localize
+    from edge_node import assessment, learners
+
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    learner = learners.register(
+        node, learners.LearnerDetails(name="Two Modules", consent=True), by="test"
+    )
+    client = TestClient(create_app(node))
+    token = csrf_of(client.get("/join").text)
+    client.post("/join", data={"csrf": token, "session": session.code, "learner": learner.code})
+    client.get("/lang/fr")
+    mine = client.get("/me").text
+    assert localize(node.modules[MODULE].title, "fr") in mine

@@ -93,10 +93,14 @@ async def result(ctx: CtxDep, sitting_id: str) -> Response:
 @router.get("/me")
 async def me(ctx: CtxDep) -> Response:
     learner_id = ctx.require_learner()
+    sittings = assessment.learner_sittings(ctx.node, learner_id)
     return render(
         ctx,
         "me.html",
-        sittings=assessment.learner_sittings(ctx.node, learner_id),
+        sittings=sittings,
+        module_of={
+            s.id: assessment.get_session(ctx.node, s.session_id).module_id for s in sittings
+        },
         credentials=[
             certificates.view(ctx.node, c, ctx.lang)
             for c in issuance.learner_credentials(ctx.node, learner_id)
