@@ -695,7 +695,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
         fields = [
-            (t(ENTRY_LABELS[k]), _entry_value(t, k, v)) for k, v in entry.items() if k != "cose"
+            (t(ENTRY_LABELS.get(k, k)), _entry_value(t, k, v))
+            for k, v in entry.items()
+            if k != "cose"
         ]
         shared = nodes.shared_slots(store, entry["node_id"], credential_id)
         sections = [{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}]
