@@ -100,3 +100,23 @@ def test_equity_figures_of_thousands_of_learners_answer_quickly(hub: Hub) -> Non
     elapsed = time.perf_counter() - started
     assert {(r.dimension, r.group): r.credentials for r in rows}[("gender", "female")] == 4000
     assert elapsed < 1.0, elapsed
+
+
+def test_the_overview_lists_a_page_of_links_and_leads_to_all(hub: Hub) -> None:
+    fill(hub, 1)
+    hub.store.executemany(
+        "INSERT INTO learner_links (node_a, learner_a, node_b, learner_b, basis, status) "
+        "VALUES (?, ?, 'node-elsewhere', ?, 'same name and birth year', 'possible')",
+        [(NODE, f"L{i:04d}", f"E{i}") for i in range(PAGE_ROWS * 2 + 5)],
+    )
+    client = staff(hub)
+    overview = client.get("/?lang=en").text
+    assert overview.count("<td>node-elsewhere</td>") == PAGE_ROWS
+    assert '<a href="/links">See them all</a>' in overview
+    seen: list[str] = []
+    address: str | None = "/links"
+    while address is not None:
+        html = client.get(address).text
+        seen += re.findall(r"<td>(E\d+)</td>", html)
+        address = links(html).get("next")
+    assert len(seen) == len(set(seen)) == PAGE_ROWS * 2 + 5

@@ -157,14 +157,15 @@ def equity(store: Store, organisation: str, *, year: int) -> list[EquityRow]:
     return [EquityRow(d, g, *values) for (d, g), values in sorted(totals.items())]
 
 
-def links(store: Store, organisation: str) -> list[dict[str, Any]]:
-    """Possible duplicates across centres: linked for staff to review, never merged."""
+def links(store: Store, organisation: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """Possible duplicates across centres: linked for staff to review, never merged
+    (``limit`` of them from ``offset``)."""
     return store.records(
         "SELECT k.node_a AS node_a, k.learner_a AS learner_a, k.node_b AS node_b, "
         "k.learner_b AS learner_b, k.basis AS basis, k.status AS status "
         "FROM learner_links k JOIN nodes n ON n.node_id = k.node_a WHERE n.organisation = ? "
-        "ORDER BY k.node_a, k.learner_a",
-        [organisation],
+        "ORDER BY k.node_a, k.learner_a, k.node_b, k.learner_b LIMIT ? OFFSET ?",
+        [organisation, limit, offset],
     )
 
 

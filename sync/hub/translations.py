@@ -103,6 +103,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Sittings from {start}": ("Mitihani kuanzia {start}", "Passages à partir de {start}"),
     "Previous page": ("Ukurasa uliotangulia", "Page précédente"),
     "Next page": ("Ukurasa unaofuata", "Page suivante"),
+    "See them all": ("Tazama vyote", "Tout voir"),
     "Issued (node clock)": ("Kilitolewa (saa ya kituo)", "Émise (horloge du centre)"),
     "Made after (hub)": ("Kilitengenezwa baada ya (kitovu)", "Faite après (hub)"),
     "Status": ("Hali", "Statut"),

@@ -185,6 +185,21 @@ def _basis(t: Callable[..., str], basis: str) -> str:
     return t(basis) if node == basis else t(PRESENTED + "{node}", node=node)
 
 
+def _links_section(
+    t: Callable[..., str], links: list[dict[str, Any]], *, more: bool
+) -> dict[str, Any]:
+    """Learners who may be one person at two centres; ``more``: a link to all of them."""
+    return {
+        "heading": "Possibly the same person at two centres (linked, not merged)",
+        "columns": ["Node", "Learner", "Node", "Learner", "Basis"],
+        "rows": [
+            [k["node_a"], k["learner_a"], k["node_b"], k["learner_b"], _basis(t, k["basis"])]
+            for k in links
+        ],
+        "more": "/links" if more else None,
+    }
+
+
 def _node_alert(t: Callable[..., str], node: dict[str, Any]) -> str:
     """A node's alert in the reader's language; an alert stored before alerts had codes,
     or one this hub cannot read, as its stored text."""
@@ -449,6 +464,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         t = _tr(request)
         node_rows = reports.nodes(store, organisation)
         held = forks.nodes_with_held_forks(store, organisation)
+        linked = reports.links(store, organisation, limit=PAGE_ROWS + 1)
         return page(
             request,
             user,
@@ -513,21 +529,22 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                     "columns": ["Statements", "Waiting to be sent"],
                     "rows": [list(xapi.outbox_status(store, organisation).values())],
                 },
-                {
-                    "heading": "Possibly the same person at two centres (linked, not merged)",
-                    "columns": ["Node", "Learner", "Node", "Learner", "Basis"],
-                    "rows": [
-                        [
-                            k["node_a"],
-                            k["learner_a"],
-                            k["node_b"],
-                            k["learner_b"],
-                            _basis(t, k["basis"]),
-                        ]
-                        for k in reports.links(store, organisation)
-                    ],
-                },
+                _links_section(t, linked[:PAGE_ROWS], more=len(linked) > PAGE_ROWS),
             ],
+        )
+
+    @app.get("/links", response_class=HTMLResponse)
+    def links_page(request: Request, who: Staff, offset: Offset = 0) -> HTMLResponse:
+        user, organisation = who
+        t = _tr(request)
+        found = reports.links(store, organisation, limit=PAGE_ROWS + 1, offset=offset)
+        rows, pages = _paged(request, found, offset)
+        return page(
+            request,
+            user,
+            "Possibly the same person at two centres (linked, not merged)",
+            pages=pages,
+            sections=[_links_section(t, rows, more=False)],
         )
 
     @app.get("/centres/{node_id}/forks", response_class=HTMLResponse)
