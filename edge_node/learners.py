@@ -282,6 +282,12 @@ def authenticate_learner(node: Node, *, code: str, pin: str | None) -> LearnerPu
     return _public(row)
 
 
+def current_id(node: Node, learner_id: str) -> str:
+    """The record a learner id stands for now: the one it was merged into, if it was."""
+    row = node.db.execute("SELECT merged_into FROM learners WHERE id = ?", [learner_id]).fetchone()
+    return str(row[0]) if row is not None and row[0] else learner_id
+
+
 def get_any(node: Node, learner_id: str) -> LearnerPublic:
     """A learner even if merged into another record (for history and results)."""
     row = node.db.execute(f"SELECT {_COLUMNS} FROM learners WHERE id = ?", [learner_id]).fetchone()

@@ -421,3 +421,20 @@ def test_a_module_revised_during_a_session_leaves_its_open_sittings_on_their_ver
     assert client.get(f"/credentials/{result['credential_id']}").status_code == 200
     later = open_session(worker)
     assert later["module_version"] == "1.1.0"
+
+
+def test_a_learner_merged_mid_sitting_carries_on(node: Node, worker: TestClient) -> None:
+    """A worker merges the record a farmer joined with while they answer: their phone
+    keeps going, as the record it was merged into."""
+    keep = register(worker, "Neema Chebet")
+    duplicate = register(worker, "Neema Chebet")
+    session = open_session(worker)
+    client, sitting_id = join(node, session["code"], duplicate["code"])
+    merged = worker.post(
+        "/api/v1/learners/merge", json={"keep": keep["id"], "duplicate": duplicate["id"]}
+    )
+    assert merged.status_code == 200
+    assert client.get("/api/v1/me").json()["learner"]["id"] == keep["id"]
+    answer_all(client, sitting_id, node.modules[MODULE])
+    assert client.post(f"/api/v1/sittings/{sitting_id}/submit").status_code == 200
+    assert client.get("/me").status_code == 200

@@ -341,7 +341,7 @@ async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
 @router.get("/me", response_model=MeOut)
 async def me(ctx: CtxDep) -> MeOut:
     p = ctx.principal
-    learner = learners.get(ctx.node, p.learner_id) if p.learner_id else None
+    learner = learners.get(ctx.node, ctx.require_learner()) if p.learner_id else None
     kind: Literal["anonymous", "staff", "learner"] = (
         "staff" if p.is_staff else "learner" if p.is_learner else "anonymous"
     )
@@ -501,7 +501,8 @@ def credential_list(
 @router.get("/credentials/{credential_id}", response_model=CredentialOut)
 async def credential_get(ctx: CtxDep, credential_id: Id) -> CredentialOut:
     record = issuance.credential(ctx.node, credential_id)
-    if not ctx.principal.is_staff and ctx.principal.learner_id != record.learner_id:
+    owner = ctx.require_learner() if ctx.principal.is_learner else None
+    if not ctx.principal.is_staff and owner != record.learner_id:
         raise NotFound("No such credential")
     return _credential_out(ctx, record)
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
+from edge_node.learners import current_id
 from edge_node.node import Node
 from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
 
@@ -119,7 +120,8 @@ class Ctx:
     def require_learner(self) -> str:
         if not self.principal.learner_id:
             raise Unauthorized("Please join a session with your learner code")
-        return self.principal.learner_id
+        # A worker may have merged the record this learner joined with into another.
+        return current_id(self.node, self.principal.learner_id)
 
 
 async def get_ctx(request: Request) -> Ctx:

@@ -113,9 +113,7 @@ async def me(ctx: CtxDep) -> Response:
 
 def _visible_credential(ctx: Ctx, credential_id: str) -> issuance.CredentialRecord:
     record = issuance.credential(ctx.node, credential_id)
-    if not ctx.principal.is_staff:
-        ctx.require_learner()
-    if not ctx.principal.is_staff and ctx.principal.learner_id != record.learner_id:
+    if not ctx.principal.is_staff and ctx.require_learner() != record.learner_id:
         raise Forbidden("This credential belongs to someone else")
     return record
 
