@@ -289,6 +289,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",
     ),
     "No such sitting": ("Tathmini hiyo haipo", "Évaluation introuvable"),
+    "The trust list kept on this node cannot be read ({reason}). Sync with the university "
+    "hub or import a content pack to replace it.": (
+        "Orodha ya uaminifu iliyohifadhiwa kwenye kituo hiki haisomeki ({reason}). "
+        "Sawazisha na seva ya chuo kikuu au ingiza kifurushi cha maudhui ili kuibadilisha.",
+        "La liste de confiance gardée sur ce serveur est illisible ({reason}). Synchronisez "
+        "avec le serveur de l'université ou importez un paquet de contenu pour la remplacer.",
+    ),
     "No such session": ("Kipindi hicho hakipo", "Session introuvable"),
     "No such learner": ("Mwanafunzi huyo hayupo", "Apprenant introuvable"),
     "No such credential": ("Cheti hicho hakipo", "Attestation introuvable"),

@@ -12,7 +12,7 @@ from credentials.certificates import NodeCertificate, check_node_certificate
 from credentials.errors import CredentialError
 from credentials.trust import TrustList, read_trust_list
 from edge_node.config import CERT_FILE
-from edge_node.errors import BadRequest
+from edge_node.errors import BadRequest, NodeNotReady
 from edge_node.node import Node
 from edge_node.storage import get_state, set_state, transaction
 
@@ -117,7 +117,14 @@ def current(node: Node) -> TrustList | None:
     cert = node_certificate(node)
     row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
     if row is not None:
-        trust = read_trust_list(bytes(row[0]), pinned_roots=pinned_roots(node) or None)
+        try:
+            trust = read_trust_list(bytes(row[0]), pinned_roots=pinned_roots(node) or None)
+        except CredentialError as error:  # damaged, or written in a format this one refuses
+            raise NodeNotReady(
+                "The trust list kept on this node cannot be read ({reason}). Sync with the "
+                "university hub or import a content pack to replace it.",
+                params={"reason": str(error)},
+            ) from None
         certs = trust.node_certificates
         if cert is not None and cert not in certs:
             certs = (*certs, cert)

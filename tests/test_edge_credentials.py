@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -414,3 +415,18 @@ def test_results_and_credentials_are_listed_by_their_title_in_the_reader_s_langu
     card = page.get(f"/learners/{learner_id}/card").text
     assert f'/certificate">{title}</a>' in card, card[card.find("<h2") :][:800]
     assert f"<tr><td>{title}</td>" in page.get("/dashboard").text
+
+
+def test_a_stored_trust_list_that_cannot_be_read_is_reported_not_a_server_error(demo) -> None:
+    node, _ = demo
+    with node.db.conn:
+        node.db.execute("UPDATE trust SET data = ? WHERE id = 1", [b"\xa1\x01\x02"])
+    client = TestClient(create_app(node), raise_server_exceptions=False)
+    verdict = client.post("/api/v1/verify", json={"text": "FC1:ABC"})
+    assert verdict.status_code == 503, verdict.text
+    assert verdict.json()["error"] == "node_not_ready"
+    assert "trust list" in verdict.json()["message"]
+    client.get("/lang/sw")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/verify").text).group(1)
+    page = client.post("/verify", data={"csrf": token, "text": "FC1:ABC"})
+    assert page.status_code == 503 and "Orodha ya uaminifu" in page.text
