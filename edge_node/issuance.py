@@ -19,6 +19,7 @@ as far as the node's trust list says (a recognised one is verified again against
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,8 @@ from edge_node import events, trust
 from edge_node.errors import ClockUntrusted, NotFound
 from edge_node.events import EventType
 from edge_node.storage import transaction
+
+log = logging.getLogger("edge_node.sync")
 
 CREDENTIAL_ID_BYTES = 8
 """Random credential ids (cti): unique per node, and the node is named by the key id.
@@ -253,12 +256,14 @@ def _store_credential(
     result_id: str | None,
     event: EventType,
     event_body: dict[str, object],
+    replaces: str | None = None,
 ) -> str:
     """Sign, store and log one credential; inside the caller's transaction."""
     cose = issue(node.key, credential)
     credential_id = credential.credential_id.hex()
     node.db.table("credentials").insert(
         {
+            "replaces": replaces,
             "id": credential_id,
             "learner_id": learner_id,
             "subject": credential.subject,
@@ -325,6 +330,50 @@ def _issue_module(node: Node, result_id: str) -> str | None:
     )
     issue_pathways(node, learner_id, module_id)
     return credential_id
+
+
+def issue_replacements(node: Node) -> list[str]:
+    """Issue each credential the hub's staff asked this node to issue again (``reissue`` in
+    the hub's last welcome): the same claims with a new id on the next free slot, so the
+    holder can be given paper that can be revoked on its own. One transaction each; a
+    request already answered is skipped. The new credentials' ids.
+
+    The learner is the one who holds the replaced credential here, or the hub's record of
+    them when a restored node has lost it."""
+    from sync.client import reissue_requests
+    from sync.errors import SyncError
+
+    issued = []
+    for request in reissue_requests(node.db):
+        old_id = request.credential_id.hex()
+        with transaction(node.db):
+            if node.db.execute("SELECT 1 FROM credentials WHERE replaces = ?", [old_id]).fetchone():
+                continue
+            try:
+                credential = request.replacement(
+                    node.key,
+                    credential_id=secrets.token_bytes(CREDENTIAL_ID_BYTES),
+                    status_index=_next_status_index(node),
+                )
+            except (SyncError, CredentialError) as error:  # signed by the hub, yet unusable
+                log.warning("reissue of %s refused: %s", old_id, error)
+                continue
+            held = node.db.execute(
+                "SELECT learner_id, result_id FROM credentials WHERE id = ?", [old_id]
+            ).fetchone()
+            learner_id, result_id = held if held else (request.learner, None)
+            issued.append(
+                _store_credential(
+                    node,
+                    credential=credential,
+                    learner_id=learner_id,
+                    result_id=result_id,
+                    event=EventType.credential_issued,
+                    event_body={"replaces": request.credential_id},
+                    replaces=old_id,
+                )
+            )
+    return issued
 
 
 def issue_pathways(node: Node, learner_id: str, module_id: str) -> list[str]:

@@ -224,6 +224,14 @@ def _module_versions(db: Database) -> None:
     )
 
 
+@migrations(name="0010_replacements")
+def _replacements(db: Database) -> None:
+    # A credential issued again, on a slot of its own, at the hub's request names the one it
+    # replaces; at most one replacement each.
+    db.execute("ALTER TABLE credentials ADD COLUMN replaces TEXT")
+    db.table("credentials").create_index(["replaces"], unique=True)
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -88,6 +88,7 @@ def _after(node: Node, report: SyncReport) -> None:
     if hub_time is not None:
         node.clock.set_time(hub_time, ClockSource.hub)
         issuance.issue_pending(node)
+    issuance.issue_replacements(node)
     node.reload_content()
 
 

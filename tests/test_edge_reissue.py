@@ -1,0 +1,105 @@
+"""A real edge node answers the hub's reissue request: a restored node handed out slot 1
+twice; staff ask for one holder's credential again; at its next sync the node signs the
+same claims with a new id on a slot of its own, once, and the hub marks the old one
+replaced, so each holder can now be revoked alone. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from credentials.claims import decode_claims
+from credentials.cose import decode_sign1
+from credentials.verification import verify
+from edge_node import trust
+from edge_node.node import Node, open_node
+from edge_node.syncing import sync_now
+from sync.client import reissue_requests
+from sync.hub.forks import accept_branch
+from sync.hub.ingest import Hub
+from sync.hub.nodes import request_reissue, shared_slots
+from sync.hub.server import BackgroundServer
+from tests.test_status_slots import demo_node, issue_one, served, slots
+
+__all__ = ["served"]  # the fixture this module's tests take
+
+
+def _hub_status(hub: Hub, node_id: str, credential_id: str) -> str:
+    return str(
+        hub.store.scalar(
+            "SELECT status FROM credentials WHERE node_id = ? AND credential_id = ?",
+            [node_id, credential_id],
+        )
+    )
+
+
+def _on_slot(node: Node, index: int) -> list[str]:
+    rows = node.db.execute("SELECT id FROM credentials WHERE status_index = ?", [index])
+    return [str(row[0]) for row in rows]
+
+
+def test_the_node_issues_the_credential_again_on_a_slot_of_its_own(
+    hub: Hub, served: BackgroundServer, tmp_path: Path
+) -> None:
+    data, backup = tmp_path / "node", tmp_path / "backup"
+    info = demo_node(hub, served, data)
+    issue_one(info, 0)
+    shutil.copytree(data, backup)
+    issue_one(info, 1)
+    node = open_node(data)
+    assert sync_now(node).ok
+    node_id = node.node_id
+    node.close()
+    # The card dies; the restored node issues before it could sync: slot 1 again.
+    shutil.rmtree(data)
+    shutil.copytree(backup, data)
+    issue_one(info, 2)
+    node = open_node(data)
+    (again,) = _on_slot(node, 1)
+    sync_now(node)
+    accept_branch(hub.store, "university", node_id, 1, staff="wanjiru", reason="restored", now=0)
+    assert [s.status_index for s in shared_slots(hub.store, node_id)] == [1]
+
+    request_reissue(hub.store, node_id, again, staff="wanjiru", reason="slot 1 twice", now=_now())
+    sync_now(node)  # the welcome asks; the node issues the replacement at once
+    (replacement,) = node.db.execute(
+        "SELECT id, learner_id, status_index, cose FROM credentials WHERE replaces = ?", [again]
+    ).fetchall()
+    new_id, learner_id, new_slot, cose = replacement
+    assert new_slot == 2 and slots(node) == [0, 1, 2]
+    held = node.db.execute("SELECT learner_id FROM credentials WHERE id = ?", [again]).fetchone()
+    assert learner_id == held[0]
+    old_claims = decode_claims(
+        decode_sign1(
+            bytes(
+                node.db.execute("SELECT cose FROM credentials WHERE id = ?", [again]).fetchone()[0]
+            )
+        ).payload
+    )
+    new_claims = decode_claims(decode_sign1(bytes(cose)).payload)
+    assert new_claims.credential_id.hex() == new_id != again
+    assert (new_claims.subject, new_claims.module_id, new_claims.issued_at) == (
+        old_claims.subject,
+        old_claims.module_id,
+        old_claims.issued_at,
+    )
+    trust_list = trust.current(node)
+    assert trust_list is not None and verify(bytes(cose), trust_list).genuine
+
+    sync_now(node)  # the replacement reaches the hub
+    assert _hub_status(hub, node_id, again) == "replaced"
+    assert _hub_status(hub, node_id, new_id) == "active"
+    assert shared_slots(hub.store, node_id) == []
+    # That sync's welcome came before the replacement arrived and asked again: answered
+    # once all the same; the next welcome asks no more.
+    assert [r.credential_id.hex() for r in reissue_requests(node.db)] == [again]
+    sync_now(node)
+    count = node.db.execute("SELECT count(*) FROM credentials WHERE replaces IS NOT NULL")
+    assert count.fetchone()[0] == 1
+    assert reissue_requests(node.db) == []
+    node.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
