@@ -22,7 +22,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from content.grading import DrawnItem, Grade, grade_attempt
@@ -264,6 +264,7 @@ def _store_credential(
     node.db.table("credentials").insert(
         {
             "replaces": replaces,
+            "reissued_at": node.clock.now().isoformat() if replaces else None,
             "id": credential_id,
             "learner_id": learner_id,
             "subject": credential.subject,
@@ -374,6 +375,33 @@ def issue_replacements(node: Node) -> list[str]:
                 )
             )
     return issued
+
+
+@dataclass(frozen=True)
+class Replacement:
+    credential_id: str
+    holder_name: str
+    module_id: str
+    pathway: bool
+
+
+def recent_replacements(node: Node, *, days: int = 30) -> list[Replacement]:
+    """Credentials issued again in the last ``days``: new paper for the worker to give."""
+    since = (node.clock.now() - timedelta(days=days)).isoformat()
+    rows = node.db.execute(
+        "SELECT id, module_id, pathway, cose FROM credentials "
+        "WHERE replaces IS NOT NULL AND reissued_at >= ? ORDER BY reissued_at DESC LIMIT 20",
+        [since],
+    )
+    return [
+        Replacement(
+            credential_id=row[0],
+            holder_name=decode_claims(decode_sign1(bytes(row[3])).payload).holder_name,
+            module_id=row[1],
+            pathway=bool(row[2]),
+        )
+        for row in rows
+    ]
 
 
 def issue_pathways(node: Node, learner_id: str, module_id: str) -> list[str]:

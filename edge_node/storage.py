@@ -227,8 +227,10 @@ def _module_versions(db: Database) -> None:
 @migrations(name="0010_replacements")
 def _replacements(db: Database) -> None:
     # A credential issued again, on a slot of its own, at the hub's request names the one it
-    # replaces; at most one replacement each.
+    # replaces (at most one replacement each) and when it was made (its claims keep the
+    # original date).
     db.execute("ALTER TABLE credentials ADD COLUMN replaces TEXT")
+    db.execute("ALTER TABLE credentials ADD COLUMN reissued_at TEXT")
     db.table("credentials").create_index(["replaces"], unique=True)
 
 

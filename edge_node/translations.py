@@ -180,6 +180,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "L'apprenant accepte que le centre conserve ces informations pour enregistrer ses "
         "résultats et attestations.",
     ),
+    "The old paper still verifies; the new one can be revoked on its own.": (
+        "Karatasi ya zamani bado inahakikiwa; mpya inaweza kubatilishwa peke yake.",
+        "L'ancien papier reste vérifiable ; le nouveau peut être révoqué à lui seul.",
+    ),
     "The last sync failed": (
         "Usawazishaji wa mwisho haukufaulu",
         "La dernière synchronisation a échoué",
@@ -432,6 +436,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Aucune attestation ne peut être délivrée :",
     ),
     "no credential": ("hakuna cheti", "pas d'attestation"),
+    "Issued again at the university's request: give each holder the new paper": (
+        "Kimetolewa upya kwa ombi la chuo kikuu: mpe kila mmiliki karatasi mpya",
+        "Délivrée à nouveau à la demande de l'université : remettez à chaque titulaire "
+        "le nouveau papier",
+    ),
     "Passed, but no credential issued": (
         "Amefaulu, lakini hakuna cheti kilichotolewa",
         "Réussi, mais aucune attestation délivrée",

@@ -13,6 +13,7 @@ from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.verification import verify
 from edge_node import trust
+from edge_node.demo import DemoInfo
 from edge_node.node import Node, open_node
 from edge_node.syncing import sync_now
 from sync.client import reissue_requests
@@ -20,6 +21,7 @@ from sync.hub.forks import accept_branch
 from sync.hub.ingest import Hub
 from sync.hub.nodes import request_reissue, shared_slots
 from sync.hub.server import BackgroundServer
+from tests.test_edge_credentials import staff
 from tests.test_status_slots import demo_node, issue_one, served, slots
 
 __all__ = ["served"]  # the fixture this module's tests take
@@ -32,6 +34,12 @@ def _hub_status(hub: Hub, node_id: str, credential_id: str) -> str:
             [node_id, credential_id],
         )
     )
+
+
+def staff_page(node: Node, info: DemoInfo, path: str, lang: str) -> str:
+    response = staff(node, info).get(path, headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    return response.text
 
 
 def _on_slot(node: Node, index: int) -> list[str]:
@@ -86,6 +94,11 @@ def test_the_node_issues_the_credential_again_on_a_slot_of_its_own(
     )
     trust_list = trust.current(node)
     assert trust_list is not None and verify(bytes(cose), trust_list).genuine
+    # The worker's dashboard says to give the holder the new paper, in their language.
+    page = staff_page(node, info, "/dashboard", "sw")
+    assert "mpe kila mmiliki karatasi mpya" in page
+    assert f'href="/credentials/{new_id}/certificate"' in page
+    assert new_claims.holder_name in page
 
     sync_now(node)  # the replacement reaches the hub
     assert _hub_status(hub, node_id, again) == "replaced"

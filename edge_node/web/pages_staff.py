@@ -56,8 +56,10 @@ async def dashboard(ctx: CtxDep) -> Response:
         sync=syncing.problems(node, ctx.lang),
         pending_issuance=len(backlog.waiting),
         withheld=backlog.withheld[:10],
+        replacements=issuance.recent_replacements(node),
         clock=node.clock.status(),
         modules=node.modules,
+        pathways=node.pathways,
         localize=localize,
     )
 
