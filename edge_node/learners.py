@@ -200,14 +200,17 @@ def get(node: Node, learner_id: str) -> LearnerPublic:
     return _public(row)
 
 
-def search(node: Node, query: str = "", *, limit: int = 200) -> list[LearnerPublic]:
+def search(
+    node: Node, query: str = "", *, limit: int = 200, offset: int = 0
+) -> list[LearnerPublic]:
+    """Learners by name, village or code, in name order (``offset`` pages through them)."""
     query = query.strip()[:60]
     pattern = f"%{query}%"
     rows = node.db.execute(
         f"SELECT {_COLUMNS} FROM learners WHERE merged_into IS NULL "
         "AND (? = '' OR name LIKE ? OR village LIKE ? OR code LIKE ?) "
-        "ORDER BY name COLLATE NOCASE LIMIT ?",
-        [query, pattern, pattern, normalise_code(query) + "%", limit],
+        "ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+        [query, pattern, pattern, normalise_code(query) + "%", limit, offset],
     ).fetchall()
     return [_public(row) for row in rows]
 

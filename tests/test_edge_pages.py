@@ -383,3 +383,27 @@ def test_my_results_name_the_module_of_each_assessment(node: Node) -> None:
     client.get("/lang/fr")
     mine = client.get("/me").text
     assert localize(node.modules[MODULE].title, "fr") in mine
+
+
+def test_the_learner_list_pages_through_a_large_centre(node: Node) -> None:
+    """A worker looking down the list for a farmer finds every one, not only the first
+    hundreds (else they register the farmer again)."""
+    from edge_node import learners
+
+    for index in range(230):
+        learners.register(
+            node, learners.LearnerDetails(name=f"Farmer {index:03}", consent=True), by="test"
+        )
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    names: list[str] = []
+    url = "/learners"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200 and len(page.content) < 50 * 1024
+        names += re.findall(r">(Farmer \d{3})</a>", page.text)
+        more = re.search(r'href="(/learners\?[^"]*page=\d+)">Next<', page.text)
+        url = more.group(1).replace("&amp;", "&") if more else ""
+    assert sorted(names) == [f"Farmer {index:03}" for index in range(230)]
+    api = client.get("/api/v1/learners", params={"offset": 200})
+    assert api.status_code == 200 and len(api.json()) == 30

@@ -368,10 +368,13 @@ async def modules(ctx: CtxDep) -> list[PublicModule]:
 
 @router.get("/learners", response_model=list[LearnerPublic])
 async def learner_list(
-    ctx: CtxDep, q: Annotated[str, Query(max_length=60)] = ""
+    ctx: CtxDep,
+    q: Annotated[str, Query(max_length=60)] = "",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[LearnerPublic]:
+    """At most 200 learners in name order; ``offset`` gives the next ones."""
     ctx.require_staff()
-    return learners.search(ctx.node, q)
+    return learners.search(ctx.node, q, offset=offset)
 
 
 @router.post("/learners", response_model=LearnerPublic, status_code=201)

@@ -64,10 +64,24 @@ async def dashboard(ctx: CtxDep) -> Response:
     )
 
 
+LEARNER_PAGE_ROWS = 100
+
+
 @router.get("/learners")
-async def learner_list(ctx: CtxDep, q: str = "") -> Response:
+async def learner_list(ctx: CtxDep, q: str = "", page: int = 0) -> Response:
     ctx.require_staff()
-    return render(ctx, "learners.html", learners=learners.search(ctx.node, q), q=q[:60])
+    page = max(0, min(page, 100_000))
+    found = learners.search(
+        ctx.node, q, limit=LEARNER_PAGE_ROWS + 1, offset=page * LEARNER_PAGE_ROWS
+    )
+    return render(
+        ctx,
+        "learners.html",
+        learners=found[:LEARNER_PAGE_ROWS],
+        q=q[:60],
+        page=page,
+        more=len(found) > LEARNER_PAGE_ROWS,
+    )
 
 
 @router.get("/learners/new")
