@@ -339,6 +339,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verification import Reason
     from sync import alerts
     from sync.hub.translations import LANGUAGES, MESSAGES
+    from sync.hub.staff import LoginLocked
     from sync.hub.web import ENTRY_LABELS
 
     used = _template_messages() | _web_messages()
@@ -347,6 +348,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
     used |= {"gender", "age band", "centre", "wrong username or password", "replaced"}
+    used |= {LoginLocked.template}
     used |= {"same name and birth year", "held: on a forked branch"}
     used |= {"presented a credential issued at {node}"}
     # The registry entry's field names on the credential page.

@@ -15,6 +15,8 @@ from sync.hub.store import Store
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash("no staff member has this password")
 MIN_PASSWORD = 8
+MAX_FAILURES = 5
+LOCKOUT_S = 15 * 60
 
 
 class NotAuthenticated(SyncError):
@@ -49,6 +51,60 @@ def check_login(store: Store, username: str, password: str) -> str:
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated("wrong username or password") from None
     return str(row[1])
+
+
+class LoginLocked(SyncError):
+    """Too many failed log-ins for this username or from this address: refused for a while,
+    whatever the password."""
+
+    status = 429
+    reason = "locked"
+    template = "Too many failed log-ins. Try again in {n} minute(s)."
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        self.params = {"n": -(-retry_after_s // 60)}
+        super().__init__(self.template.format(**self.params))
+
+
+def log_in(store: Store, username: str, password: str, *, client: str, now: int) -> str:
+    """:func:`check_login`, throttled: after ``MAX_FAILURES`` failures within
+    ``LOCKOUT_S`` for the username, or from the client's address, either is refused for
+    ``LOCKOUT_S`` (:class:`LoginLocked`). A success forgets both's failures."""
+    keys = [f"user:{username[:200]}", f"client:{client[:100]}"]
+    marks = ", ".join("?" * len(keys))
+    locked = store.scalar(
+        f"SELECT max(locked_until) FROM login_failures WHERE key IN ({marks})", keys
+    )
+    if locked is not None and int(locked) > now:
+        raise LoginLocked(int(locked) - now)
+    try:
+        organisation = check_login(store, username, password)
+    except NotAuthenticated:
+        _record_failure(store, keys, now)
+        raise
+    if store.one(f"SELECT 1 FROM login_failures WHERE key IN ({marks})", keys) is not None:
+        with store.transaction():
+            store.execute(f"DELETE FROM login_failures WHERE key IN ({marks})", keys)
+    return organisation
+
+
+def _record_failure(store: Store, keys: list[str], now: int) -> None:
+    with store.transaction():
+        for key in keys:
+            row = store.one("SELECT failures, first_at FROM login_failures WHERE key = ?", [key])
+            failures, first_at = (0, now) if row is None else (int(row[0]), int(row[1]))
+            if now - first_at > LOCKOUT_S:
+                failures, first_at = 0, now
+            failures += 1
+            locked_until = now + LOCKOUT_S if failures >= MAX_FAILURES else 0
+            store.execute(
+                "INSERT INTO login_failures (key, failures, first_at, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "failures = excluded.failures, first_at = excluded.first_at, "
+                "locked_until = excluded.locked_until",
+                [key, failures, first_at, locked_until],
+            )
 
 
 def staff_organisation(store: Store, username: str) -> str | None:

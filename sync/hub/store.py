@@ -436,6 +436,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX sittings_learner ON sittings (node_id, learner_id)",
         ],
     ),
+    (
+        "0013_login_failures",
+        [
+            # Failed staff log-ins per username and per client address, for the lockout.
+            """CREATE TABLE login_failures (
+                key TEXT PRIMARY KEY, failures INTEGER NOT NULL, first_at INTEGER NOT NULL,
+                locked_until INTEGER NOT NULL)""",
+        ],
+    ),
 ]
 
 

@@ -46,6 +46,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Username": ("Jina la mtumiaji", "Nom d'utilisateur"),
     "Password": ("Nenosiri", "Mot de passe"),
     "Log in": ("Ingia", "Se connecter"),
+    "Too many failed log-ins. Try again in {n} minute(s).": (
+        "Majaribio mengi mno yameshindwa. Jaribu tena baada ya dakika {n}.",
+        "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",
+    ),
     "wrong username or password": (
         "jina la mtumiaji au nenosiri si sahihi",
         "nom d'utilisateur ou mot de passe incorrect",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +56,13 @@ from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.projection import PRESENTED
 from sync.hub.settings import HubSettings
-from sync.hub.staff import NotAuthenticated, check_login, staff_organisation, token_organisation
+from sync.hub.staff import (
+    LoginLocked,
+    NotAuthenticated,
+    log_in,
+    staff_organisation,
+    token_organisation,
+)
 from sync.hub.store import Store
 from sync.hub.translations import (
     LANG_COOKIE,
@@ -435,10 +442,23 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     def login(
         request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
+        client = request.client.host if request.client else ""
         try:
-            check_login(store, username, password)
+            log_in(store, username, password, client=client, now=int(time.time()))
         except NotAuthenticated as error:
             return page(request, None, "Staff login", 401, template="login.html", error=str(error))
+        except LoginLocked as error:
+            locked = page(
+                request,
+                None,
+                "Staff login",
+                429,
+                template="login.html",
+                error=error.template,
+                error_params=error.params,
+            )
+            locked.headers["Retry-After"] = str(error.retry_after_s)
+            return locked
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -446,6 +466,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
+            secure=request.url.scheme == "https",  # behind TLS (or a proxy that says so)
         )
         return response
 
