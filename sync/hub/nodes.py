@@ -330,15 +330,14 @@ def shipped_catalogue() -> tuple[CatalogueEntry, ...]:
 
 
 def _catalogue(store: Store, root_key: SigningKey) -> tuple[CatalogueEntry, ...]:
-    """The shipped catalogue, overridden by the entries of the latest published pack, so a
-    trust list from the hub never drops an entry a node's pack gave it."""
+    """The shipped catalogue and the entries of every pack published since (a later pack's
+    entry for the same module version wins), so a trust list from the hub never drops an
+    entry a node's pack gave it: credentials issued under an earlier version of a module
+    keep verifying after the next version is published."""
     from content.packs import read_pack
 
     entries = {entry.key: entry for entry in shipped_catalogue()}
-    pack = store.scalar(
-        "SELECT data FROM pull_items WHERE kind = 'pack' ORDER BY item_id DESC LIMIT 1"
-    )
-    if pack is not None:
+    for (pack,) in store.query("SELECT data FROM pull_items WHERE kind = 'pack' ORDER BY item_id"):
         trust = read_pack(bytes(pack), pinned_roots=[root_key.public_key]).trust_list
         entries.update((entry.key, entry) for entry in trust.catalogue)
     return tuple(entries[key] for key in sorted(entries))
