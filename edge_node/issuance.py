@@ -178,6 +178,13 @@ def result_for_sitting(node: Node, sitting_id: str) -> ResultView | None:
     return None if row is None else _result(row, node, own_certificate(node))
 
 
+def failed_key_tasks(node: Node, result_id: str) -> list[str]:
+    """The must-pass practical criteria (ids) a result fell short on."""
+    row = node.db.execute("SELECT detail FROM results WHERE id = ?", [result_id]).fetchone()
+    detail = json.loads(row[0]) if row is not None and row[0] else {}
+    return [str(c) for c in detail.get("failed_must_pass", [])]
+
+
 def results(node: Node, *, learner_id: str | None = None, limit: int = 200) -> list[ResultView]:
     rows = node.db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM results r WHERE (? IS NULL OR r.learner_id = ?) "

@@ -293,6 +293,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",
     ),
     "No such sitting": ("Tathmini hiyo haipo", "Évaluation introuvable"),
+    "Key practical tasks to do better next time": (
+        "Kazi muhimu za vitendo za kufanya vizuri zaidi wakati ujao",
+        "Tâches pratiques clés à mieux réussir la prochaine fois",
+    ),
     "The trust list kept on this node cannot be read ({reason}). Sync with the university "
     "hub or import a content pack to replace it.": (
         "Orodha ya uaminifu iliyohifadhiwa kwenye kituo hiki haisomeki ({reason}). "

@@ -407,3 +407,34 @@ def test_the_learner_list_pages_through_a_large_centre(node: Node) -> None:
     assert sorted(names) == [f"Farmer {index:03}" for index in range(230)]
     api = client.get("/api/v1/learners", params={"offset": 200})
     assert api.status_code == 200 and len(api.json()) == 30
+
+
+def test_a_learner_who_misses_a_key_task_is_told_which(node: Node) -> None:
+    """92 % and "not yet" says nothing to a farmer: the page names the key practical task
+    that was not done well enough, and the outcomes they did achieve."""
+    from markupsafe import escape
+
+    from content.model import localize
+    from edge_node import assessment, learners
+    from tests.test_edge_assessment import answer_all, full_marks
+
+    module = node.modules[MODULE]
+    key = next(c for c in module.checklist if c.must_pass)
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    learner = learners.register(
+        node, learners.LearnerDetails(name="Key Task", consent=True), by="test"
+    )
+    client = TestClient(create_app(node))
+    joined = client.post(
+        "/api/v1/join", json={"session_code": session.code, "learner_code": learner.code}
+    ).json()
+    client.headers["Authorization"] = f"Bearer {joined['token']}"
+    answer_all(client, joined["sitting_id"], module)
+    client.post(f"/api/v1/sittings/{joined['sitting_id']}/submit")
+    scores = {**full_marks(module), key.id: 0}
+    sitting = assessment.get_sitting(node, joined["sitting_id"])
+    assessment.score_checklist(node, sitting, scores, by="test")
+    client.cookies.set("fc_lang", "fr")
+    page = client.get(f"/sit/{joined['sitting_id']}/result").text
+    assert str(escape(localize(key.text, "fr"))) in page
+    assert str(escape(gettext("fr", "Outcomes achieved"))) in page

@@ -79,12 +79,14 @@ async def result(ctx: CtxDep, sitting_id: str) -> Response:
     session = assessment.get_session(ctx.node, sitting.session_id)
     module = assessment.session_module(ctx.node, session)
     outcome = issuance.result_for_sitting(ctx.node, sitting_id)
+    missed = issuance.failed_key_tasks(ctx.node, outcome.id) if outcome else []
     return render(
         ctx,
         "result.html",
         sitting=sitting,
         module=module,
         result=outcome,
+        key_tasks=[c for c in module.checklist if c.id in missed],
         clock=ctx.node.clock.status(),
         localize=localize,
     )
