@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 
 from test_hub_reissue import NODE, Shared, revoked_slots, shared, status
-from test_status_slots import backup_of, restore
+from test_status_slots import restored_after_backup
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -70,13 +70,7 @@ def test_a_centres_revocation_marks_the_credential_sharing_its_slot(
 
 
 def test_a_revocation_on_an_accepted_branch_is_published(hub: Hub, tmp_path: Path) -> None:
-    node = ScriptedNode.create(NODE, seed=8)
-    enrol(hub, node)
-    node.backlog(1)
-    backup = backup_of(node, tmp_path / "backup.db")
-    node.backlog(1)
-    push(hub, node)
-    restored = restore(node, backup)
+    _, restored = restored_after_backup(hub, tmp_path, seed=8, node_id=NODE)
     cose = restored.sit_and_issue(restored.register())
     credential = decode_claims(decode_sign1(cose).payload)
     restored._append(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_status_slots import backup_of, restore
+from test_status_slots import restored_after_backup
 
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
@@ -42,7 +42,7 @@ from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff
 from sync.hub.web import create_web_app
 from sync.protocol import read_signed
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode, push
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -62,13 +62,7 @@ class Shared:
 
 @pytest.fixture
 def shared(hub: Hub, tmp_path: Path) -> Shared:
-    node = ScriptedNode.create(NODE, seed=9)
-    enrol(hub, node)
-    node.backlog(1)
-    backup = backup_of(node, tmp_path / "backup.db")
-    node.backlog(1)
-    push(hub, node)
-    restored = restore(node, backup)
+    _, restored = restored_after_backup(hub, tmp_path, seed=9, node_id=NODE)
     restored.backlog(1)
     push(hub, restored, after=3)
     (original,) = on_slot_2(hub)

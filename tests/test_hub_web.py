@@ -338,8 +338,8 @@ def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verdicts import VERDICTS
     from credentials.verification import Reason
     from sync import alerts
-    from sync.hub.translations import LANGUAGES, MESSAGES
     from sync.hub.staff import LoginLocked
+    from sync.hub.translations import LANGUAGES, MESSAGES
     from sync.hub.web import ENTRY_LABELS
 
     used = _template_messages() | _web_messages()

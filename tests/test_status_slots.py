@@ -67,6 +67,21 @@ def backup_of(node: ScriptedNode, path: Path) -> Path:
     return path
 
 
+def restored_after_backup(
+    hub: Hub, tmp_path: Path, *, seed: int, after_backup: int = 1, node_id: str = NODE
+) -> tuple[ScriptedNode, ScriptedNode]:
+    """A node enrolled with ``hub`` issues one credential, is backed up, issues
+    ``after_backup`` more and syncs them; then its card dies and the backup is restored.
+    (the node as it was, the restored node): the restored one has not synced yet."""
+    node = ScriptedNode.create(node_id, seed=seed)
+    enrol(hub, node)
+    node.backlog(1)
+    backup = backup_of(node, tmp_path / "backup.db")
+    node.backlog(after_backup)
+    push(hub, node)
+    return node, restore(node, backup)
+
+
 # -- a real edge node, restored from a backup of its data folder ------------------------
 
 
@@ -192,13 +207,7 @@ def test_a_welcome_without_the_floor_still_syncs(hub: Hub, served: BackgroundSer
 
 
 def test_a_usb_answer_carries_the_floor(hub: Hub, tmp_path: Path) -> None:
-    node = ScriptedNode.create(NODE, seed=4)
-    enrol(hub, node)
-    node.backlog(1)
-    backup = backup_of(node, tmp_path / "backup.db")
-    node.backlog(2)
-    push(hub, node)
-    restored = restore(node, backup)
+    _, restored = restored_after_backup(hub, tmp_path, seed=4, after_backup=2)
     bundle = export_bundle(db=restored.db, node_key=restored.key, node_id=NODE)
     answers, errors = import_bundle(lambda wire: answer(hub, wire), bundle)
     assert errors == []
@@ -213,13 +222,7 @@ def test_a_usb_answer_carries_the_floor(hub: Hub, tmp_path: Path) -> None:
 def shared(hub: Hub, tmp_path: Path) -> tuple[str, str]:
     """Slot 2 used twice: once before the card died (synced), once by the restored node
     before it could sync. Staff accept the restored branch. (original id, restored id)"""
-    node = ScriptedNode.create(NODE, seed=6)
-    enrol(hub, node)
-    node.backlog(1)
-    backup = backup_of(node, tmp_path / "backup.db")
-    node.backlog(1)
-    push(hub, node)
-    restored = restore(node, backup)
+    _, restored = restored_after_backup(hub, tmp_path, seed=6)
     restored.backlog(1)  # slot 2 again: the node did not know
     push(hub, restored, after=3)
     assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [NODE]) == 2
@@ -387,13 +390,7 @@ def test_a_batch_waits_for_a_decision_on_its_branch(hub_store_url: str, tmp_path
     deciding = simulated_hub(open_store(hub_store_url))
     ingesting = Hub(open_store(hub_store_url), deciding.root_key)
     try:
-        node = ScriptedNode.create(NODE, seed=8)
-        enrol(deciding, node)
-        node.backlog(1)
-        backup = backup_of(node, tmp_path / "backup.db")
-        node.backlog(1)
-        push(deciding, node)
-        restored = restore(node, backup)
+        _, restored = restored_after_backup(deciding, tmp_path, seed=8)
         restored.backlog(1)
         push(deciding, restored, after=3)
         restored.backlog(1)
