@@ -97,13 +97,20 @@ def get_account(db: Database, account_id: str) -> Account:
     return Account(id=row[0], username=row[1], role=Role(row[2]))
 
 
-def set_password(db: Database, account_id: str, password: str) -> None:
+def set_password(db: Database, username: str, password: str) -> Account:
+    """Give an account a new password and lift its lockout (``edge set-password``, for
+    whoever holds the node's terminal)."""
     _check_password(password)
+    row = db.execute(
+        "SELECT id, username, role FROM accounts WHERE username = ? AND disabled = 0", [username]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No account is named {username!r}")
     password_hash = _hasher.hash(password)
     with transaction(db):
-        db.execute(
-            "UPDATE accounts SET password_hash = ? WHERE id = ?", [password_hash, account_id]
-        )
+        db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", [password_hash, row[0]])
+        db.execute("DELETE FROM login_failures WHERE key = ?", [f"user:{username.lower()[:64]}"])
+    return Account(id=row[0], username=row[1], role=Role(row[2]))
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,30 @@ def init(
     typer.echo(f"Send {data / CERT_REQUEST_FILE} to the university to get the node certificate.")
 
 
+@app.command("set-password")
+def set_password(
+    username: str = typer.Argument(..., help="The account, e.g. admin."),
+    data: Path = DataOption,
+    password: str | None = typer.Option(
+        None, "--password", help="The new password (8 characters or more); asked if not given."
+    ),
+) -> None:
+    """Give a worker or admin account a new password (and lift its lockout)."""
+    from edge_node.accounts import set_password as store
+    from edge_node.errors import EdgeError
+
+    if password is None:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    node = _open(data)
+    try:
+        account = store(node.db, username, password)
+    except EdgeError as error:
+        _fail(str(error))
+    finally:
+        node.close()
+    typer.echo(f"New password set for {account.username} ({account.role}).")
+
+
 @app.command("install-cert")
 def install_cert(
     file: Path = typer.Argument(..., help="The node certificate the university returned."),

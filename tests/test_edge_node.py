@@ -169,7 +169,40 @@ def test_serve_on_a_missing_directory_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["init", "serve", "install-cert", "import-pack"])
+@pytest.mark.parametrize(
+    "command", ["init", "serve", "install-cert", "import-pack", "set-password"]
+)
 def test_every_edge_command_has_help(command: str) -> None:
     result = runner.invoke(app, ["edge", command, "--help"])
     assert result.exit_code == 0 and len(result.output) > 80
+
+
+def test_an_admin_who_forgot_the_password_sets_a_new_one_at_the_terminal(tmp_path: Path) -> None:
+    """Without it no one could set the clock after a power cut, nor add a worker."""
+    from edge_node.accounts import Throttle, authenticate
+    from edge_node.errors import Locked, Unauthorized
+
+    data = tmp_path / "node"
+    assert _init(data).exit_code == 0
+    node = open_node(data)
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            authenticate(node.db, username="admin", password="guess", client="phone")
+    with pytest.raises(Locked):
+        authenticate(node.db, username="admin", password="correct horse", client="phone")
+    node.close()
+    args = ["edge", "set-password", "admin", "--data", str(data)]
+    result = runner.invoke(app, args, input="new long secret\nnew long secret\n")
+    assert result.exit_code == 0, result.output
+    node = open_node(data)
+    account = authenticate(
+        node.db, username="admin", password="new long secret", client="other", throttle=Throttle()
+    )
+    assert account.username == "admin"
+    node.close()
+    unknown = runner.invoke(
+        app, ["edge", "set-password", "nobody", "--data", str(data), "--password", "long enough"]
+    )
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
+    short = runner.invoke(app, [*args, "--password", "short"])
+    assert short.exit_code == 1 and "at least 8" in short.output
