@@ -293,6 +293,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",
     ),
     "No such sitting": ("Tathmini hiyo haipo", "Évaluation introuvable"),
+    "To print, use your browser's Print menu.": (
+        "Kuchapisha, tumia menyu ya Chapisha ya kivinjari chako.",
+        "Pour imprimer, utilisez le menu Imprimer de votre navigateur.",
+    ),
     "Key practical tasks to do better next time": (
         "Kazi muhimu za vitendo za kufanya vizuri zaidi wakati ujao",
         "Tâches pratiques clés à mieux réussir la prochaine fois",
