@@ -281,14 +281,21 @@ def authenticate_learner(node: Node, *, code: str, pin: str | None) -> LearnerPu
     if row[8] is not None and not verify_secret(row[8], pin or ""):
         raise Unauthorized("Wrong PIN")
     if row[10]:
-        return get(node, row[10])
+        return get(node, current_id(node, row[10]))
     return _public(row)
 
 
 def current_id(node: Node, learner_id: str) -> str:
-    """The record a learner id stands for now: the one it was merged into, if it was."""
-    row = node.db.execute("SELECT merged_into FROM learners WHERE id = ?", [learner_id]).fetchone()
-    return str(row[0]) if row is not None and row[0] else learner_id
+    """The record a learner id stands for now: the one it was merged into, if it was
+    (through the chain an older node may hold: merges were not flattened before)."""
+    for _ in range(64):
+        row = node.db.execute(
+            "SELECT merged_into FROM learners WHERE id = ?", [learner_id]
+        ).fetchone()
+        if row is None or not row[0]:
+            break
+        learner_id = str(row[0])
+    return learner_id
 
 
 def get_any(node: Node, learner_id: str) -> LearnerPublic:

@@ -438,3 +438,20 @@ def test_a_learner_merged_mid_sitting_carries_on(node: Node, worker: TestClient)
     answer_all(client, sitting_id, node.modules[MODULE])
     assert client.post(f"/api/v1/sittings/{sitting_id}/submit").status_code == 200
     assert client.get("/me").status_code == 200
+
+
+def test_a_card_from_a_chain_of_merges_made_before_they_were_flattened_still_opens(
+    node: Node, worker: TestClient
+) -> None:
+    first, second, third = (register(worker, "Baraka Mwangi") for _ in range(3))
+    with node.db.conn:  # what merging A into B, then B into C, left on a node
+        node.db.execute(
+            "UPDATE learners SET merged_into = ? WHERE id = ?", [second["id"], first["id"]]
+        )
+        node.db.execute(
+            "UPDATE learners SET merged_into = ? WHERE id = ?", [third["id"], second["id"]]
+        )
+    session = open_session(worker)
+    _, sitting = join(node, session["code"], first["code"])
+    owner = node.db.execute("SELECT learner_id FROM sittings WHERE id = ?", [sitting])
+    assert owner.fetchone()[0] == third["id"]
