@@ -1,0 +1,74 @@
+"""An attacker at the sync boundary: a rogue (or broken) enrolled node signing values the
+hub would choke on later, and a hostile hub (or whoever answers in its place) sending a
+node more than it may hold."""
+
+from __future__ import annotations
+
+import secrets
+
+import cbor2
+import httpx
+from fastapi.testclient import TestClient
+
+from sync.client import batch_message
+from sync.eventlog import hash_at, read_events
+from sync.hub import xapi
+from sync.hub.app import create_app
+from sync.hub.ingest import Hub
+from sync.protocol import VERSIONS, seal
+from sync.simulate import ScriptedNode, enrol
+
+
+def _synced_node(hub: Hub, client: TestClient) -> ScriptedNode:
+    node = ScriptedNode.create(f"node-{secrets.token_hex(3)}")
+    enrol(hub, node)
+    node.sit_and_issue(node.register())
+    wire = batch_message(node.db, node.key, node.node_id, read_events(node.db, after=0), b"n" * 8)
+    assert client.post("/sync/v1/push", content=wire).status_code == 200
+    return node
+
+
+def test_a_sitting_dated_past_any_calendar_is_quarantined_and_xapi_keeps_flowing(
+    hub: Hub,
+) -> None:
+    """A sitting stamped in the year 36812 was stored as a result: every page and xAPI
+    statement built from it failed (no date that far), and the hub's xAPI forwarder
+    stopped at it for good, for every centre."""
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    node = _synced_node(hub, client)
+    last = read_events(node.db, after=0)[-1]
+    sitting = {
+        "id": "S-far",
+        "learner": f"{node.node_id}-L1",
+        "module": "soil-health",
+        "module_version": "1.0.0",
+        "route": "course",
+        "answers": {},
+        "score_percent": 90,
+        "passed": True,
+    }
+    event = [last.seq + 1, "sitting.submitted", 2**40, "hub", cbor2.dumps(sitting, canonical=True)]
+    wire = seal(
+        node.key,
+        {
+            "m": "batch",
+            "v": VERSIONS[-1],
+            "node": node.node_id,
+            "nonce": b"n" * 8,
+            "prev": hash_at(node.db, last.seq, node.node_id),
+            "events": [event],
+        },
+    )
+    response = client.post("/sync/v1/push", content=wire)
+    assert response.status_code == 200
+    quarantine = hub.store.scalar(
+        "SELECT quarantine FROM events WHERE node_id = ? AND seq = ?", [node.node_id, last.seq + 1]
+    )
+    assert quarantine is not None and "not a date" in quarantine
+    assert hub.store.scalar("SELECT count(*) FROM sittings WHERE sitting_id = 'S-far'") == 0
+
+    lrs = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(204)))
+    sent, failed = xapi.deliver_due(
+        hub.store, lrs, lrs_url="http://lrs.example", base_url="http://hub.example", now=2**35
+    )
+    assert sent >= 2 and failed == 0
