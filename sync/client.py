@@ -24,9 +24,16 @@ from credentials.cose import decode_sign1, verify_sign1
 from credentials.keys import SigningKey
 from sync import alerts
 from sync.alerts import Alert
-from sync.errors import BadRequest, MalformedBatch, SyncError, Unauthenticated, Unreachable
+from sync.errors import (
+    BadRequest,
+    MalformedBatch,
+    SyncError,
+    TooLarge,
+    Unauthenticated,
+    Unreachable,
+)
 from sync.eventlog import Event, hash_at, head, read_events
-from sync.protocol import MEDIA_TYPE, VERSIONS, new_nonce, read_signed, seal
+from sync.protocol import MAX_ANSWER_BYTES, MEDIA_TYPE, VERSIONS, new_nonce, read_signed, seal
 
 if TYPE_CHECKING:
     import httpx
@@ -368,32 +375,44 @@ class _Link:
     def post(self, path: str, wire: bytes) -> bytes:
         import httpx
 
+        request = self.client.build_request(
+            "POST", f"/sync/v1/{path}", content=wire, headers={"content-type": MEDIA_TYPE}
+        )
         try:
-            response = self.client.post(
-                f"/sync/v1/{path}", content=wire, headers={"content-type": MEDIA_TYPE}
-            )
+            response = self.client.send(request, stream=True)
+            try:
+                # Read no more than an answer may hold: whoever answers could send no end.
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise TooLarge(
+                            f"the hub's answer is too large (over {MAX_ANSWER_BYTES} bytes)"
+                        )
+            finally:
+                response.close()
         except httpx.HTTPError as error:
             raise Unreachable(f"the hub could not be reached or the link broke ({error})") from None
         self.report.bytes_sent += len(wire)
-        self.report.bytes_received += len(response.content)
+        self.report.bytes_received += len(body)
         if response.status_code != 200:
-            raise _hub_error(response)
-        return response.content
+            raise _hub_error(response.status_code, bytes(body))
+        return bytes(body)
 
 
-def _hub_error(response: httpx.Response) -> SyncError:
+def _hub_error(status: int, content: bytes) -> SyncError:
     from credentials.cbor import loads_untrusted
     from credentials.errors import CredentialError
 
-    message = f"the hub answered HTTP {response.status_code}"
+    message = f"the hub answered HTTP {status}"
     try:
-        body = loads_untrusted(response.content, max_bytes=64 * 1024, max_depth=2)
+        body = loads_untrusted(content, max_bytes=64 * 1024, max_depth=2)
         if isinstance(body, dict) and isinstance(body.get("message"), str):
             message = f"the hub refused: {body['message']}"
     except CredentialError:
         pass
     error = SyncError(message)
-    error.status = response.status_code
+    error.status = status
     return error
 
 

@@ -5,17 +5,18 @@ node more than it may hold."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 
 import cbor2
 import httpx
 from fastapi.testclient import TestClient
 
-from sync.client import batch_message
+from sync.client import batch_message, sync_once
 from sync.eventlog import hash_at, read_events
 from sync.hub import xapi
 from sync.hub.app import create_app
 from sync.hub.ingest import Hub
-from sync.protocol import VERSIONS, seal
+from sync.protocol import MAX_ANSWER_BYTES, VERSIONS, seal
 from sync.simulate import ScriptedNode, enrol
 
 
@@ -72,3 +73,30 @@ def test_a_sitting_dated_past_any_calendar_is_quarantined_and_xapi_keeps_flowing
         hub.store, lrs, lrs_url="http://lrs.example", base_url="http://hub.example", now=2**35
     )
     assert sent >= 2 and failed == 0
+
+
+def test_a_node_stops_reading_a_hub_answer_past_its_limit(hub: Hub) -> None:
+    """Whoever answers in the hub's place (a captive portal, a hostile hub address) could
+    send an endless body: the node read all of it into memory before checking its size."""
+    node = ScriptedNode.create("node-endless")
+    served = 0
+
+    def endless() -> Iterator[bytes]:
+        nonlocal served
+        chunk = b"\0" * 65536
+        while served < 4 * MAX_ANSWER_BYTES:
+            served += len(chunk)
+            yield chunk
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=endless()))
+    report = sync_once(
+        db=node.db,
+        node_key=node.key,
+        node_id=node.node_id,
+        hub_url="http://hub.example",
+        hub_key=hub.root_key.public_key,
+        transport=transport,
+    )
+    assert not report.ok and report.last_error is not None
+    assert "too large" in report.last_error
+    assert served <= MAX_ANSWER_BYTES + 2 * 65536
