@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import cbor2
 import httpx
@@ -13,9 +14,10 @@ from fastapi.testclient import TestClient
 
 from sync.client import batch_message, sync_once
 from sync.eventlog import hash_at, read_events
-from sync.hub import xapi
+from sync.hub import reports, xapi
 from sync.hub.app import create_app
 from sync.hub.ingest import Hub
+from sync.hub.nodes import enrol_node
 from sync.protocol import MAX_ANSWER_BYTES, VERSIONS, seal
 from sync.simulate import ScriptedNode, enrol
 
@@ -100,3 +102,38 @@ def test_a_node_stops_reading_a_hub_answer_past_its_limit(hub: Hub) -> None:
     assert not report.ok and report.last_error is not None
     assert "too large" in report.last_error
     assert served <= MAX_ANSWER_BYTES + 2 * 65536
+
+
+def _enrol_in(hub: Hub, node: ScriptedNode, organisation: str) -> None:
+    now = datetime.now(UTC)
+    enrol_node(
+        hub.store,
+        hub.root_key,
+        node.request(),
+        modules=("soil-health",),
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+        organisation=organisation,
+        now=now,
+    )
+
+
+def test_staff_never_see_another_organisations_learners_through_links(hub: Hub) -> None:
+    """Two organisations' centres each registered a Mary Atieno born 1990: the hub linked
+    them, and each organisation's overview listed the other's centre and learner id."""
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    ours = ScriptedNode.create("ours-01", seed=3)
+    theirs = ScriptedNode.create("theirs-01", seed=4)
+    _enrol_in(hub, ours, "university")
+    _enrol_in(hub, theirs, "other-university")
+    mine = ScriptedNode.create("ours-02", seed=5)
+    _enrol_in(hub, mine, "university")
+    for node in (theirs, ours, mine):
+        node.register("Mary Atieno", birth_year=1990)
+        events = read_events(node.db, after=0)
+        wire = batch_message(node.db, node.key, node.node_id, events, b"n" * 8)
+        assert client.post("/sync/v1/push", content=wire).status_code == 200
+    assert hub.store.scalar("SELECT count(*) FROM learner_links") == 3
+    seen = reports.links(hub.store, "university", limit=100)
+    assert {(row["node_a"], row["node_b"]) for row in seen} == {("ours-01", "ours-02")}
+    assert reports.links(hub.store, "other-university", limit=100) == []
