@@ -33,6 +33,8 @@ from lms_plugin.ledger import OnlineResult
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TIMEOUT_SECONDS = 10.0
+MAX_SECONDS = 2**37
+"""A time past this (the year 6325) has no date to show."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _row(row: Any) -> ResultRow:
     score, passed, at = row["score_percent"], row["passed"], row["submitted_at"]
     if type(score) is not int or not 0 <= score <= 100:
         raise TypeError("score_percent must be an integer from 0 to 100")
-    if passed not in (True, False) or type(at) is not int or at < 0:
+    if passed not in (True, False) or type(at) is not int or not 0 <= at < MAX_SECONDS:
         raise TypeError("passed must be a boolean (or 0/1) and submitted_at integer seconds")
     centre = row.get("centre")
     credential, status = row.get("credential_id"), row.get("credential_status")
@@ -160,12 +162,12 @@ def results_csv(rows: Iterable[ResultRow]) -> str:
                 row.route,
                 _cell(row.centre),
                 _cell(row.learner),
-                row.module_version,
+                _cell(row.module_version),
                 row.score_percent,
                 "yes" if row.passed else "no",
                 row.submitted,
-                row.credential_id,
-                row.credential_status,
+                _cell(row.credential_id),
+                _cell(row.credential_status),
             ]
         )
     return out.getvalue()
