@@ -230,7 +230,7 @@ def join(
     keys = [f"join:{client[:64]}"]
     now = time.time()
     check_not_locked(node.db, keys, now)
-    code = session_code.strip()
+    code = "".join(c for c in session_code if c.isdigit())  # "834 190" as on the board
     row = node.db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
     ).fetchone()

@@ -455,3 +455,11 @@ def test_a_card_from_a_chain_of_merges_made_before_they_were_flattened_still_ope
     _, sitting = join(node, session["code"], first["code"])
     owner = node.db.execute("SELECT learner_id FROM sittings WHERE id = ?", [sitting])
     assert owner.fetchone()[0] == third["id"]
+
+
+def test_a_session_code_typed_in_groups_is_understood(node: Node, worker: TestClient) -> None:
+    learner = register(worker)
+    session = open_session(worker)
+    spaced = f" {session['code'][:3]} {session['code'][3:]}-"
+    _, sitting = join(node, spaced, learner["code"])
+    assert sitting
