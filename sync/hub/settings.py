@@ -40,10 +40,11 @@ class HubSettings(BaseModel):
 
 
 def init_data_dir(data: Path, *, name: str, organisation: str = "university") -> HubSettings:
-    """Create the data directory: settings, a fresh root key (mode 0600) and its public key."""
+    """Create the data directory (mode 0700 when new): settings, a fresh root key (mode 0600)
+    and its public key."""
     if (data / SETTINGS_FILE).exists():
         raise BadRequest(f"{data}: a hub already lives here (settings.json exists)")
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings = HubSettings(
         name=name, organisation=organisation, session_secret=secrets.token_urlsafe(32)
     )

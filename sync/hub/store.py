@@ -7,6 +7,7 @@ column types that differ. Migrations are named and applied once each, in order.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -136,6 +137,15 @@ class SqliteStore(Store):
 
     def __init__(self, path: Path | str) -> None:
         super().__init__()
+        if str(path) != ":memory:":
+            # Learners' names and phones, staff password hashes: for the hub's user only
+            # (SQLite gives its -wal and -shm files the database file's mode).
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as error:
+                raise StoreUnavailable(
+                    f"cannot open the database {path} ({error.strerror})"
+                ) from None
         self.conn = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=30
         )
