@@ -165,7 +165,8 @@ def public_key_from_cose_key(data: bytes) -> bytes:
 def save_private_key(key: SigningKey, path: str | Path) -> None:
     """Write the key as a private JWK readable by its owner only (mode 0600)."""
     data = (json.dumps(private_jwk(key), indent=2) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Never through a symbolic link: one planted at ``path`` would choose where the key goes.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, data)
