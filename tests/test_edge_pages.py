@@ -438,3 +438,24 @@ def test_a_learner_who_misses_a_key_task_is_told_which(node: Node) -> None:
     page = client.get(f"/sit/{joined['sitting_id']}/result").text
     assert str(escape(localize(key.text, "fr"))) in page
     assert str(escape(gettext("fr", "Outcomes achieved"))) in page
+
+
+def test_a_worker_whose_log_in_expired_logs_in_again_and_is_back_on_the_page(
+    node: Node,
+) -> None:
+    client = TestClient(create_app(node))
+    expired = client.get("/learners?q=Amina")
+    assert expired.status_code == 401
+    found = re.search(r'href="(/login\?next=[^"]+)"', expired.text)
+    assert found, expired.text
+    form = client.get(found.group(1).replace("&amp;", "&"))
+    token = csrf_of(form.text)
+    back_to = re.search(r'name="next" value="([^"]*)"', form.text)
+    assert back_to and back_to.group(1) == "/learners?q=Amina"
+    account = {"csrf": token, "username": WORKER[0], "password": WORKER[1]}
+    done = client.post("/login", data={**account, "next": back_to.group(1)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/learners?q=Amina"
+    elsewhere = client.post(
+        "/login", data={**account, "next": "//evil.example"}, follow_redirects=False
+    )
+    assert elsewhere.headers["location"] == "/dashboard"

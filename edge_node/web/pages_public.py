@@ -39,8 +39,8 @@ async def choose_language(ctx: CtxDep, code: str, next: str | None = None) -> Re
 
 
 @router.get("/login")
-async def login_page(ctx: CtxDep) -> Response:
-    return render(ctx, "login.html")
+async def login_page(ctx: CtxDep, next: str | None = None) -> Response:
+    return render(ctx, "login.html", next=safe_next(next, ""))
 
 
 @router.post("/login")
@@ -59,9 +59,10 @@ async def login(ctx: CtxDep) -> Response:
             throttle=throttle,
         )
     except Unauthorized as error:
-        return render(ctx, "login.html", status=401, error=error.message)
+        back_to = safe_next(form.get("next"), "")
+        return render(ctx, "login.html", status=401, error=error.message, next=back_to)
     ctx.sign_in(Principal(nonce=ctx.principal.nonce, account_id=account.id, role=account.role))
-    return redirect(ctx, "/dashboard")
+    return redirect(ctx, safe_next(form.get("next"), "/dashboard"))
 
 
 @router.post("/logout")
