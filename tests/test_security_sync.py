@@ -5,6 +5,7 @@ node more than it may hold."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,14 +13,15 @@ import cbor2
 import httpx
 from fastapi.testclient import TestClient
 
-from sync.client import batch_message, sync_once
+from sync.bundles import export_bundle, import_bundle
+from sync.client import batch_message, locator, sync_once
 from sync.eventlog import hash_at, read_events
 from sync.hub import reports, xapi
 from sync.hub.app import create_app
-from sync.hub.ingest import Hub
+from sync.hub.ingest import Hub, answer
 from sync.hub.nodes import enrol_node
 from sync.protocol import MAX_ANSWER_BYTES, VERSIONS, seal
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode, enrol, push
 
 
 def _synced_node(hub: Hub, client: TestClient) -> ScriptedNode:
@@ -137,3 +139,44 @@ def test_staff_never_see_another_organisations_learners_through_links(hub: Hub) 
     seen = reports.links(hub.store, "university", limit=100)
     assert {(row["node_a"], row["node_b"]) for row in seen} == {("ours-01", "ours-02")}
     assert reports.links(hub.store, "other-university", limit=100) == []
+
+
+def _alert(hub: Hub, node_id: str) -> str | None:
+    value = hub.store.scalar("SELECT alert FROM nodes WHERE node_id = ?", [node_id])
+    return None if value is None else str(value)
+
+
+def test_a_stale_bundle_is_no_sign_of_a_restored_backup(hub: Hub) -> None:
+    """A USB bundle written before an online sync and carried in an hour later (or a
+    captured hello sent again) raised "restored from an old backup" on the node's record,
+    which no staff decision could clear, and moved the node's time anchor to now."""
+    node = ScriptedNode.create("node-stick")
+    enrol(hub, node)
+    node.sit_and_issue(node.register())
+    bundle = export_bundle(db=node.db, node_key=node.key, node_id=node.node_id)
+    head = read_events(node.db, after=0)[-1].seq
+    node.sit_and_issue(node.register())
+    hub.clock = lambda: time.time() + 3600
+    push(hub, node)
+    _, errors = import_bundle(lambda wire: answer(hub, wire), bundle)
+    assert errors == []
+    assert _alert(hub, node.node_id) is None
+    anchored = hub.store.scalar(
+        "SELECT count(*) FROM anchors WHERE node_id = ? AND head_seq = ?", [node.node_id, head]
+    )
+    assert anchored == 0
+
+    # A node that did lose its last events, and says hello after, is still reported.
+    node.db.execute("DELETE FROM events WHERE seq > ?", [head])
+    hello = {
+        "m": "hello",
+        "v": list(VERSIONS),
+        "node": node.node_id,
+        "nonce": b"n" * 8,
+        "time": int(time.time()) + 7200,
+        "head": head,
+        "loc": locator(node.db, node.node_id, head),
+    }
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    assert client.post("/sync/v1/hello", content=seal(node.key, hello)).status_code == 200
+    assert "restored from an old backup" in (_alert(hub, node.node_id) or "")

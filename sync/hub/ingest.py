@@ -260,6 +260,27 @@ def _answer_alert(alert: Alert | None) -> dict[str, Any]:
     return {"alert": alert.english(), "alert_detail": alert.wire()}
 
 
+def _written_before_hub_held(store: Store, node_id: str, fields: dict[str, Any], head: int) -> bool:
+    """A ``hello`` the node wrote (by its own clock) before the hub received anything past
+    its ``head``: a USB bundle carried in after an online sync, or a captured message sent
+    again. It tells nothing about the node now, so it is no sign of a restored backup and
+    no anchor; a node restored from a backup writes its hello after."""
+    written = fields.get("time")
+    if type(written) is not int:
+        return False
+    branches = [
+        branch
+        for (branch,) in store.query("SELECT branch FROM branches WHERE node_id = ?", [node_id])
+    ]
+    marks = ", ".join("?" * len(branches))
+    received = store.scalar(
+        f"SELECT min(received_at) FROM events WHERE node_id = ? AND branch IN ({marks}) "
+        "AND seq = ?",
+        [node_id, *branches, head + 1],
+    )
+    return received is not None and written + CLOCK_TOLERANCE_S < int(received)
+
+
 def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
     """Tell the node what the hub holds of its chain, judged from the node's locator."""
     store = hub.store
@@ -270,13 +291,6 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         raise TooLarge(f"the locator lists more than {MAX_LOCATOR} entries")
     with store.transaction():
         _ensure_main(store, node.node_id, now)
-        # An anchor: at hub time `now`, the node's log ended at `head`, so every later
-        # event was made after `now`, whatever the node's clock said.
-        store.execute(
-            "INSERT INTO anchors (node_id, head_seq, hub_time) VALUES (?, ?, ?) "
-            "ON CONFLICT (node_id, head_seq) DO UPDATE SET hub_time = excluded.hub_time",
-            [node.node_id, head, now],
-        )
         branches = _branches(store, node.node_id)
         match_seq, match_branch = 0, 0
         for entry in [*locator, [0, genesis_hash(node.node_id)]]:
@@ -294,10 +308,19 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
                 match_branch = max(found, key=lambda b: (branches[b][2], -b))
                 break
         _, base, tip, tip_hash, held = branches[match_branch]
+        stale = tip > head and _written_before_hub_held(store, node.node_id, fields, head)
+        if not stale:
+            # An anchor: at hub time `now`, the node's log ended at `head`, so every later
+            # event was made after `now`, whatever the node's clock said.
+            store.execute(
+                "INSERT INTO anchors (node_id, head_seq, hub_time) VALUES (?, ?, ?) "
+                "ON CONFLICT (node_id, head_seq) DO UPDATE SET hub_time = excluded.hub_time",
+                [node.node_id, head, now],
+            )
         alert = None
         if held:
             alert = _out_of_results(match_branch, base, held)
-        elif head == match_seq and tip > head:
+        elif head == match_seq and tip > head and not stale:
             alert = alerts.restored(head=head, tip=tip)
             _alert(store, node.node_id, alert)
         floor = slot_floor(store, node.node_id)
