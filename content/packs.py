@@ -92,7 +92,7 @@ def read_pack(data: bytes, *, pinned_roots: Iterable[bytes]) -> Pack:
         envelope = decode_sign1(data, max_bytes=MAX_PACK_BYTES)
     except CredentialError as exc:
         raise MalformedPack(f"not a signed content pack: {exc}") from None
-    if envelope.typ != TYP_CONTENT_PACK:
+    if not envelope.is_a(TYP_CONTENT_PACK):
         raise MalformedPack(f"not a content pack (typ is {envelope.typ!r})")
     signer = next((root for root in roots if key_id(root) == envelope.kid), None)
     if signer is None:

@@ -105,7 +105,7 @@ def issue_node_certificate(root_key: SigningKey, cert: NodeCertificate) -> bytes
 
 def _decode(data: bytes, typ: str) -> tuple[Sign1, dict[Any, Any]]:
     envelope = decode_sign1(data, max_bytes=MAX_CERT_BYTES)
-    if envelope.typ != typ:
+    if not envelope.is_a(typ):
         raise MalformedInput(f"not a {typ} (typ is {envelope.typ!r})")
     payload = loads_untrusted(envelope.payload, max_bytes=MAX_CERT_BYTES, max_depth=2)
     if not isinstance(payload, dict):

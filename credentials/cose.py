@@ -41,6 +41,14 @@ class Sign1:
     payload: bytes
     signature: bytes
 
+    def is_a(self, media_type: str) -> bool:
+        """Whether the document's ``typ`` is ``media_type``, or the bare name documents of
+        that kind carried before typ became a media type (``fieldcred-node-cert`` for
+        ``application/vnd.fieldcred.node-cert+cose``): certificates, trust lists and
+        packs signed then, and stored by nodes and hubs, stay readable."""
+        earlier = media_type.removeprefix("application/vnd.").removesuffix("+cose")
+        return self.typ in (media_type, earlier.replace(".", "-"))
+
 
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])

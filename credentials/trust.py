@@ -103,7 +103,7 @@ def read_trust_list(data: bytes, *, pinned_roots: Iterable[bytes] | None = None)
     proves the file is intact, not that it comes from the right university.
     """
     envelope = decode_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES)
-    if envelope.typ != TYP_TRUST_LIST:
+    if not envelope.is_a(TYP_TRUST_LIST):
         raise MalformedInput(f"not a trust list (typ is {envelope.typ!r})")
     payload = loads_untrusted(envelope.payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=5)
     if not isinstance(payload, dict) or set(payload) != set(range(_VERSION, _STATUS + 1)):

@@ -13,6 +13,7 @@ from pathlib import Path
 import cbor2
 import pytest
 
+from credentials.certificates import read_node_certificate
 from credentials.keys import SigningKey, public_cose_key
 from credentials.sample import SampleSet, build_sample
 from credentials.trust import read_trust_list
@@ -65,6 +66,19 @@ def test_vector_credential_verifies_and_decodes() -> None:
         assert verdict.credential.holder_name == "Achieng Wanjiru Otieno-K"
     claims = cbor2.loads(cbor2.loads(vector("credential.cose")).value[2])
     assert claims[-65537][1] == "soil-health-basics"
+
+
+def test_documents_signed_before_typ_was_a_media_type_still_read() -> None:
+    """``earlier/``: the sample's certificate and trust list as signed with the bare
+    ``typ`` names (``fieldcred-node-cert``, ``fieldcred-trust-list``) that nodes and hubs
+    created then still hold; they read, and the credential verifies against them."""
+    earlier = VECTORS / "earlier"
+    trust = read_trust_list((earlier / "trust.cbor").read_bytes())
+    certificate = (earlier / "node-cert.cose").read_bytes()
+    read_node_certificate(certificate)  # raises if refused
+    assert certificate in trust.node_certificates
+    issued_at = datetime.fromisoformat(_inputs()["issued_at"])
+    assert verify(vector("credential.cose"), trust, now=issued_at).genuine
 
 
 def write_vectors() -> None:
