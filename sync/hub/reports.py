@@ -159,13 +159,14 @@ def equity(store: Store, organisation: str, *, year: int) -> list[EquityRow]:
 
 def links(store: Store, organisation: str, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
     """Possible duplicates across centres: linked for staff to review, never merged
-    (``limit`` of them from ``offset``). Both centres are the organisation's: a link to
-    another organisation's learner would show its staff that organisation's learners."""
+    (``limit`` of them from ``offset``). Never one to another organisation's centre: it
+    would show these staff that organisation's learners."""
     return store.records(
         "SELECT k.node_a AS node_a, k.learner_a AS learner_a, k.node_b AS node_b, "
         "k.learner_b AS learner_b, k.basis AS basis, k.status AS status "
-        "FROM learner_links k JOIN nodes n ON n.node_id = k.node_a "
-        "JOIN nodes m ON m.node_id = k.node_b WHERE n.organisation = ? AND m.organisation = ? "
+        "FROM learner_links k JOIN nodes n ON n.node_id = k.node_a WHERE n.organisation = ? "
+        "AND NOT EXISTS (SELECT 1 FROM nodes m WHERE m.node_id = k.node_b "
+        "AND m.organisation <> ?) "
         "ORDER BY k.node_a, k.learner_a, k.node_b, k.learner_b LIMIT ? OFFSET ?",
         [organisation, organisation, limit, offset],
     )
