@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from credentials.cbor import dumps_canonical
 from credentials.errors import CredentialError
@@ -51,6 +53,35 @@ def _sync_error(status: int, reason: str, message: str) -> Response:
     )
 
 
+MAX_FORM_BYTES = 64 * 1024
+"""Staff forms (log-in, a revocation's reason, a fork decision) are small."""
+_SELF_BOUNDED = ("/sync/", "/verify")
+"""Routes that read their body through :func:`read_bounded`, each with its own limit."""
+
+
+class _BoundBodies:
+    """Refuse, before anything is read, a request body a route does not bound itself that
+    declares more than ``MAX_FORM_BYTES`` or declares no length at all: form parsing would
+    otherwise take any size, a file part spooled to disk, from anyone (the log-in form)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(_SELF_BOUNDED):
+            headers = Headers(scope=scope)
+            declared = headers.get("content-length")
+            unstated = declared is None and "transfer-encoding" in headers
+            if unstated or (
+                declared is not None and (not declared.isdigit() or int(declared) > MAX_FORM_BYTES)
+            ):
+                message = f"the request body is over {MAX_FORM_BYTES} bytes or of no stated length"
+                response = JSONResponse({"error": TooLarge.reason, "message": message}, 413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_VERIFY_BYTES = 16 * 1024
 MAX_VERIFY_FORM_BYTES = 8 * 1024 * 1024 + 64 * 1024
@@ -69,6 +100,7 @@ def create_app(
 ) -> FastAPI:
     """The sync app; ``verify_form`` answers form posts to ``/verify`` (the web app's page)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(_BoundBodies)
     app.state.hub = hub
 
     @app.exception_handler(SyncError)
