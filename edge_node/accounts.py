@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,6 +46,21 @@ class Account:
     id: str
     username: str
     role: Role
+    disabled: bool = False
+    session_epoch: int = 0
+    """Moves on when the account is disabled or given a new password: sessions signed
+    with an earlier epoch no longer count."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the accounts' audit: who (an account's username, or ``terminal``)
+    disabled, enabled or set the password of whom, and when."""
+
+    at: str
+    by: str
+    username: str
+    change: str
 
 
 def _check_password(password: str) -> None:
@@ -81,36 +97,99 @@ def create_account(db: Database, *, username: str, password: str, role: Role) ->
     return account
 
 
+_ACCOUNT_COLUMNS = "id, username, role, disabled, session_epoch"
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row[0], username=row[1], role=Role(row[2]), disabled=bool(row[3]), session_epoch=row[4]
+    )
+
+
 def list_accounts(db: Database) -> list[Account]:
-    rows = db.execute(
-        "SELECT id, username, role FROM accounts WHERE disabled = 0 ORDER BY username"
-    ).fetchall()
-    return [Account(id=r[0], username=r[1], role=Role(r[2])) for r in rows]
+    rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY username").fetchall()
+    return [_account(r) for r in rows]
 
 
 def get_account(db: Database, account_id: str) -> Account:
     row = db.execute(
-        "SELECT id, username, role FROM accounts WHERE id = ? AND disabled = 0", [account_id]
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", [account_id]
     ).fetchone()
     if row is None:
         raise NotFound("No such account")
-    return Account(id=row[0], username=row[1], role=Role(row[2]))
+    return _account(row)
 
 
-def set_password(db: Database, username: str, password: str) -> Account:
-    """Give an account a new password and lift its lockout (``edge set-password``, for
-    whoever holds the node's terminal)."""
+def session_role(db: Database, account_id: str, epoch: int) -> Role | None:
+    """The role of a staff session's account, or None when the account is disabled or
+    its epoch has moved on since the session began (one primary-key lookup a request)."""
+    row = db.execute(
+        "SELECT role FROM accounts WHERE id = ? AND disabled = 0 AND session_epoch = ?",
+        [account_id, epoch],
+    ).fetchone()
+    return None if row is None else Role(row[0])
+
+
+def _log_change(db: Database, *, by: str, username: str, change: str) -> None:
+    db.execute(
+        "INSERT INTO account_changes (at, by, account_id, change) "
+        "SELECT ?, ?, id, ? FROM accounts WHERE username = ?",
+        [datetime.now(UTC).isoformat(timespec="seconds"), by, change, username],
+    )
+
+
+def set_disabled(db: Database, account_id: str, disabled: bool, *, by: str) -> Account:
+    """Disable (or enable again) an account, by the admin whose id is ``by``; either way
+    the sessions it held end. The last enabled admin stays: without one, no one could set
+    the node's clock."""
+    with transaction(db):
+        account = get_account(db, account_id)
+        if disabled and account.role is Role.admin and not account.disabled:
+            admins = db.execute(
+                "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0"
+            ).fetchone()[0]
+            if admins <= 1:
+                raise Conflict(
+                    "The last enabled admin cannot be disabled: no one could set the clock"
+                )
+        db.execute(
+            "UPDATE accounts SET disabled = ?, session_epoch = session_epoch + 1 WHERE id = ?",
+            [int(disabled), account_id],
+        )
+        change = "disabled" if disabled else "enabled"
+        _log_change(db, by=by, username=account.username, change=change)
+    return get_account(db, account_id)
+
+
+def recent_changes(db: Database, limit: int = 20) -> list[Change]:
+    rows = db.execute(
+        "SELECT c.at, coalesce(b.username, c.by), a.username, c.change FROM account_changes c "
+        "JOIN accounts a ON a.id = c.account_id LEFT JOIN accounts b ON b.id = c.by "
+        "ORDER BY c.id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [Change(at=r[0], by=r[1], username=r[2], change=r[3]) for r in rows]
+
+
+def set_password(db: Database, username: str, password: str, *, by: str = "terminal") -> Account:
+    """Give an account a new password, end its sessions and lift its lockout (``edge
+    set-password``, for whoever holds the node's terminal)."""
     _check_password(password)
     row = db.execute(
-        "SELECT id, username, role FROM accounts WHERE username = ? AND disabled = 0", [username]
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE username = ? AND disabled = 0",
+        [username],
     ).fetchone()
     if row is None:
         raise NotFound(f"No account is named {username!r}")
     password_hash = _hasher.hash(password)
     with transaction(db):
-        db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", [password_hash, row[0]])
+        db.execute(
+            "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
+            [password_hash, row[0]],
+        )
         db.execute("DELETE FROM login_failures WHERE key = ?", [f"user:{username.lower()[:64]}"])
-    return Account(id=row[0], username=row[1], role=Role(row[2]))
+        _log_change(db, by=by, username=username, change="password set")
+    return get_account(db, row[0])
 
 
 @dataclass(frozen=True)
@@ -171,11 +250,11 @@ def authenticate(
     keys = [f"user:{username.lower()[:64]}", f"client:{client[:64]}"]
     check_not_locked(db, keys, now)
     row = db.execute(
-        "SELECT id, username, role, password_hash FROM accounts "
+        f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM accounts "
         "WHERE username = ? AND disabled = 0",
         [username],
     ).fetchone()
-    stored = row[3] if row else _dummy_hash()
+    stored = row[5] if row else _dummy_hash()
     ok: bool
     try:
         ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
@@ -185,7 +264,7 @@ def authenticate(
         record_failure(db, keys, now, throttle)
         raise Unauthorized("Wrong username or password")
     clear_failures(db, keys)
-    return Account(id=row[0], username=row[1], role=Role(row[2]))
+    return _account(row)
 
 
 def hash_secret(secret: str) -> str:

@@ -234,6 +234,20 @@ def _replacements(db: Database) -> None:
     db.table("credentials").create_index(["replaces"], unique=True)
 
 
+@migrations(name="0011_account_control")
+def _account_control(db: Database) -> None:
+    # Signed sessions carry the epoch their account had when they began: disabling an
+    # account or setting its password moves it on, and every older session stops working.
+    db.execute("ALTER TABLE accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    # Who disabled or enabled whom, and when (accounts stay on the node: the hub never
+    # sees them).
+    db.table("account_changes").create(
+        {"id": int, "at": str, "by": str, "account_id": str, "change": str},
+        pk="id",
+        not_null={"at", "by", "account_id", "change"},
+    )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -479,6 +479,22 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "n'est délivrée maintenant. Le résultat est conservé ; l'attestation sera délivrée "
         "dès qu'un certificat valable arrivera.",
     ),
+    "A disabled account cannot log in, and whoever is logged in with it is logged out at once.": (
+        "Akaunti iliyozimwa haiwezi kuingia, na yeyote aliyeingia nayo anatolewa mara moja.",
+        "Un compte désactivé ne peut pas se connecter, et quiconque l'utilise est déconnecté "
+        "aussitôt.",
+    ),
+    "Account changes": ("Mabadiliko ya akaunti", "Modifications des comptes"),
+    "Disable": ("Zima", "Désactiver"),
+    "Enable": ("Washa", "Réactiver"),
+    "disabled": ("imezimwa", "désactivé"),
+    "enabled": ("imewashwa", "réactivé"),
+    "password set": ("nenosiri jipya", "nouveau mot de passe"),
+    "The last enabled admin cannot be disabled: no one could set the clock": (
+        "Msimamizi wa mwisho aliye hai hawezi kuzimwa: hakuna mtu angeweza kuweka saa",
+        "Le dernier administrateur actif ne peut pas être désactivé : personne ne pourrait "
+        "régler l'horloge",
+    ),
     # The hub's alerts about this node (``sync.alerts``), on the dashboard
     **alerts.TRANSLATIONS,
     # What a verification's verdict means (``credentials.verdicts``), on /verify

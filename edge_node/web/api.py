@@ -30,7 +30,7 @@ from edge_node.clock import ClockSource
 from edge_node.errors import NotFound
 from edge_node.learners import LearnerDetails, LearnerPublic
 from edge_node.web.context import CtxDep, parse
-from edge_node.web.security import Principal
+from edge_node.web.security import Principal, staff_principal
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -233,6 +233,13 @@ class AccountOut(BaseModel):
     id: str
     username: str
     role: str
+    disabled: bool
+
+
+def _account_out(account: accounts.Account) -> AccountOut:
+    return AccountOut(
+        id=account.id, username=account.username, role=account.role, disabled=account.disabled
+    )
 
 
 class SyncAlertOut(BaseModel):
@@ -313,7 +320,7 @@ async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
         client=_client(ctx),
         throttle=throttle,
     )
-    principal = Principal(nonce=ctx.principal.nonce, account_id=account.id, role=account.role)
+    principal = staff_principal(ctx.principal.nonce, account)
     return TokenOut(
         token=ctx.codec.dumps(principal), csrf=ctx.codec.csrf_token(principal), role=account.role
     )
@@ -590,10 +597,7 @@ async def clock_set(ctx: CtxDep, body: ClockIn) -> ClockOut:
 @router.get("/accounts", response_model=list[AccountOut])
 async def account_list(ctx: CtxDep) -> list[AccountOut]:
     ctx.require_admin()
-    return [
-        AccountOut(id=a.id, username=a.username, role=a.role)
-        for a in accounts.list_accounts(ctx.node.db)
-    ]
+    return [_account_out(a) for a in accounts.list_accounts(ctx.node.db)]
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=201)
@@ -605,7 +609,17 @@ async def account_create(ctx: CtxDep, body: AccountIn) -> AccountOut:
         password=body.password,
         role=accounts.Role(body.role),
     )
-    return AccountOut(id=account.id, username=account.username, role=account.role)
+    return _account_out(account)
+
+
+@router.post("/accounts/{account_id}/{action}", response_model=AccountOut)
+async def account_set_disabled(
+    ctx: CtxDep, account_id: Id, action: Literal["disable", "enable"]
+) -> AccountOut:
+    """Disable an account (every session and token it holds ends at once) or enable it
+    again; the last enabled admin cannot be disabled (409)."""
+    by = ctx.require_admin()
+    return _account_out(accounts.set_disabled(ctx.node.db, account_id, action == "disable", by=by))
 
 
 @router.get("/dashboard", response_model=DashboardOut)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 
+from edge_node.accounts import session_role
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
 from edge_node.learners import current_id
 from edge_node.node import Node
@@ -133,11 +134,11 @@ async def get_ctx(request: Request) -> Ctx:
     authorization = request.headers.get("authorization", "")
     bearer = authorization[7:] if authorization.lower().startswith("bearer ") else None
     if bearer:
-        principal = codec.loads(bearer)
+        principal = _current(node, codec.loads(bearer))
         if principal is None:
             raise Unauthorized("The bearer token is invalid or has expired")
     else:
-        principal = codec.loads(request.cookies.get(SESSION_COOKIE))
+        principal = _current(node, codec.loads(request.cookies.get(SESSION_COOKIE)))
         if principal is None:
             principal, fresh = anonymous(), True
         elif (
@@ -156,6 +157,15 @@ async def get_ctx(request: Request) -> Ctx:
         lang=pick_language(request, node.settings.default_language),
         fresh=fresh,
     )
+
+
+def _current(node: Node, principal: Principal | None) -> Principal | None:
+    """The principal, or None for a staff session whose account was disabled or given a
+    new password since it began (the role is the account's own, as stored)."""
+    if principal is None or principal.account_id is None:
+        return principal
+    role = session_role(node.db, principal.account_id, principal.epoch)
+    return None if role is None else replace(principal, role=role.value)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

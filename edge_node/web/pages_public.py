@@ -9,7 +9,7 @@ from edge_node import accounts, assessment, catalogue, verifying
 from edge_node.errors import BadRequest, NotFound, Unauthorized
 from edge_node.web.context import LANGUAGES, CtxDep
 from edge_node.web.render import render
-from edge_node.web.security import Principal
+from edge_node.web.security import Principal, staff_principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +61,7 @@ async def login(ctx: CtxDep) -> Response:
     except Unauthorized as error:
         back_to = safe_next(form.get("next"), "")
         return render(ctx, "login.html", status=401, error=error.message, next=back_to)
-    ctx.sign_in(Principal(nonce=ctx.principal.nonce, account_id=account.id, role=account.role))
+    ctx.sign_in(staff_principal(ctx.principal.nonce, account))
     return redirect(ctx, safe_next(form.get("next"), "/dashboard"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -271,6 +272,7 @@ async def admin_page(ctx: CtxDep) -> Response:
         ctx,
         "admin.html",
         accounts=accounts.list_accounts(ctx.node.db),
+        changes=accounts.recent_changes(ctx.node.db),
         clock=ctx.node.clock.status(),
         pending_issuance=len(issuance.unissued(ctx.node).waiting),
     )
@@ -287,6 +289,16 @@ async def admin_create_account(ctx: CtxDep) -> Response:
     accounts.create_account(
         ctx.node.db, username=form.get("username", ""), password=form.get("password", ""), role=role
     )
+    return _redirect(ctx, "/admin")
+
+
+@router.post("/admin/accounts/{account_id}/{action}")
+async def admin_disable_account(
+    ctx: CtxDep, account_id: str, action: Literal["disable", "enable"]
+) -> Response:
+    by = ctx.require_admin()
+    await ctx.form()
+    accounts.set_disabled(ctx.node.db, account_id, action == "disable", by=by)
     return _redirect(ctx, "/admin")
 
 

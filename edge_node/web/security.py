@@ -16,6 +16,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from edge_node.accounts import Account
+
 SESSION_COOKIE = "fc_session"
 LANG_COOKIE = "fc_lang"
 
@@ -27,6 +29,8 @@ class Principal:
     nonce: str
     account_id: str | None = None
     role: str | None = None
+    epoch: int = 0
+    """The account's session epoch when the session began (``accounts.session_role``)."""
     learner_id: str | None = None
 
     @property
@@ -46,6 +50,8 @@ class Principal:
         if self.account_id:
             payload["a"] = self.account_id
             payload["r"] = self.role
+            if self.epoch:
+                payload["e"] = self.epoch
         if self.learner_id:
             payload["l"] = self.learner_id
         return payload
@@ -53,6 +59,12 @@ class Principal:
 
 def anonymous() -> Principal:
     return Principal(nonce=secrets.token_urlsafe(12))
+
+
+def staff_principal(nonce: str, account: Account) -> Principal:
+    return Principal(
+        nonce=nonce, account_id=account.id, role=account.role, epoch=account.session_epoch
+    )
 
 
 class SessionCodec:
@@ -73,10 +85,12 @@ class SessionCodec:
             return None
         if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
             return None
+        epoch = payload.get("e", 0)
         return Principal(
             nonce=payload["n"],
             account_id=payload.get("a"),
             role=payload.get("r"),
+            epoch=epoch if isinstance(epoch, int) else -1,
             learner_id=payload.get("l"),
         )
 
