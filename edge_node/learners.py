@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -232,16 +233,26 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
     return get(node, learner_id)
 
 
-def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
-    """Fold a duplicate registration into ``keep_id``: its sittings, results,
-    credentials and recognised credentials move over (credentials keep the subject they
-    were signed with), so do records merged into it before, and any pathway the two
-    complete together is issued (or later, by :func:`issuance.issue_pending`, when the
-    clock is not trusted now)."""
+_MOVED = ("sittings", "results", "credentials", "recognised")
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Two records a merge would fold together, and how many of each kind of record
+    would move from the duplicate to the one kept."""
+
+    keep: LearnerPublic
+    duplicate: LearnerPublic
+    moves: dict[str, int]
+
+
+def merge_plan(node: Node, *, keep_id: str, duplicate_id: str) -> MergePlan:
+    """What :func:`merge` would do, refused as it would be (shown before a worker
+    confirms: a merge cannot be undone)."""
+    keep = get(node, keep_id)
+    duplicate = get(node, duplicate_id)
     if keep_id == duplicate_id:
         raise BadRequest("A learner cannot be merged with themselves")
-    get(node, keep_id)
-    get(node, duplicate_id)
     db = node.db
     clash = db.execute(
         "SELECT 1 FROM sittings a JOIN sittings b ON a.session_id = b.session_id "
@@ -250,8 +261,25 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
     ).fetchone()
     if clash:
         raise Conflict("Both records sat the same session; they cannot be merged")
+    moves = {
+        table: db.execute(
+            f"SELECT count(*) FROM {table} WHERE learner_id = ?", [duplicate_id]
+        ).fetchone()[0]
+        for table in _MOVED
+    }
+    return MergePlan(keep=keep, duplicate=duplicate, moves=moves)
+
+
+def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
+    """Fold a duplicate registration into ``keep_id``: its sittings, results,
+    credentials and recognised credentials move over (credentials keep the subject they
+    were signed with), so do records merged into it before, and any pathway the two
+    complete together is issued (or later, by :func:`issuance.issue_pending`, when the
+    clock is not trusted now)."""
+    merge_plan(node, keep_id=keep_id, duplicate_id=duplicate_id)
+    db = node.db
     with transaction(db):
-        for table in ("sittings", "results", "credentials", "recognised"):
+        for table in _MOVED:
             db.execute(
                 f"UPDATE {table} SET learner_id = ? WHERE learner_id = ?", [keep_id, duplicate_id]
             )

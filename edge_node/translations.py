@@ -495,6 +495,29 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Le dernier administrateur actif ne peut pas être désactivé : personne ne pourrait "
         "régler l'horloge",
     ),
+    "Merge two records": ("Unganisha rekodi mbili", "Fusionner deux fiches"),
+    "A merge cannot be undone. Check that both records are the same person.": (
+        "Kuunganisha hakuwezi kutenduliwa. Hakikisha rekodi zote mbili ni za mtu mmoja.",
+        "Une fusion est définitive. Vérifiez que les deux fiches sont la même personne.",
+    ),
+    "Record kept": ("Rekodi inayobaki", "Fiche conservée"),
+    "Record merged into it": ("Rekodi inayounganishwa nayo", "Fiche fusionnée avec elle"),
+    "Phone": ("Simu", "Téléphone"),
+    "Year of birth": ("Mwaka wa kuzaliwa", "Année de naissance"),
+    "Registered": ("Alisajiliwa", "Inscrit le"),
+    "What moves to the record kept": (
+        "Kinachohamia rekodi inayobaki",
+        "Ce qui passe à la fiche conservée",
+    ),
+    "The merged record's card then opens the record kept.": (
+        "Kadi ya rekodi iliyounganishwa itafungua rekodi inayobaki.",
+        "La carte de la fiche fusionnée ouvre ensuite la fiche conservée.",
+    ),
+    "Merge: this cannot be undone": (
+        "Unganisha: haiwezi kutenduliwa",
+        "Fusionner : c'est définitif",
+    ),
+    "Cancel": ("Ghairi", "Annuler"),
     # The hub's alerts about this node (``sync.alerts``), on the dashboard
     **alerts.TRANSLATIONS,
     # What a verification's verdict means (``credentials.verdicts``), on /verify

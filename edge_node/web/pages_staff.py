@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -128,13 +129,23 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
+@router.get("/learners/merge")
+async def learner_merge_page(ctx: CtxDep, keep: str = "", duplicate: str = "") -> Response:
+    """Both records and what would move: a merge cannot be undone."""
+    ctx.require_staff()
+    plan = learners.merge_plan(ctx.node, keep_id=keep[:64], duplicate_id=duplicate[:64])
+    return render(ctx, "merge.html", plan=plan)
+
+
 @router.post("/learners/merge")
 async def learner_merge(ctx: CtxDep) -> Response:
     by = ctx.require_staff()
     form = await ctx.form()
-    keep = learners.merge(
-        ctx.node, keep_id=form.get("keep", ""), duplicate_id=form.get("duplicate", ""), by=by
-    )
+    keep_id, duplicate_id = form.get("keep", "")[:64], form.get("duplicate", "")[:64]
+    if form.get("confirm") != "yes":
+        query = urlencode({"keep": keep_id, "duplicate": duplicate_id})
+        return _redirect(ctx, f"/learners/merge?{query}")
+    keep = learners.merge(ctx.node, keep_id=keep_id, duplicate_id=duplicate_id, by=by)
     return _redirect(ctx, f"/learners/{keep.id}/card")
 
 
