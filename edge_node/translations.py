@@ -495,6 +495,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Le dernier administrateur actif ne peut pas être désactivé : personne ne pourrait "
         "régler l'horloge",
     ),
+    "Choose your language": ("Chagua lugha yako", "Choisissez votre langue"),
     "Merge two records": ("Unganisha rekodi mbili", "Fusionner deux fiches"),
     "A merge cannot be undone. Check that both records are the same person.": (
         "Kuunganisha hakuwezi kutenduliwa. Hakikisha rekodi zote mbili ni za mtu mmoja.",

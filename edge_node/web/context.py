@@ -40,6 +40,7 @@ class Ctx:
     lang: str
     fresh: bool = False
     set_lang: str | None = None
+    forget_lang: bool = False
     _form: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -59,6 +60,10 @@ class Ctx:
             self.lang = lang
             self.set_lang = lang
 
+    def forget_language(self) -> None:
+        """Drop the language cookie: the device's own language applies again."""
+        self.forget_lang = True
+
     def finish(self, response: Response) -> Response:
         """Attach the cookies this request changed."""
         secure = self.node.settings.secure_cookies
@@ -75,6 +80,8 @@ class Ctx:
             response.set_cookie(
                 LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax", secure=secure
             )
+        elif self.forget_lang:
+            response.delete_cookie(LANG_COOKIE, samesite="lax", secure=secure)
         return response
 
     async def form(self, *, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:

@@ -68,13 +68,25 @@ async def login(ctx: CtxDep) -> Response:
 @router.post("/logout")
 async def logout(ctx: CtxDep) -> Response:
     await ctx.form()
+    if ctx.principal.is_learner:
+        # On the centre's shared tablet the next learner starts in its own language.
+        ctx.forget_language()
     ctx.sign_out()
     return redirect(ctx, "/")
 
 
 @router.get("/join")
-async def join_page(ctx: CtxDep, session: str = "", learner: str = "") -> Response:
-    return render(ctx, "join.html", session_code=session[:12], learner_code=learner[:12])
+async def join_page(ctx: CtxDep, session: str = "", learner: str = "", lang: str = "") -> Response:
+    """The join form; ``lang`` is a language the learner chose here, which then wins over
+    the one recorded when they registered."""
+    ctx.choose_language(lang)
+    return render(
+        ctx,
+        "join.html",
+        session_code=session[:12],
+        learner_code=learner[:16],
+        chosen=ctx.set_lang or "",
+    )
 
 
 @router.post("/join")
@@ -82,6 +94,7 @@ async def join(ctx: CtxDep) -> Response:
     form = await ctx.form()
     session_code = form.get("session", "")[:12]
     learner_code = form.get("learner", "")[:16]
+    chosen = form.get("lang", "")
     try:
         learner, sitting = assessment.join(
             ctx.node,
@@ -98,10 +111,12 @@ async def join(ctx: CtxDep) -> Response:
             error=error.message,
             session_code=session_code,
             learner_code=learner_code,
+            chosen=chosen if chosen in LANGUAGES else "",
         )
     ctx.sign_in(Principal(nonce=ctx.principal.nonce, learner_id=learner.id))
-    if "fc_lang" not in ctx.request.cookies:
-        ctx.choose_language(learner.language)
+    # Not the language the last person on this tablet left: the one this learner chose
+    # on the join page, else the one recorded when they registered.
+    ctx.choose_language(chosen if chosen in LANGUAGES else learner.language)
     return redirect(ctx, f"/sit/{sitting.id}")
 
 
