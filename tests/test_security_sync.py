@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import cbor2
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from sync.bundles import export_bundle, import_bundle
 from sync.client import batch_message, locator, sync_once
+from sync.errors import BadRequest
 from sync.eventlog import hash_at, read_events
 from sync.hub import reports, xapi
 from sync.hub.app import create_app
@@ -180,3 +182,36 @@ def test_a_stale_bundle_is_no_sign_of_a_restored_backup(hub: Hub) -> None:
     client = TestClient(create_app(hub), raise_server_exceptions=False)
     assert client.post("/sync/v1/hello", content=seal(node.key, hello)).status_code == 200
     assert "restored from an old backup" in (_alert(hub, node.node_id) or "")
+
+
+def test_one_key_is_never_enrolled_as_a_second_node(hub: Hub) -> None:
+    """Enrolling a node's key again under another id re-pointed the key's certificate to
+    the new id: the first node was shut out (401), and once the second id was revoked its
+    batches were still accepted, the revocation being looked up on the first id."""
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    first = ScriptedNode.create("centre-a", seed=9)
+    second = ScriptedNode.create("centre-b", seed=9)
+    enrol(hub, first)
+    with pytest.raises(BadRequest, match="enrolled already as node centre-a"):
+        enrol(hub, second)
+    first.sit_and_issue(first.register())
+    wire = batch_message(
+        first.db, first.key, first.node_id, read_events(first.db, after=0), b"n" * 8
+    )
+    assert client.post("/sync/v1/push", content=wire).status_code == 200
+    second.sit_and_issue(second.register())
+    wire = batch_message(
+        second.db, second.key, second.node_id, read_events(second.db, after=0), b"n" * 8
+    )
+    assert client.post("/sync/v1/push", content=wire).status_code == 401
+
+
+def test_a_request_in_an_enrolled_nodes_name_with_another_key_is_refused(hub: Hub) -> None:
+    """A centre could ask for a 'renewal' naming another centre's id with its own key: once
+    signed, its key spoke and issued credentials as that centre."""
+    genuine = ScriptedNode.create("centre-a", seed=9)
+    impostor = ScriptedNode.create("centre-a", seed=10)
+    enrol(hub, genuine)
+    with pytest.raises(BadRequest, match="enrolled with another key"):
+        enrol(hub, impostor)
+    assert hub.store.scalar("SELECT count(*) FROM node_certs") == 1

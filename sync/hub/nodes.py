@@ -74,6 +74,15 @@ def enrol_node(
         known = store.one("SELECT revoked_at FROM nodes WHERE node_id = ?", [cert.node_id])
         if known is not None and known[0] is not None:
             raise BadRequest(f"node {cert.node_id} was revoked; enrol it under a new id")
+        # One key, one node: the hub finds a node by its key, and a revocation by its id.
+        holder = store.scalar("SELECT node_id FROM node_certs WHERE kid = ?", [cert.kid])
+        if holder is not None and holder != cert.node_id:
+            raise BadRequest(f"this key is enrolled already as node {holder}; one key, one node")
+        if known is not None and holder is None:
+            raise BadRequest(
+                f"node {cert.node_id} is enrolled with another key: a renewal is asked with the "
+                "node's own key (a node with a new key is enrolled under a new id)"
+            )
         if known is None:
             store.execute(
                 "INSERT INTO nodes (node_id, name, organisation, enrolled_at) VALUES (?, ?, ?, ?)",
