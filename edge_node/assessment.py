@@ -19,7 +19,7 @@ from content.grading import DrawnItem, draw_sitting
 from content.model import Item, Module
 from content.public import PublicItem, public_item
 from edge_node import events, issuance, learners
-from edge_node.accounts import Throttle, check_not_locked, record_failure
+from edge_node.accounts import Throttle, check_not_locked, clear_failures, record_failure
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
 from edge_node.events import EventType
 from edge_node.learners import LearnerPublic
@@ -243,6 +243,8 @@ def join(
     except Unauthorized:
         record_failure(node.db, keys, now, throttle)
         raise
+    # A shared tablet is one address: its learners' typos must not add up to a lockout.
+    clear_failures(node.db, keys)
     existing = node.db.execute(
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? AND learner_id = ?",
         [session.id, learner.id],
