@@ -215,3 +215,25 @@ def test_a_request_in_an_enrolled_nodes_name_with_another_key_is_refused(hub: Hu
     with pytest.raises(BadRequest, match="enrolled with another key"):
         enrol(hub, impostor)
     assert hub.store.scalar("SELECT count(*) FROM node_certs") == 1
+
+
+def test_a_stored_row_no_statement_can_be_built_from_waits_alone(hub: Hub) -> None:
+    """A sitting dated past any calendar, stored before the hub refused such events, made
+    every round of the xAPI forwarder fail at it: nothing after it was ever sent."""
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    node = _synced_node(hub, client)
+    with hub.store.transaction():
+        hub.store.execute(
+            "INSERT INTO sittings (node_id, sitting_id, learner_id, module_id, module_version, "
+            "route, score_percent, passed, submitted_at) VALUES (?, 'S-far', ?, 'soil-health', "
+            "'1.0.0', 'course', 90, 1, ?)",
+            [node.node_id, f"{node.node_id}-L1", 2**40],
+        )
+        xapi.enqueue(hub.store, [(node.node_id, "sitting", "S-far")], now=0)
+    lrs = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(204)))
+    sent, failed = xapi.deliver_due(
+        hub.store, lrs, lrs_url="http://lrs.example", base_url="http://hub.example", now=2**35
+    )
+    assert (sent, failed) == (2, 1)
+    error = hub.store.scalar("SELECT last_error FROM xapi_outbox WHERE ref = 'S-far'")
+    assert error is not None and "cannot be built" in error

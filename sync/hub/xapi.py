@@ -155,8 +155,10 @@ def deliver_due(
                 error = f"the LRS answered HTTP {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             error = f"the LRS could not be reached ({exc})"
-        except LookupError as exc:
-            error = str(exc)
+        except (LookupError, ValueError, OverflowError, OSError) as exc:
+            # A row this statement cannot be built from (a date past any calendar, stored
+            # before the hub refused such events) waits alone; the others still go.
+            error = f"the statement cannot be built ({exc})"
         key = [node_id, kind, ref]
         if error is None:
             store.execute(
