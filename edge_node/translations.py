@@ -495,6 +495,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Le dernier administrateur actif ne peut pas être désactivé : personne ne pourrait "
         "régler l'horloge",
     ),
+    "Give the learner whose credentials to list: ?learner_id=...": (
+        "Taja mwanafunzi ambaye vyeti vyake viorodheshwe: ?learner_id=...",
+        "Indiquez l'apprenant dont lister les attestations : ?learner_id=...",
+    ),
     "Choose your language": ("Chagua lugha yako", "Choisissez votre langue"),
     "Merge two records": ("Unganisha rekodi mbili", "Fusionner deux fiches"),
     "A merge cannot be undone. Check that both records are the same person.": (

@@ -478,3 +478,14 @@ def test_a_session_code_typed_in_groups_is_understood(node: Node, worker: TestCl
     spaced = f" {session['code'][:3]} {session['code'][3:]}-"
     _, sitting = join(node, spaced, learner["code"])
     assert sitting
+
+
+def test_a_worker_listing_credentials_is_asked_for_the_learner(
+    node: Node, worker: TestClient
+) -> None:
+    learner = register(worker)
+    asked = worker.get("/api/v1/credentials")
+    assert asked.status_code == 400 and "learner_id" in asked.json()["message"]
+    listed = worker.get("/api/v1/credentials", params={"learner_id": learner["id"]})
+    assert listed.status_code == 200 and listed.json() == []
+    assert TestClient(create_app(node)).get("/api/v1/credentials").status_code == 401

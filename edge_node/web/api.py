@@ -27,7 +27,7 @@ from edge_node import (
     verifying,
 )
 from edge_node.clock import ClockSource
-from edge_node.errors import NotFound
+from edge_node.errors import BadRequest, NotFound
 from edge_node.learners import LearnerDetails, LearnerPublic
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.security import Principal, staff_principal
@@ -504,7 +504,13 @@ def _credential_out(ctx: CtxDep, record: issuance.CredentialRecord) -> Credentia
 def credential_list(
     ctx: CtxDep, learner_id: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[CredentialOut]:
-    owner = learner_id if ctx.principal.is_staff and learner_id else ctx.require_learner()
+    """A learner's own credentials; staff name the learner with ``learner_id``."""
+    if ctx.principal.is_staff:
+        if not learner_id:
+            raise BadRequest("Give the learner whose credentials to list: ?learner_id=...")
+        owner = learner_id
+    else:
+        owner = ctx.require_learner()
     return [_credential_out(ctx, r) for r in issuance.learner_credentials(ctx.node, owner)]
 
 
