@@ -13,7 +13,7 @@ from sync.hub.settings import HubSettings
 from sync.hub.staff import add_staff
 from sync.hub.store import SqliteStore
 from sync.hub.web import create_web_app
-from sync.simulate import simulated_hub
+from sync.simulate import ScriptedNode, enrol, simulated_hub
 
 PART = b"x" * 65536
 
@@ -23,7 +23,10 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     store = SqliteStore(tmp_path / "hub.db")
     hub: Hub = simulated_hub(store)
     add_staff(hub.store, "wanjiru", "correct horse", "university")
-    yield TestClient(create_web_app(hub, HubSettings(name="Maseno hub", session_secret="s" * 32)))
+    yield TestClient(
+        create_web_app(hub, HubSettings(name="Maseno hub", session_secret="s" * 32)),
+        raise_server_exceptions=False,
+    )
     store.close()
 
 
@@ -62,3 +65,21 @@ def test_staff_still_log_in_and_the_verify_form_takes_a_photo(client: TestClient
     assert response.status_code == 303
     photo = {"photo": ("qr.jpg", b"\xff\xd8" + b"\0" * (2 * 1024 * 1024), "image/jpeg")}
     assert client.post("/verify", files=photo).status_code == 200
+
+
+def test_a_stored_time_past_any_calendar_leaves_the_pages_readable(client: TestClient) -> None:
+    """A sitting dated 2^40, stored before the hub refused such events, made the module's
+    results page a server error for every member of staff."""
+    hub: Hub = client.app.state.hub
+    node = ScriptedNode.create("centre-far", seed=11)
+    enrol(hub, node)
+    with hub.store.transaction():
+        hub.store.execute(
+            "INSERT INTO sittings (node_id, sitting_id, learner_id, module_id, module_version, "
+            "route, score_percent, passed, submitted_at) VALUES ('centre-far', 'S1', 'L1', "
+            "'soil-health', '1.0.0', 'course', 90, 1, ?)",
+            [2**40],
+        )
+    client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
+    response = client.get("/modules/soil-health")
+    assert response.status_code == 200 and "L1" in response.text

@@ -91,9 +91,14 @@ class FormExpired(SyncError):
 
 
 def _when(epoch: object) -> str:
+    """A time as staff read it; none for a value past any calendar (stored before the hub
+    refused events dated so)."""
     if not isinstance(epoch, int):
         return ""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return ""
 
 
 def _link(text: object, href: str) -> dict[str, str]:
