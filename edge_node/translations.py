@@ -499,6 +499,50 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Taja mwanafunzi ambaye vyeti vyake viorodheshwe: ?learner_id=...",
         "Indiquez l'apprenant dont lister les attestations : ?learner_id=...",
     ),
+    # Form fields a page names in a validation error (``web.context.FIELD_LABELS``)
+    "Gender": ("Jinsia", "Genre"),
+    "PIN": ("PIN", "Code PIN"),
+    "Consent": ("Ridhaa", "Consentement"),
+    "Page": ("Ukurasa", "Page"),
+    # What was wrong with a field (``web.context.SENTENCES``)
+    "{field} is required.": ("{field} inahitajika.", "{field} est obligatoire."),
+    "{field} must be at least {limit} characters.": (
+        "{field} lazima iwe na herufi {limit} au zaidi.",
+        "{field} doit compter au moins {limit} caractères.",
+    ),
+    "{field} must be at most {limit} characters.": (
+        "{field} isizidi herufi {limit}.",
+        "{field} doit compter au plus {limit} caractères.",
+    ),
+    "{field} must be a number.": ("{field} lazima iwe namba.", "{field} doit être un nombre."),
+    "{field} must be {limit} or more.": (
+        "{field} lazima iwe {limit} au zaidi.",
+        "{field} doit être au moins {limit}.",
+    ),
+    "{field} must be more than {limit}.": (
+        "{field} lazima izidi {limit}.",
+        "{field} doit être supérieur à {limit}.",
+    ),
+    "{field} must be {limit} or less.": (
+        "{field} isizidi {limit}.",
+        "{field} doit être au plus {limit}.",
+    ),
+    "{field} must be less than {limit}.": (
+        "{field} lazima iwe chini ya {limit}.",
+        "{field} doit être inférieur à {limit}.",
+    ),
+    "{field} is not written as asked.": (
+        "{field} haijaandikwa kama inavyotakiwa.",
+        "{field} n'est pas écrit comme demandé.",
+    ),
+    "the learner's consent to store their data is required": (
+        "ridhaa ya mwanafunzi kuhifadhi taarifa zake inahitajika",
+        "le consentement de l'apprenant à la conservation de ses données est requis",
+    ),
+    "must not contain control characters or line breaks": (
+        "isiwe na herufi za udhibiti wala mistari mipya",
+        "ne doit contenir ni caractères de contrôle ni retours à la ligne",
+    ),
     "Choose your language": ("Chagua lugha yako", "Choisissez votre langue"),
     "Merge two records": ("Unganisha rekodi mbili", "Fusionner deux fiches"),
     "A merge cannot be undone. Check that both records are the same person.": (

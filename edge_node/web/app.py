@@ -18,7 +18,7 @@ from edge_node.errors import EdgeError, StorageError
 from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
 from edge_node.web import api, pages_learner, pages_public, pages_staff
-from edge_node.web.context import pick_language
+from edge_node.web.context import describe_errors, pick_language
 from edge_node.web.render import address, render_html
 from edge_node.web.security import SessionCodec
 
@@ -75,11 +75,9 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        parts = []
-        for item in error.errors()[:6]:
-            where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
-            parts.append(f"{where}: {item.get('msg', 'invalid')}")
-        return _error_response(request, 422, "invalid", "; ".join(parts) or "Invalid request")
+        lang = None if _is_api(request) else pick_language(request, node.settings.default_language)
+        message = describe_errors(list(error.errors()), lang)
+        return _error_response(request, 422, "invalid", message or "Invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from edge_node.accounts import session_role
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
+from edge_node.i18n import gettext
 from edge_node.learners import current_id
 from edge_node.node import Node
 from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
@@ -178,18 +179,73 @@ def _current(node: Node, principal: Principal | None) -> Principal | None:
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 
 
-def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    """Validate form data into a model; errors become one plain :class:`BadRequest`."""
+def parse(model: type[BaseModel], data: dict[str, Any], lang: str | None = None) -> Any:
+    """Validate form data into a model; errors become one plain :class:`BadRequest`, in
+    ``lang`` for a page (:func:`describe_errors`)."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise BadRequest(describe_validation(error)) from None
+        raise BadRequest(describe_errors(error.errors(), lang)) from None
 
 
-def describe_validation(error: ValidationError) -> str:
+FIELD_LABELS = {
+    "name": "Name",
+    "phone": "Phone",
+    "birth_year": "Year of birth",
+    "gender": "Gender",
+    "village": "Village",
+    "language": "Preferred language",
+    "pin": "PIN",
+    "consent": "Consent",
+    "page": "Page",
+}
+"""The label a page gives each field a form or an address can get wrong."""
+
+_NUMBER = "{field} must be a number."
+SENTENCES = {
+    "missing": "{field} is required.",
+    "string_too_short": "{field} must be at least {limit} characters.",
+    "string_too_long": "{field} must be at most {limit} characters.",
+    "int_parsing": _NUMBER,
+    "int_type": _NUMBER,
+    "int_from_float": _NUMBER,
+    "float_parsing": _NUMBER,
+    "float_type": _NUMBER,
+    "greater_than_equal": "{field} must be {limit} or more.",
+    "greater_than": "{field} must be more than {limit}.",
+    "less_than_equal": "{field} must be {limit} or less.",
+    "less_than": "{field} must be less than {limit}.",
+    "string_pattern_mismatch": "{field} is not written as asked.",
+}
+"""Pydantic's common error types as a sentence a page translates (``translations.py``)."""
+
+
+def describe_errors(errors: list[Any], lang: str | None = None) -> str:
+    """Validation errors as one message: for the API (``lang`` None) as pydantic words
+    them, with the field's name; for a page, sentences in ``lang`` naming the field's
+    label."""
     parts = []
-    for item in error.errors()[:6]:
-        where = ".".join(str(p) for p in item["loc"] if p != "body")
-        message = str(item["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
+    for item in errors[:6]:
+        if lang is None:
+            where = ".".join(str(p) for p in item["loc"] if p != "body")
+            message = str(item["msg"]).removeprefix("Value error, ")
+            parts.append(f"{where}: {message}" if where else message)
+        else:
+            parts.append(_sentence(item, lang))
     return "; ".join(parts)
+
+
+def _sentence(item: Any, lang: str) -> str:
+    names = [str(p) for p in item["loc"] if p not in ("body", "query", "path")]
+    field = names[-1] if names else ""
+    label = gettext(lang, FIELD_LABELS.get(field, field))
+    limits = item.get("ctx") or {}
+    limit = next(
+        (limits[k] for k in ("min_length", "max_length", "ge", "gt", "le", "lt") if k in limits),
+        None,
+    )
+    kind = "missing" if item["type"] == "string_too_short" and limit == 1 else item["type"]
+    if kind in SENTENCES:
+        return gettext(lang, SENTENCES[kind]).format(field=label, limit=limit)
+    message = gettext(lang, str(item["msg"]).removeprefix("Value error, "))
+    return f"{label}: {message}" if label else message

@@ -98,7 +98,7 @@ async def learner_create(ctx: CtxDep) -> Response:
     form = await ctx.form()
     data = learner_form_data(form)
     try:
-        details = parse(learners.LearnerDetails, data)
+        details = parse(learners.LearnerDetails, data, ctx.lang)
     except BadRequest as error:
         return render(
             ctx, "learner_form.html", status=400, learner=None, values=form, error=error.message
@@ -120,7 +120,7 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
     learner = learners.get(ctx.node, learner_id)
     form = await ctx.form()
     try:
-        details = parse(learners.LearnerDetails, learner_form_data(form))
+        details = parse(learners.LearnerDetails, learner_form_data(form), ctx.lang)
     except BadRequest as error:
         return render(
             ctx, "learner_form.html", status=400, learner=learner, values=form, error=error.message
