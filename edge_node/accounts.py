@@ -173,11 +173,11 @@ def recent_changes(db: Database, limit: int = 20) -> list[Change]:
 
 def set_password(db: Database, username: str, password: str, *, by: str = "terminal") -> Account:
     """Give an account a new password, end its sessions and lift its lockout (``edge
-    set-password``, for whoever holds the node's terminal)."""
+    set-password``, for whoever holds the node's terminal); a disabled account stays
+    disabled."""
     _check_password(password)
     row = db.execute(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE username = ? AND disabled = 0",
-        [username],
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE username = ?", [username]
     ).fetchone()
     if row is None:
         raise NotFound(f"No account is named {username!r}")

@@ -93,6 +93,8 @@ def set_password(
     finally:
         node.close()
     typer.echo(f"New password set for {account.username} ({account.role}).")
+    if account.disabled:
+        typer.echo("The account is disabled: an admin enables it on the Admin page.")
 
 
 @app.command("install-cert")

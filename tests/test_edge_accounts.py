@@ -130,3 +130,25 @@ def test_a_new_password_ends_the_sessions_the_account_held(node: Node) -> None:
     assert api_worker.get("/api/v1/learners").status_code == 401
     assert page_worker.get("/dashboard").status_code == 401
     assert bearer(node, WORKER[0], "a new password").get("/api/v1/learners").status_code == 200
+
+
+def test_a_disabled_account_can_be_given_a_new_password_and_stays_disabled(node: Node) -> None:
+    """A worker's password got out: the admin disables the account, sets a new password
+    at the terminal, and enables it again once the worker has it."""
+    from edge_node import accounts
+
+    admin = bearer(node, *ADMIN)
+    worker_id = account_id(admin, WORKER[0])
+    admin.post(f"/api/v1/accounts/{worker_id}/disable")
+    args = ["edge", "set-password", WORKER[0], "--data", str(node.data_dir)]
+    result = CliRunner().invoke(cli, [*args, "--password", "a new password"])
+    assert result.exit_code == 0 and "disabled" in result.output, result.output
+    assert login(TestClient(create_app(node)), WORKER[0], "a new password").status_code == 401
+    admin.post(f"/api/v1/accounts/{worker_id}/enable")
+    assert login(TestClient(create_app(node)), WORKER[0], "a new password").status_code == 303
+    changes = [(c.by, c.change, c.username) for c in accounts.recent_changes(node.db)]
+    assert changes == [
+        ("admin", "enabled", "worker"),
+        ("terminal", "password set", "worker"),
+        ("admin", "disabled", "worker"),
+    ]
