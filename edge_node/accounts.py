@@ -130,18 +130,20 @@ def session_role(db: Database, account_id: str, epoch: int) -> Role | None:
     return None if row is None else Role(row[0])
 
 
-def _log_change(db: Database, *, by: str, username: str, change: str) -> None:
+def _log_change(db: Database, *, at: datetime, by: str, username: str, change: str) -> None:
     db.execute(
         "INSERT INTO account_changes (at, by, account_id, change) "
         "SELECT ?, ?, id, ? FROM accounts WHERE username = ?",
-        [datetime.now(UTC).isoformat(timespec="seconds"), by, change, username],
+        [at.isoformat(timespec="seconds"), by, change, username],
     )
 
 
-def set_disabled(db: Database, account_id: str, disabled: bool, *, by: str) -> Account:
-    """Disable (or enable again) an account, by the admin whose id is ``by``; either way
-    the sessions it held end. The last enabled admin stays: without one, no one could set
-    the node's clock."""
+def set_disabled(
+    db: Database, account_id: str, disabled: bool, *, by: str, at: datetime
+) -> Account:
+    """Disable (or enable again) an account, by the admin whose id is ``by``, at the
+    node's time ``at``; either way the sessions it held end. The last enabled admin
+    stays: without one, no one could set the node's clock."""
     with transaction(db):
         account = get_account(db, account_id)
         if disabled and account.role is Role.admin and not account.disabled:
@@ -157,7 +159,7 @@ def set_disabled(db: Database, account_id: str, disabled: bool, *, by: str) -> A
             [int(disabled), account_id],
         )
         change = "disabled" if disabled else "enabled"
-        _log_change(db, by=by, username=account.username, change=change)
+        _log_change(db, at=at, by=by, username=account.username, change=change)
     return get_account(db, account_id)
 
 
@@ -171,7 +173,9 @@ def recent_changes(db: Database, limit: int = 20) -> list[Change]:
     return [Change(at=r[0], by=r[1], username=r[2], change=r[3]) for r in rows]
 
 
-def set_password(db: Database, username: str, password: str, *, by: str = "terminal") -> Account:
+def set_password(
+    db: Database, username: str, password: str, *, at: datetime, by: str = "terminal"
+) -> Account:
     """Give an account a new password, end its sessions and lift its lockout (``edge
     set-password``, for whoever holds the node's terminal); a disabled account stays
     disabled."""
@@ -188,7 +192,7 @@ def set_password(db: Database, username: str, password: str, *, by: str = "termi
             [password_hash, row[0]],
         )
         db.execute("DELETE FROM login_failures WHERE key = ?", [f"user:{username.lower()[:64]}"])
-        _log_change(db, by=by, username=username, change="password set")
+        _log_change(db, at=at, by=by, username=username, change="password set")
     return get_account(db, row[0])
 
 

@@ -87,7 +87,7 @@ def set_password(
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     node = _open(data)
     try:
-        account = store(node.db, username, password)
+        account = store(node.db, username, password, at=node.clock.now())
     except EdgeError as error:
         _fail(str(error))
     finally:

@@ -625,7 +625,11 @@ async def account_set_disabled(
     """Disable an account (every session and token it holds ends at once) or enable it
     again; the last enabled admin cannot be disabled (409)."""
     by = ctx.require_admin()
-    return _account_out(accounts.set_disabled(ctx.node.db, account_id, action == "disable", by=by))
+    return _account_out(
+        accounts.set_disabled(
+            ctx.node.db, account_id, action == "disable", by=by, at=ctx.node.clock.now()
+        )
+    )
 
 
 @router.get("/dashboard", response_model=DashboardOut)

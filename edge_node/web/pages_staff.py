@@ -309,7 +309,9 @@ async def admin_disable_account(
 ) -> Response:
     by = ctx.require_admin()
     await ctx.form()
-    accounts.set_disabled(ctx.node.db, account_id, action == "disable", by=by)
+    accounts.set_disabled(
+        ctx.node.db, account_id, action == "disable", by=by, at=ctx.node.clock.now()
+    )
     return _redirect(ctx, "/admin")
 
 
