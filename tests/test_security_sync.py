@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from credentials.trust import read_trust_list
 from sync.bundles import export_bundle, import_bundle
 from sync.client import batch_message, locator, sync_once
 from sync.errors import BadRequest
@@ -21,7 +22,7 @@ from sync.eventlog import hash_at, read_events
 from sync.hub import reports, xapi
 from sync.hub.app import create_app
 from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import enrol_node
+from sync.hub.nodes import enrol_node, latest_trust, latest_trust_list, revoke_node
 from sync.protocol import MAX_ANSWER_BYTES, VERSIONS, seal
 from sync.simulate import ScriptedNode, enrol, push
 
@@ -237,3 +238,30 @@ def test_a_stored_row_no_statement_can_be_built_from_waits_alone(hub: Hub) -> No
     assert (sent, failed) == (2, 1)
     error = hub.store.scalar("SELECT last_error FROM xapi_outbox WHERE ref = 'S-far'")
     assert error is not None and "cannot be built" in error
+
+
+def test_public_verification_reads_the_trust_list_once_per_publication(hub: Hub) -> None:
+    """Every anonymous POST /verify read the latest trust list again, checking every node
+    certificate in it (25 ms with 250 centres): a cheap way to keep a hub's cores busy."""
+    for index in range(160):
+        enrol(hub, ScriptedNode.create(f"centre-{index:03d}", seed=index + 1))
+    data = latest_trust_list(hub.store)
+    assert data is not None
+    started = time.perf_counter()
+    read_trust_list(data)
+    one_read = time.perf_counter() - started
+    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    started = time.perf_counter()
+    for _ in range(20):  # the same list fetched, not read: what a request costs anyway
+        assert client.get("/trust-list").status_code == 200
+    fetching = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(20):
+        assert client.post("/verify", content=b"FC1:not a credential").status_code == 200
+    assert time.perf_counter() - started < fetching + 5 * one_read
+
+    first = latest_trust(hub.store)
+    assert first is not None and latest_trust(hub.store) is first
+    revoke_node(hub.store, hub.root_key, "centre-007", now=datetime.now(UTC))
+    after = latest_trust(hub.store)
+    assert after is not None and "centre-007" in after.revoked_nodes

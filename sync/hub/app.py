@@ -21,7 +21,7 @@ from credentials.cbor import dumps_canonical
 from credentials.errors import CredentialError
 from sync.errors import BadRequest, SyncError, TooLarge
 from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import latest_trust_list
+from sync.hub.nodes import latest_trust, latest_trust_list
 from sync.protocol import MAX_WIRE_BYTES, MEDIA_TYPE
 
 log = logging.getLogger(__name__)
@@ -124,18 +124,17 @@ def create_app(
     @app.post("/verify")
     async def verify_credential(request: Request) -> Response:
         """Public offline-style verification against the hub's current trust list."""
-        from credentials.trust import read_trust_list
         from credentials.verification import verify
 
         if verify_form is not None and is_form(request):
             return await verify_form(request, await read_bounded(request, MAX_VERIFY_FORM_BYTES))
         data = await read_bounded(request, MAX_VERIFY_BYTES)
-        latest = latest_trust_list(hub.store)
+        latest = latest_trust(hub.store)
         if latest is None:
             return JSONResponse({"error": "not_found", "message": "no trust list yet"}, 404)
         # QR text (``FC1:...``) or the raw COSE bytes.
         text: bytes | str = data.decode("ascii").strip() if data.isascii() else data
-        verdict = verify(text, read_trust_list(latest))
+        verdict = verify(text, latest)
         credential = verdict.credential
         return JSONResponse(
             {

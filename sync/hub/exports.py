@@ -8,9 +8,8 @@ from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.keys import SigningKey
 from credentials.ob3 import IssuerProfile, open_badge
-from credentials.trust import read_trust_list
 from sync.errors import NotFound
-from sync.hub.nodes import latest_trust_list
+from sync.hub.nodes import latest_trust
 from sync.hub.settings import HubSettings
 from sync.hub.store import Store
 
@@ -22,10 +21,10 @@ def open_badge_for(
     described by the catalogue entry of the hub's trust list (the one verifiers use: shipped
     modules, pathways and those of published packs)."""
     credential = decode_claims(decode_sign1(cose).payload)
-    latest = latest_trust_list(store)
-    entry = None
-    if latest is not None:
-        entry = read_trust_list(latest).entry(credential.module_id, credential.module_version)
+    latest = latest_trust(store)
+    entry = (
+        None if latest is None else latest.entry(credential.module_id, credential.module_version)
+    )
     if entry is None:
         raise NotFound(
             f"module {credential.module_id} {credential.module_version} is not in the catalogue"

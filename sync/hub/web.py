@@ -48,7 +48,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from credentials import verdicts
-from credentials.trust import read_trust_list
 from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
@@ -417,10 +416,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         image = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
         if image is not None and len(image) > MAX_PHOTO_BYTES:
             raise TooLarge("The photo is too large.")
-        latest = nodes.latest_trust_list(store)
         result = await run_in_threadpool(
             verdicts.check,
-            None if latest is None else read_trust_list(latest),
+            nodes.latest_trust(store),
             text=text,
             image=image or None,
             lang=_lang(request),
