@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -12,13 +13,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edge_node.errors import EdgeError, StorageError
 from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
 from edge_node.web import api, pages_learner, pages_public, pages_staff
-from edge_node.web.context import describe_errors, pick_language
+from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES, describe_errors, pick_language
 from edge_node.web.render import address, render_html
 from edge_node.web.security import SessionCodec
 
@@ -53,6 +56,33 @@ def _error_response(
     )
 
 
+_PHOTO_ROUTES = re.compile(r"^/(verify|learners/[^/]+/recognise)$")
+
+
+class _BoundBodies:
+    """Refuse, before any of it is read, a body larger than its route can take (a photo of
+    a QR code on the two photo forms, a form or JSON elsewhere) or of no stated length:
+    any phone on the centre's hotspot could otherwise make the board read, and spool to
+    its SD card, as much as it sends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            photo = _PHOTO_ROUTES.match(scope["path"])
+            limit = MAX_PHOTO_BYTES + MAX_FORM_BYTES if photo else MAX_FORM_BYTES
+            declared = Headers(scope=scope).get("content-length")
+            if declared is None or not declared.isdigit() or int(declared) > limit:
+                message = (
+                    "The photo is too large (8 MB at most)" if photo else "The form is too large"
+                )
+                response = _error_response(Request(scope), 413, "too_large", message)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -62,6 +92,7 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(_BoundBodies)
     app.state.node = node
     app.state.codec = SessionCodec(node.session_secret, max_age_s=node.settings.session_max_age_s)
 
