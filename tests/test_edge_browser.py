@@ -252,3 +252,50 @@ def test_the_printed_learner_card_s_qr_opens_the_join_page_with_the_code(
         go(farmer, "button.wide")
         assert "/sit/" in farmer.url
         browser.close()
+
+
+def test_the_admin_merge_and_join_pages_fit_320_px_without_javascript(
+    server: tuple[str, DemoInfo, Node],
+) -> None:
+    """The accounts with their Disable buttons, a merge's confirmation and the join page's
+    language buttons, in every language, on the narrowest phone."""
+    from playwright.sync_api import sync_playwright
+
+    from edge_node import learners
+
+    base, info, node = server
+    keep, duplicate = (
+        learners.register(
+            node, learners.LearnerDetails(name="Nyaboke Wanjiru-Odhiambo", consent=True), by="t"
+        )
+        for _ in range(2)
+    )
+    pages = [
+        "/admin",
+        f"/learners/merge?keep={keep.id}&duplicate={duplicate.id}",
+        f"/join?learner={keep.code}",
+    ]
+    shows = [
+        "form[action$='/disable'] button",
+        "form[action='/learners/merge'] button",
+        "nav.languages a[lang=sw]",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        for lang in ("en", "sw", "fr"):
+            context = browser.new_context(
+                viewport={"width": 320, "height": 640}, java_script_enabled=False
+            )
+            context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("#username", info.admin[0])
+            page.fill("#password", info.admin[1])
+            go(page, "button.wide")
+            for path, shown in zip(pages, shows, strict=True):
+                page.goto(base + path)
+                assert page.is_visible(shown), (lang, path)
+                width = page.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 320, (lang, path, width)
+            context.close()
+        browser.close()
