@@ -30,7 +30,7 @@ from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest, NotFound
 from edge_node.learners import LearnerDetails, LearnerPublic
 from edge_node.web.context import CtxDep, parse
-from edge_node.web.security import Principal, staff_principal
+from edge_node.web.security import learner_principal, staff_principal
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -320,7 +320,7 @@ async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
         client=_client(ctx),
         throttle=throttle,
     )
-    principal = staff_principal(ctx.principal.nonce, account)
+    principal = staff_principal(account)
     return TokenOut(
         token=ctx.codec.dumps(principal), csrf=ctx.codec.csrf_token(principal), role=account.role
     )
@@ -335,7 +335,7 @@ async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
         pin=body.pin,
         client=_client(ctx),
     )
-    principal = Principal(nonce=ctx.principal.nonce, learner_id=learner.id)
+    principal = learner_principal(learner.id)
     return TokenOut(
         token=ctx.codec.dumps(principal),
         csrf=ctx.codec.csrf_token(principal),

@@ -9,7 +9,7 @@ from edge_node import accounts, assessment, catalogue, verifying
 from edge_node.errors import BadRequest, NotFound, Unauthorized
 from edge_node.web.context import LANGUAGES, CtxDep
 from edge_node.web.render import render
-from edge_node.web.security import Principal, staff_principal
+from edge_node.web.security import learner_principal, staff_principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +61,7 @@ async def login(ctx: CtxDep) -> Response:
     except Unauthorized as error:
         back_to = safe_next(form.get("next"), "")
         return render(ctx, "login.html", status=401, error=error.message, next=back_to)
-    ctx.sign_in(staff_principal(ctx.principal.nonce, account))
+    ctx.sign_in(staff_principal(account))
     return redirect(ctx, safe_next(form.get("next"), "/dashboard"))
 
 
@@ -113,7 +113,7 @@ async def join(ctx: CtxDep) -> Response:
             learner_code=learner_code,
             chosen=chosen if chosen in LANGUAGES else "",
         )
-    ctx.sign_in(Principal(nonce=ctx.principal.nonce, learner_id=learner.id))
+    ctx.sign_in(learner_principal(learner.id))
     # Not the language the last person on this tablet left: the one this learner chose
     # on the join page, else the one recorded when they registered.
     ctx.choose_language(chosen if chosen in LANGUAGES else learner.language)

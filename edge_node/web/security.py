@@ -61,10 +61,21 @@ def anonymous() -> Principal:
     return Principal(nonce=secrets.token_urlsafe(12))
 
 
-def staff_principal(nonce: str, account: Account) -> Principal:
+# Signing in starts a new nonce, so a CSRF token (or a session value) planted or seen
+# before the log-in is worth nothing after it.
+
+
+def staff_principal(account: Account) -> Principal:
     return Principal(
-        nonce=nonce, account_id=account.id, role=account.role, epoch=account.session_epoch
+        nonce=anonymous().nonce,
+        account_id=account.id,
+        role=account.role,
+        epoch=account.session_epoch,
     )
+
+
+def learner_principal(learner_id: str) -> Principal:
+    return Principal(nonce=anonymous().nonce, learner_id=learner_id)
 
 
 class SessionCodec:
