@@ -94,7 +94,8 @@ def test_a_whole_session_by_forms_never_shows_an_answer_key(node: Node) -> None:
         position = re.search(r'name="position" value="(\d+)"', page.text).group(1)
         values = re.findall(r'name="answer" value="([^"]+)"', page.text) or ["1"]
         page = learner.post(
-            sitting_url, data={"csrf": ltoken, "position": position, "answer": values[0]}
+            sitting_url,
+            data={"csrf": csrf_of(page.text), "position": position, "answer": values[0]},
         )
         assert page.status_code == 200
         seen.append(page.text)
@@ -102,7 +103,7 @@ def test_a_whole_session_by_forms_never_shows_an_answer_key(node: Node) -> None:
         seen.append(learner.get(f"/api/v1/sittings/{sitting_id}/items/{position}").text)
     assert "/review" in str(page.url)
     seen.append(learner.get(f"{sitting_url}?q=0").text)
-    result = learner.post(f"{sitting_url}/submit", data={"csrf": ltoken})
+    result = learner.post(f"{sitting_url}/submit", data={"csrf": csrf_of(page.text)})
     seen.append(result.text)
     session_page = worker.get(f"/sessions/{opened.url.path.rsplit('/', 1)[1]}")
     score_url = re.search(r'href="(/sittings/[^"]+/score)"', session_page.text).group(1)
@@ -455,7 +456,6 @@ def test_a_worker_whose_log_in_expired_logs_in_again_and_is_back_on_the_page(
     account = {"csrf": token, "username": WORKER[0], "password": WORKER[1]}
     done = client.post("/login", data={**account, "next": back_to.group(1)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/learners?q=Amina"
-    elsewhere = client.post(
-        "/login", data={**account, "next": "//evil.example"}, follow_redirects=False
-    )
+    again = {**account, "csrf": csrf_of(client.get("/login").text), "next": "//evil.example"}
+    elsewhere = client.post("/login", data=again, follow_redirects=False)
     assert elsewhere.headers["location"] == "/dashboard"
