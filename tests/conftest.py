@@ -12,6 +12,7 @@ import pytest
 from content.documents import content_files
 from content.loading import SHIPPED, Catalogue, load_catalogue
 from credentials.keys import SigningKey
+from edge_node.node import Node
 from sync.hub.ingest import Hub
 from sync.hub.store import open_store
 from sync.simulate import simulated_hub
@@ -64,3 +65,20 @@ def hub(hub_store_url: str) -> Iterator[Hub]:
         yield simulated_hub(store)
     finally:
         store.close()
+
+
+# -- an edge node copied from a per-module template (the edge tests' common start) ----------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.test_edge_assessment import make_template
+
+    return make_template(tmp_path_factory.mktemp("edge-template"))
+
+
+@pytest.fixture
+def node(template: Path, tmp_path: Path) -> Iterator[Node]:
+    from tests.test_edge_assessment import copied_node
+
+    yield from copied_node(template, tmp_path)

@@ -4,17 +4,14 @@ account, or one given a new password, loses every session and token it held at o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from edge_node.node import Node
 from edge_node.web.app import create_app
 from fieldcred.cli import app as cli
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import csrf_of, login
 
 with warnings.catch_warnings():
@@ -22,16 +19,6 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 ADMIN = ("admin", "admin-password")
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("edge-template"))
-
-
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(template, tmp_path)
 
 
 def bearer(node: Node, username: str, password: str) -> TestClient:

@@ -75,16 +75,6 @@ def copied_node(template: Path, tmp_path: Path) -> Iterator[Node]:
     opened.close()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("edge-template"))
-
-
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(template, tmp_path)
-
-
 @pytest.fixture
 def worker(node: Node) -> TestClient:
     client = TestClient(create_app(node))

@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from edge_node import assessment, learners
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import MODULE, csrf_of, login
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("edge-template"))
-
-
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(template, tmp_path)
 
 
 def two_records(node: Node) -> tuple[learners.LearnerPublic, learners.LearnerPublic]:

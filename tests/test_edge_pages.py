@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.translations import MESSAGES
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.test_edge_assessment import WORKER
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,16 +23,6 @@ with warnings.catch_warnings():
 
 MODULE = "soil-health"
 TEMPLATES = Path(__file__).resolve().parent.parent / "edge_node" / "templates"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("edge-template"))
-
-
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(template, tmp_path)
 
 
 def csrf_of(html: str) -> str:

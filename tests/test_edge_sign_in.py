@@ -5,24 +5,15 @@ after it."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(make_template(tmp_path / "template"), tmp_path / "node")
 
 
 def test_a_token_from_before_the_log_in_is_refused_after_it(node: Node) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,22 +13,12 @@ from edge_node.node import Node
 from edge_node.translations import MESSAGES
 from edge_node.web.app import create_app
 from edge_node.web.context import FIELD_LABELS, SENTENCES
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import csrf_of, login
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("edge-template"))
-
-
-@pytest.fixture
-def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    yield from copied_node(template, tmp_path)
 
 
 def said(lang: str, sentence: str, field: str, **values: object) -> str:
