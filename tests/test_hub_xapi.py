@@ -109,7 +109,8 @@ def test_retries_back_off_and_never_duplicate(hub: Hub, lrs: tuple[FakeLrs, str]
         )  # backing off
         row = hub.store.one("SELECT attempts, next_attempt_at, last_error FROM xapi_outbox LIMIT 1")
         assert row is not None and row[0] == 1 and "503" in row[2]
-        assert now + FIRST_RETRY_S * 0.75 <= row[1] <= now + FIRST_RETRY_S * 1.25
+        # Jittered by +-25 %, in whole seconds (truncated).
+        assert now + int(FIRST_RETRY_S * 0.75) <= row[1] <= now + FIRST_RETRY_S * 1.25
         fake.down = False
         assert deliver_due(hub.store, client, lrs_url=url, base_url=BASE, now=now + 3600) == (2, 0)
     assert len(fake.statements) == 2
