@@ -161,7 +161,9 @@ def test_lossy_link_delivers_exactly_once_and_a_cut_costs_the_batch_in_flight(
             node.sit_and_issue(node.register())
         lossy.add_cuts([6_000])
         first = sync(node, hub, lossy.url, max_batch_bytes=2048)
-        assert not first.ok and 0 < first.last_ack < 180
+        # The cut usually falls inside a request; when it falls on a kept-alive connection
+        # between two, nothing is in flight and the next request opens another.
+        assert first.last_ack == 180 if first.ok else 0 < first.last_ack < 180
         second = sync(node, hub, lossy.url, max_batch_bytes=2048)
         assert second.ok, second.last_error
         assert second.events_sent == 180 - first.last_ack
