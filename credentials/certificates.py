@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from credentials.cbor import dumps_canonical, loads_untrusted
+from credentials.claims import MAX_NUMERIC_DATE
 from credentials.cose import Sign1, decode_sign1, sign1, verify_sign1
 from credentials.errors import InvalidSignature, MalformedInput
 from credentials.keys import KEY_BYTES, SigningKey, key_id
@@ -83,7 +84,7 @@ def _seconds(moment: object) -> int:
 
 
 def _moment(value: object) -> datetime:
-    if type(value) is not int or not 0 <= value < 2**37:
+    if type(value) is not int or not 0 <= value < MAX_NUMERIC_DATE:
         raise MalformedInput("certificate times must be integer seconds")
     return datetime.fromtimestamp(value, UTC)
 

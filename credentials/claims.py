@@ -32,6 +32,9 @@ MAX_OUTCOMES = 64
 MAX_TEXT = 64
 MAX_HOLDER_NAME = 100
 MAX_STATUS_INDEX = 2**24 - 1
+MAX_NUMERIC_DATE = 2**37
+"""Times in credentials, certificates and trust lists are integer seconds below this (the
+year 6325): a larger one is no date any page could show."""
 CTI_BYTES = (8, 16)
 EVIDENCE_HASH_BYTES = (16, 32)
 _SEMVER = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
@@ -110,7 +113,7 @@ def _timestamp(value: object, field: str) -> int:
 
 
 def _from_timestamp(value: object, field: str) -> datetime:
-    if type(value) is not int or not 0 <= value < 2**37:
+    if type(value) is not int or not 0 <= value < MAX_NUMERIC_DATE:
         raise MalformedInput(f"{field} must be a NumericDate (integer seconds)")
     return datetime.fromtimestamp(value, UTC)
 

@@ -16,6 +16,7 @@ from typing import Any
 from credentials.catalogue import CatalogueEntry, entry_from_cbor, entry_to_cbor
 from credentials.cbor import dumps_canonical, loads_untrusted
 from credentials.certificates import NodeCertificate, check_node_certificate
+from credentials.claims import MAX_NUMERIC_DATE
 from credentials.cose import decode_sign1, sign1, verify_sign1
 from credentials.errors import InvalidSignature, MalformedInput, UntrustedSigner
 from credentials.keys import KEY_BYTES, SigningKey, key_id
@@ -70,7 +71,7 @@ def _seconds(moment: object) -> int:
 
 
 def _moment(value: object) -> datetime:
-    if type(value) is not int or not 0 <= value < 2**37:
+    if type(value) is not int or not 0 <= value < MAX_NUMERIC_DATE:
         raise MalformedInput("trust list times must be integer seconds")
     return datetime.fromtimestamp(value, UTC)
 

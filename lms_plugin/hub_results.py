@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from credentials.claims import MAX_NUMERIC_DATE
 from lms_plugin.errors import HubUnavailable, NotConfigured
 from lms_plugin.ledger import OnlineResult
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 TIMEOUT_SECONDS = 10.0
-MAX_SECONDS = 2**37
-"""A time past this (the year 6325) has no date to show."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def _row(row: Any) -> ResultRow:
     score, passed, at = row["score_percent"], row["passed"], row["submitted_at"]
     if type(score) is not int or not 0 <= score <= 100:
         raise TypeError("score_percent must be an integer from 0 to 100")
-    if passed not in (True, False) or type(at) is not int or not 0 <= at < MAX_SECONDS:
+    if passed not in (True, False) or type(at) is not int or not 0 <= at < MAX_NUMERIC_DATE:
         raise TypeError("passed must be a boolean (or 0/1) and submitted_at integer seconds")
     centre = row.get("centre")
     credential, status = row.get("credential_id"), row.get("credential_status")
