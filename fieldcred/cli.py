@@ -3,8 +3,10 @@
 Every package keeps its commands in its own ``cli.py`` (a thin shell over its
 library) and imports heavy dependencies inside the commands, so that a base
 install (content, credentials) runs without the web stack. The script imports a
-package's ``cli.py`` only when one of its commands runs (or when help lists them),
-so that a long-running ``fieldcred edge serve`` holds no other package's CLI.
+package's ``cli.py`` only when one of its commands runs (or when help lists them): a
+command loads its own package's CLI, not the others' (60 ms and 10 MB fewer here, more on
+a Pi). ``fieldcred edge serve`` hands its process to a fresh interpreter anyway
+(``edge_node.service``).
 """
 
 from __future__ import annotations
