@@ -318,11 +318,14 @@ def transaction(db: Database) -> Iterator[Database]:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            # A commit can fail too (a full or failing card, a deferred constraint) and
+            # leave the transaction open: every later change would then be a savepoint
+            # inside it, never committed.
+            db.conn.commit()
         except BaseException:
             if db.conn.in_transaction:
                 db.conn.rollback()
             raise
-        db.conn.commit()
     except sqlite3.OperationalError as error:
         raise StorageError(describe_sqlite_error("database", error)) from None
 

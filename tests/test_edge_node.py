@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -154,6 +155,25 @@ def test_a_change_that_reads_first_waits_for_no_one_and_is_not_refused(tmp_path:
     assert not other.is_alive()
     assert get_state(web, "learners_seen") == "1"
     assert get_state(web, "last_sync_at") == "2026-11-23T12:00:00"
+
+
+def test_a_change_whose_commit_fails_is_undone_and_the_next_one_commits(tmp_path: Path) -> None:
+    """A commit refused (here by a deferred constraint; on a board, a full or failing card)
+    ends its transaction: the next change is committed, not left in a savepoint of it."""
+    path = tmp_path / "node.db"
+    db, reader = open_database(path, create=True), open_database(path)
+    db.execute(
+        "CREATE TABLE refused (id INTEGER PRIMARY KEY, "
+        "ref TEXT REFERENCES accounts(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(sqlite3.IntegrityError), transaction(db):
+        set_state(db, "first", "lost")
+        db.execute("INSERT INTO refused VALUES (1, 'no such account')")
+    assert not db.conn.in_transaction
+    with transaction(db):
+        set_state(db, "second", "kept")
+    assert get_state(reader, "second") == "kept"
+    assert get_state(reader, "first") is None
 
 
 def _serve(data: Path) -> subprocess.CompletedProcess[str]:
