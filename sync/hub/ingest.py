@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from credentials.cbor import loads_untrusted
@@ -103,12 +104,29 @@ class NodeCert:
     public_key: bytes
     certificate: NodeCertificate
     revoked_at: int | None
-    granted: frozenset[str]
-    """Every module any certificate of this key ever let the node certify (a renewal that
-    narrows the scope must not refuse credentials issued under the wider one)."""
+    kid: bytes
+    store: Store
+
+    @cached_property
+    def granted(self) -> frozenset[str]:
+        """Every module any certificate of this key ever let the node certify (a renewal
+        that narrows the scope must not refuse credentials issued under the wider one)."""
+        return frozenset(
+            module
+            for (data,) in self.store.query(
+                "SELECT certificate FROM node_cert_history WHERE kid = ?", [self.kid]
+            )
+            for module in read_node_certificate(bytes(data))[0].modules
+        )
 
     def may_certify(self, module_id: str) -> bool:
-        return ALL_MODULES in self.granted or module_id in self.granted
+        # The current certificate almost always answers: the history is read only when
+        # it does not (a renewal narrowed the scope), not on every request a node makes.
+        return (
+            self.certificate.covers(module_id)
+            or ALL_MODULES in self.granted
+            or module_id in self.granted
+        )
 
 
 @dataclass(slots=True)
@@ -139,15 +157,8 @@ def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
         cert = check_node_certificate(bytes(row[0]), (hub.root_key.public_key,))
     except CredentialError as error:
         raise Unauthenticated(f"the node's certificate does not check out ({error})") from None
-    granted = frozenset(
-        module
-        for (data,) in hub.store.query(
-            "SELECT certificate FROM node_cert_history WHERE kid = ?", [kid]
-        )
-        for module in read_node_certificate(bytes(data))[0].modules
-    )
     revoked_at = None if row[1] is None else int(row[1])
-    return NodeCert(cert.node_id, cert.public_key, cert, revoked_at, granted)
+    return NodeCert(cert.node_id, cert.public_key, cert, revoked_at, kid, hub.store)
 
 
 def authenticate(hub: Hub, wire: bytes) -> tuple[NodeCert, dict[str, Any]]:
