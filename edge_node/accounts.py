@@ -191,7 +191,7 @@ def set_password(
             "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
             [password_hash, row[0]],
         )
-        db.execute("DELETE FROM login_failures WHERE key = ?", [f"user:{username.lower()[:64]}"])
+        clear_failures(db, [_user_key(username)])
         _log_change(db, at=at, by=by, username=username, change="password set")
     return get_account(db, row[0])
 
@@ -229,6 +229,11 @@ def record_failure(db: Database, keys: list[str], now: float, throttle: Throttle
             )
 
 
+def _user_key(username: str) -> str:
+    """The key an account's failed log-ins are counted under (whatever its case)."""
+    return f"user:{username.lower()[:64]}"
+
+
 def clear_failures(db: Database, keys: list[str]) -> None:
     """Forget the failures of these keys; writes only when there are some, so that staff
     can still log in and read what the node holds when its card has turned read-only."""
@@ -251,7 +256,7 @@ def authenticate(
     ``max_failures`` failures in a row for ``lockout_s`` seconds."""
     throttle = throttle or Throttle()
     now = time.time() if now is None else now
-    keys = [f"user:{username.lower()[:64]}", f"client:{client[:64]}"]
+    keys = [_user_key(username), f"client:{client[:64]}"]
     check_not_locked(db, keys, now)
     row = db.execute(
         f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM accounts "
