@@ -271,7 +271,9 @@ def _answer_alert(alert: Alert | None) -> dict[str, Any]:
     return {"alert": alert.english(), "alert_detail": alert.wire()}
 
 
-def _written_before_hub_held(store: Store, node_id: str, fields: dict[str, Any], head: int) -> bool:
+def _written_before_hub_held(
+    store: Store, node_id: str, branches: list[int], fields: dict[str, Any], head: int
+) -> bool:
     """A ``hello`` the node wrote (by its own clock) before the hub received anything past
     its ``head``: a USB bundle carried in after an online sync, or a captured message sent
     again. It tells nothing about the node now, so it is no sign of a restored backup and
@@ -279,10 +281,6 @@ def _written_before_hub_held(store: Store, node_id: str, fields: dict[str, Any],
     written = fields.get("time")
     if type(written) is not int:
         return False
-    branches = [
-        branch
-        for (branch,) in store.query("SELECT branch FROM branches WHERE node_id = ?", [node_id])
-    ]
     marks = ", ".join("?" * len(branches))
     received = store.scalar(
         f"SELECT min(received_at) FROM events WHERE node_id = ? AND branch IN ({marks}) "
@@ -319,7 +317,9 @@ def hello(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
                 match_branch = max(found, key=lambda b: (branches[b][2], -b))
                 break
         _, base, tip, tip_hash, held = branches[match_branch]
-        stale = tip > head and _written_before_hub_held(store, node.node_id, fields, head)
+        stale = tip > head and _written_before_hub_held(
+            store, node.node_id, [*branches], fields, head
+        )
         if not stale:
             # An anchor: at hub time `now`, the node's log ended at `head`, so every later
             # event was made after `now`, whatever the node's clock said.
