@@ -17,14 +17,13 @@ from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
-from sync.eventlog import EventType
+from sync.eventlog import EVENT_TYPES, EventType
 from sync.hub import xapi
 from sync.hub.store import Store
 
 if TYPE_CHECKING:
     from sync.hub.ingest import Incoming
 
-_KINDS = {str(kind): kind for kind in EventType}
 PRESENTED = "presented a credential issued at "
 """The basis of a link made by a recognition, before the issuing node's id."""
 LEARNER_FIELDS = ("code", "name", "gender", "birth_year", "village", "language")
@@ -139,7 +138,7 @@ def project_events(
     statements: list[tuple[str, str, str]] = []
     for event, time_flag in events:
         body = event.fields
-        kind = _KINDS[event.type]
+        kind = EVENT_TYPES[event.type]
         if kind is EventType.learner_registered:
             learners.append(_learner_row(node_id, body, event.at))
         elif kind is EventType.learner_updated:
