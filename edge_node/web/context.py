@@ -85,14 +85,11 @@ class Ctx:
             response.delete_cookie(LANG_COOKIE, samesite="lax", secure=secure)
         return response
 
-    async def form(self, *, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str]:
+    async def form(self) -> dict[str, str]:
         """The posted form's text fields, after its CSRF token is checked. Files are not
-        read here: a route that takes a photo declares it (``File``) and raises
-        ``max_bytes`` to let it through."""
+        read here: a route that takes a photo declares it (``File``). The body's size was
+        bounded before the route ran (``web.app``: a form, or a photo on the photo routes)."""
         if self._form is None:
-            length = int(self.request.headers.get("content-length") or 0)
-            if length > max_bytes:
-                raise BadRequest("The form is too large")
             raw = await self.request.form(max_files=0, max_fields=200)
             data = {k: v for k, v in raw.items() if isinstance(v, str)}
             if not self.codec.check_csrf(self.principal, data.get("csrf")):
@@ -107,7 +104,7 @@ class Ctx:
         self, photo: UploadFile | None
     ) -> tuple[dict[str, str], bytes | None]:
         """The form's text fields and the uploaded photo, if any (at most 8 MB)."""
-        form = await self.form(max_bytes=MAX_PHOTO_BYTES + MAX_FORM_BYTES)
+        form = await self.form()
         if photo is None or not photo.filename:
             return form, None
         image = await photo.read(MAX_PHOTO_BYTES + 1)
