@@ -35,7 +35,7 @@ from credentials.certificates import (
     check_node_certificate,
     read_node_certificate,
 )
-from credentials.claims import MicroCredential, decode_claims
+from credentials.claims import MAX_NUMERIC_DATE, MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
@@ -76,9 +76,6 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_BODY_DEPTH = 8
 MAX_LOCATOR = 64
 CLOCK_TOLERANCE_S = 300
-MAX_EVENT_TIME = 2**37
-"""Event times are seconds from 1970 up to this bound (year 6325), as credential times are:
-beyond it no date can be shown, and a sitting's time feeds pages and xAPI statements."""
 PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
 _QUALITIES = frozenset(ClockQuality)
 REJECTED = 2
@@ -394,7 +391,8 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
             raise InvalidEvent(f"the body is over {MAX_BODY_BYTES} bytes")
         if event.quality not in _QUALITIES:
             raise InvalidEvent(f"unknown clock quality {event.quality!r}")
-        if not 0 <= event.at < MAX_EVENT_TIME:
+        # As credential times: beyond it no date can be shown (pages, xAPI statements).
+        if not 0 <= event.at < MAX_NUMERIC_DATE:
             raise InvalidEvent(f"the event time {event.at} is not a date (seconds since 1970)")
         try:
             body = loads_untrusted(event.body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_BODY_DEPTH)
