@@ -6,32 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from test_hub_xapi import BASE, FakeLrs
+from test_hub_xapi import BASE, FakeLrs, hub, lrs
 
 from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore
 from sync.hub.xapi import BATCH, forward_forever, outbox_status
-from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+from sync.simulate import ScriptedNode, enrol, push
 
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    store = SqliteStore(tmp_path / "hub.db")
-    yield simulated_hub(store)
-    store.close()
-
-
-@pytest.fixture
-def lrs() -> Iterator[tuple[FakeLrs, str]]:
-    fake = FakeLrs()
-    server = BackgroundServer(fake.app).start()
-    yield fake, f"{server.url}/xapi"
-    server.stop()
+__all__ = ["hub", "lrs"]  # the fixtures, from the xAPI tests
 
 
 def forwarding(hub: Hub, url: str, done: threading.Event) -> threading.Thread:
