@@ -13,6 +13,7 @@ import pytest
 from edge_node.node import Node, init_node, open_node
 from edge_node.web.app import create_app
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES
+from tests.test_edge_pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -70,8 +71,9 @@ def test_each_route_takes_what_it_needs_and_no_more(node: Node) -> None:
     # A photo of up to 8 MB still reaches the verify page (and is judged there).
     allowed = client.post(
         "/verify",
-        files={"photo": ("qr.jpg", b"\xff\xd8 not a real photo", "image/jpeg")},
-        data={"text": ""},
+        files={"photo": ("qr.jpg", b"\xff\xd8" + b"x" * (MAX_PHOTO_BYTES - 2), "image/jpeg")},
+        data={"text": "", "csrf": csrf_of(client.get("/verify").text)},
     )
-    assert allowed.status_code != 413
+    assert allowed.status_code == 200, allowed.text
+    assert "No QR code found" in allowed.text
     assert client.post("/api/v1/login", json={"username": "admin"}).status_code == 422
