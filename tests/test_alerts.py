@@ -5,9 +5,7 @@ shown as it came. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,6 @@ from fieldcred.cli import app as cli
 from sync import alerts
 from sync.client import apply_ack, status
 from sync.eventlog import head
-from sync.hub.app import create_app
 from sync.hub.forks import accept_branch
 from sync.hub.ingest import Hub
 from sync.hub.server import BackgroundServer
@@ -30,7 +27,7 @@ from sync.hub.store import MIGRATIONS
 from sync.hub.web import create_web_app
 from sync.simulate import ScriptedNode, enrol, push
 from tests.test_edge_credentials import staff
-from tests.test_status_slots import demo_node, issue_one
+from tests.test_status_slots import demo_node, issue_one, served, synced_then_restored
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -38,6 +35,8 @@ with warnings.catch_warnings():
 
 NODE = "node-a"
 NOW = 1_900_000_000
+
+__all__ = ["served"]  # the fixture, from the revocation-slot tests
 
 
 def fork(hub: Hub, tmp_path: Path) -> dict[str, object]:
@@ -131,32 +130,13 @@ def test_alerts_stored_as_text_gain_their_code_when_they_read_as_one(
         assert "kumbukumbu za kituo hiki" in overview
 
 
-@pytest.fixture
-def served(hub: Hub) -> Iterator[BackgroundServer]:
-    server = BackgroundServer(create_app(hub)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_a_restored_node_shows_the_hubs_alert_in_the_workers_language(
     hub: Hub, served: BackgroundServer, tmp_path: Path
 ) -> None:
-    data, backup = tmp_path / "node", tmp_path / "backup"
-    info = demo_node(hub, served, data)
-    issue_one(info, 0)
-    shutil.copytree(data, backup)  # last month's copy, node stopped
-    issue_one(info, 1)
-    node = open_node(data)
-    assert sync_now(node).ok
-    tip = head(node.db)[0]
-    node.close()
-
-    # The card dies; the admin restores the backup and the node syncs.
-    shutil.rmtree(data)
-    shutil.copytree(backup, data)
-    node = open_node(data)
+    info = synced_then_restored(hub, served, tmp_path)
+    data = info.data_dir
+    tip = int(hub.store.scalar("SELECT max(seq) FROM events WHERE node_id = ?", [info.node_id]))
+    node = open_node(data)  # restored from the backup; it syncs
     restored_head = head(node.db)[0]
     report = sync_now(node)
     assert not report.ok and report.alert == alerts.restored(head=restored_head, tip=tip).english()

@@ -5,7 +5,6 @@ replaced, so each holder can now be revoked alone. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from sync.hub.ingest import Hub
 from sync.hub.nodes import request_reissue, shared_slots
 from sync.hub.server import BackgroundServer
 from tests.test_edge_credentials import staff
-from tests.test_status_slots import demo_node, issue_one, served, slots
+from tests.test_status_slots import issue_one, served, slots, synced_then_restored
 
 __all__ = ["served"]  # the fixture this module's tests take
 
@@ -50,20 +49,10 @@ def _on_slot(node: Node, index: int) -> list[str]:
 def test_the_node_issues_the_credential_again_on_a_slot_of_its_own(
     hub: Hub, served: BackgroundServer, tmp_path: Path
 ) -> None:
-    data, backup = tmp_path / "node", tmp_path / "backup"
-    info = demo_node(hub, served, data)
-    issue_one(info, 0)
-    shutil.copytree(data, backup)
-    issue_one(info, 1)
-    node = open_node(data)
-    assert sync_now(node).ok
-    node_id = node.node_id
-    node.close()
-    # The card dies; the restored node issues before it could sync: slot 1 again.
-    shutil.rmtree(data)
-    shutil.copytree(backup, data)
-    issue_one(info, 2)
-    node = open_node(data)
+    info = synced_then_restored(hub, served, tmp_path)
+    node_id = info.node_id
+    issue_one(info, 2)  # the restored node issues before it could sync: slot 1 again
+    node = open_node(info.data_dir)
     (again,) = _on_slot(node, 1)
     sync_now(node)
     accept_branch(hub.store, "university", node_id, 1, staff="wanjiru", reason="restored", now=0)

@@ -127,6 +127,24 @@ def issue_one(info: DemoInfo, learner: int) -> None:
         node.close()
 
 
+def synced_then_restored(hub: Hub, server: BackgroundServer, tmp_path: Path) -> DemoInfo:
+    """A demo node enrolled with ``hub``: learner 0 passes, the data folder is copied (last
+    month's backup, node stopped), learner 1 passes and the node syncs. Then the card dies
+    and the admin restores the backup, which knows learner 0's credential only."""
+    info = demo_node(hub, server, tmp_path / "node")
+    issue_one(info, 0)
+    shutil.copytree(info.data_dir, tmp_path / "backup")
+    issue_one(info, 1)
+    node = open_node(info.data_dir)
+    try:
+        assert sync_now(node).ok
+    finally:
+        node.close()
+    shutil.rmtree(info.data_dir)
+    shutil.copytree(tmp_path / "backup", info.data_dir)
+    return info
+
+
 def slots(node: Node) -> list[int]:
     rows = node.db.execute("SELECT status_index FROM credentials ORDER BY rowid").fetchall()
     return [int(row[0]) for row in rows]
@@ -135,21 +153,9 @@ def slots(node: Node) -> list[int]:
 def test_a_restored_node_that_synced_issues_above_every_slot_the_hub_saw(
     hub: Hub, served: BackgroundServer, tmp_path: Path
 ) -> None:
-    data, backup = tmp_path / "node", tmp_path / "backup"
-    info = demo_node(hub, served, data)
-    issue_one(info, 0)
-    shutil.copytree(data, backup)  # last month's copy, node stopped
-    issue_one(info, 1)
-    node = open_node(data)
-    assert slots(node) == [0, 1]
-    assert sync_now(node).ok
-    node_id = node.node_id
-    node.close()
+    info = synced_then_restored(hub, served, tmp_path)
+    data, node_id = info.data_dir, info.node_id
     assert hub.store.scalar("SELECT slot_floor FROM nodes WHERE node_id = ?", [node_id]) == 1
-
-    # The card dies; the admin restores the backup, which knows slot 0 only.
-    shutil.rmtree(data)
-    shutil.copytree(backup, data)
     node = open_node(data)
     assert slots(node) == [0] and slot_floor(node.db) is None
     sync_now(node)
