@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench install
+.PHONY: demo test lint format bench install screenshots
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# The guides' pictures: the journey test, writing its screenshots into docs/.
+screenshots: $(STAMP)
+	FIELDCRED_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/test_journey.py -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -23,12 +23,15 @@ journey, in order:
    module here, and the pathway credential is issued here; the hub links her two records.
 
 A step that breaks skips the steps after it, which build on it. The pages the guides
-show are screenshots written to ``docs/screenshots/`` by this test.
+show are screenshots this test takes: into its own temporary folder on every run, and
+into the folder named by ``FIELDCRED_SCREENSHOTS`` when that is set (``make screenshots``
+sets it to ``docs/screenshots``), so a test run leaves the working tree as it found it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
@@ -60,7 +63,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 640}
 LAPTOP = {"width": 1024, "height": 768}
 
@@ -125,6 +127,12 @@ class Journey:
     """The hub's address as the centre sees it (a closed port, then the link emulator)."""
 
     @property
+    def screenshots(self) -> Path:
+        """Where the guides' pictures go: ``FIELDCRED_SCREENSHOTS``, else this run's folder."""
+        chosen = os.environ.get("FIELDCRED_SCREENSHOTS")
+        return Path(chosen) if chosen else self.dir / "screenshots"
+
+    @property
     def hub(self) -> Path:
         return self.dir / "hub"
 
@@ -153,11 +161,12 @@ class Journey:
 
     def shot(self, page: Any, name: str, *, full_page: bool = False) -> None:
         """A screenshot for the guides: a page (``page``) or one element (a locator)."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        path = str(self.screenshots / f"{name}.png")
         if hasattr(page, "goto"):
-            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+            page.screenshot(path=path, full_page=full_page)
         else:
-            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+            page.screenshot(path=path)
 
     def start_edge(self, hub_url: str, *, sync_interval_s: int = 300) -> Server:
         """(Re)start the centre's server, reaching the hub only at ``hub_url`` and trying
