@@ -12,12 +12,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# FastAPI checks every route's types against pydantic.v1 only to refuse v1 models, and
-# imports pydantic.v1 (1.7 MB resident) to do so. With the module marked absent, as in a
-# pydantic that no longer ships it, the check answers "not a v1 model" without loading
-# it; the node defines no v1 model. Set before anything registers a route.
-sys.modules.setdefault("pydantic.v1", None)  # type: ignore[arg-type]
-
 
 def main(argv: list[str]) -> int:
     """Open the node at ``DATA`` and serve it; 1 with one plain line when it cannot open."""

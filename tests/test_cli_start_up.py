@@ -28,8 +28,8 @@ OTHER_CLIS = ("content.cli", "credentials.cli", "fieldcred.demo", "lms_plugin.cl
 
 
 def test_the_server_process_holds_no_command_line_framework(tmp_path: Path) -> None:
-    """What ``fieldcred edge serve`` becomes (edge_node.service) loads no CLI and no
-    pydantic.v1, and still validates requests and describes its API."""
+    """What ``fieldcred edge serve`` becomes (edge_node.service) loads no CLI, changes no
+    other library's modules, and validates requests and describes its API."""
     init_node(tmp_path, name="Probe", admin_user="admin", admin_password="probe-password")
     probe = f"""
 import json, sys
@@ -45,12 +45,12 @@ refused = client.post("/api/v1/login", json={{"username": "admin"}})
 schema = client.get("/openapi.json").json()
 loaded = [name for name in ("typer", *{OTHER_CLIS!r}) if name in sys.modules]
 print(json.dumps([login.status_code, refused.status_code, "/api/v1/login" in schema["paths"],
-                  sys.modules["pydantic.v1"] is None, loaded]))
+                  [name for name, module in sys.modules.items() if module is None], loaded]))
 """
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert json.loads(out.splitlines()[-1]) == [200, 422, True, True, []]
+    assert json.loads(out.splitlines()[-1]) == [200, 422, True, [], []]
 
 
 def test_help_lists_every_package_command() -> None:
