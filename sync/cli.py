@@ -103,7 +103,7 @@ def serve(
                 "lrs_url": settings.xapi_url,
                 "base_url": settings.public_url,
                 "auth": (user, password) if settings.xapi_auth else None,
-                "stop": lambda: False,
+                "stop": threading.Event(),  # never set: the thread ends with the process
             },
             daemon=True,
         ).start()

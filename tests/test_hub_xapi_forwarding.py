@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from test_hub_xapi import BASE, FakeLrs, hub, lrs
 
@@ -16,7 +18,11 @@ from sync.simulate import ScriptedNode, enrol, push
 __all__ = ["hub", "lrs"]  # the fixtures, from the xAPI tests
 
 
-def forwarding(hub: Hub, url: str, done: threading.Event) -> threading.Thread:
+@contextmanager
+def forwarding(hub: Hub, url: str, *, interval_s: float = 0.5) -> Iterator[threading.Thread]:
+    """The forwarder on its own thread, stopped and joined however the test ends (a
+    thread left running would use the store after the fixture closed it)."""
+    done = threading.Event()
     thread = threading.Thread(
         target=forward_forever,
         kwargs={
@@ -24,13 +30,17 @@ def forwarding(hub: Hub, url: str, done: threading.Event) -> threading.Thread:
             "lrs_url": url,
             "base_url": BASE,
             "auth": None,
-            "stop": done.is_set,
-            "interval_s": 0.5,
+            "stop": done,
+            "interval_s": interval_s,
         },
         daemon=True,
     )
     thread.start()
-    return thread
+    try:
+        yield thread
+    finally:
+        done.set()
+        thread.join(5)
 
 
 def wait_until_sent(hub: Hub, seconds: float) -> bool:
@@ -49,12 +59,9 @@ def test_a_backlog_is_drained_batch_after_batch(hub: Hub, lrs: tuple[FakeLrs, st
     node.backlog(BATCH * 3)  # a sitting and a credential each: six full batches
     push(hub, node)
     assert outbox_status(hub.store) == {"statements": BATCH * 6, "pending": BATCH * 6}
-    done = threading.Event()
-    thread = forwarding(hub, url, done)
-    # One batch per 0.5 s interval would need 3 s; draining takes a fraction of it.
-    assert wait_until_sent(hub, 2.0), outbox_status(hub.store)
-    done.set()
-    thread.join(5)
+    with forwarding(hub, url, interval_s=600):
+        # One batch per interval would need an hour; batch after batch, it takes seconds.
+        assert wait_until_sent(hub, 60.0), outbox_status(hub.store)
     assert len(fake.statements) == BATCH * 6
 
 
@@ -65,14 +72,11 @@ def test_a_failed_round_does_not_end_forwarding(hub: Hub, lrs: tuple[FakeLrs, st
     node.backlog(2)
     push(hub, node)
     hub.store.execute("ALTER TABLE xapi_outbox RENAME TO xapi_outbox_away")
-    done = threading.Event()
-    thread = forwarding(hub, url, done)
-    time.sleep(0.3)  # a round or more fails: no such table
-    assert thread.is_alive()
-    hub.store.execute("ALTER TABLE xapi_outbox_away RENAME TO xapi_outbox")
-    assert wait_until_sent(hub, 3.0)
-    done.set()
-    thread.join(5)
+    with forwarding(hub, url) as thread:
+        time.sleep(0.3)  # a round or more fails: no such table
+        assert thread.is_alive()
+        hub.store.execute("ALTER TABLE xapi_outbox_away RENAME TO xapi_outbox")
+        assert wait_until_sent(hub, 3.0)
     assert len(fake.statements) == 4
 
 

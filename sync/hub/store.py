@@ -178,7 +178,10 @@ class SqliteStore(Store):
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.conn.close()
+        # After any statement in flight on another thread (the xAPI forwarder): closing
+        # a connection under a running statement is undefined behaviour in SQLite.
+        with self.lock:
+            self.conn.close()
 
 
 class PostgresStore(Store):
@@ -239,7 +242,10 @@ class PostgresStore(Store):
                 self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.conn.close()
+        # After any statement in flight on another thread (the xAPI forwarder): closing
+        # a connection under a running statement is undefined behaviour in SQLite.
+        with self.lock:
+            self.conn.close()
 
 
 def open_store(url: str) -> Store:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -199,16 +200,17 @@ def forward_forever(
     lrs_url: str,
     base_url: str,
     auth: tuple[str, str] | None,
-    stop: Callable[[], bool],
+    stop: threading.Event,
     interval_s: float = 10.0,
 ) -> None:
     """The hub's background forwarder: deliver what is due, a batch after another while
-    full batches come (a synced backlog), then every ``interval_s``. A failed round (the
-    database unreachable for a moment) is logged and tried again, never the end of it."""
+    full batches come (a synced backlog), then every ``interval_s``, until ``stop`` is set
+    (which also ends the wait). A failed round (the database unreachable for a moment) is
+    logged and tried again, never the end of it."""
     import time
 
     with httpx.Client(auth=auth, timeout=30) as client:
-        while not stop():
+        while not stop.is_set():
             try:
                 sent, failed = deliver_due(
                     store, client, lrs_url=lrs_url, base_url=base_url, now=int(time.time())
@@ -217,4 +219,4 @@ def forward_forever(
                 log.exception("xAPI forwarding failed; trying again in %s s", interval_s)
                 sent = failed = 0
             if sent + failed < BATCH:
-                time.sleep(interval_s)
+                stop.wait(interval_s)
