@@ -144,9 +144,12 @@ def set_disabled(
 ) -> Account:
     """Disable (or enable again) an account, by the admin whose id is ``by``, at the
     node's time ``at``; either way the sessions it held end. The last enabled admin
-    stays: without one, no one could set the node's clock."""
+    stays: without one, no one could set the node's clock. Asking for what already is
+    (enabling an enabled account) changes nothing and logs nothing."""
     with transaction(db):
         account = get_account(db, account_id)
+        if account.disabled == disabled:
+            return account
         if disabled and account.role is Role.admin and not account.disabled:
             admins = db.execute(
                 "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0"
