@@ -1,6 +1,7 @@
 """The node's SQLite store: opening it safely and its named migrations.
 
-Every state change is one transaction (:func:`transaction`). The journal is WAL with
+Every state change is one transaction (:func:`transaction`); the web's threads share the
+node's connection, and their transactions on it take turns. The journal is WAL with
 ``synchronous=FULL``: a commit returns only once the WAL is on the card, so a
 power cut after an acknowledged write loses nothing.
 """

@@ -292,6 +292,30 @@ def test_guesses_from_many_addresses_slow_down_but_never_lock_the_admin_out(
     assert answer.status_code == 200, answer.text
 
 
+def test_all_addresses_together_get_twenty_seven_guesses_an_hour_at_one_account(
+    node: Node,
+) -> None:
+    """Each guess from a new address: only the account's ceiling holds them back."""
+    hands = Hands(node)
+    judged = 0
+    while True:
+        try:
+            accounts.authenticate(
+                node.db,
+                username="admin",
+                password="a wrong one",
+                client=f"10.1.{judged // 250}.{judged % 250}",
+                now=_now(node),
+            )
+        except accounts.Locked as wait:
+            if hands.elapsed_s + wait.retry_after_s > 3600:
+                break
+            hands.wait(wait.retry_after_s)
+        except accounts.Unauthorized:
+            judged += 1
+    assert judged == 27
+
+
 def test_set_password_at_the_terminal_clears_every_count(node: Node) -> None:
     Hands(node)
     for i in range(30):
