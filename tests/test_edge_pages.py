@@ -324,7 +324,9 @@ def test_every_message_a_page_can_show_is_translated() -> None:
     import ast
 
     root = TEMPLATES.parent
-    sources = [root / f"{name}.py" for name in ("accounts", "assessment", "clock", "learners")]
+    sources = [
+        root / f"{name}.py" for name in ("accounts", "assessment", "clock", "learners", "pins")
+    ]
     sources += [root / "issuance.py", *sorted((root / "web").glob("*.py"))]
     errors = {"BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict"}
     raised = set()
