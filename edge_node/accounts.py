@@ -274,11 +274,6 @@ def record_failure(db: Database, keys: list[str], now: float, throttle: Throttle
             db.execute(_RECORD_FAILURE, throttle.params(key, now))
 
 
-def failure_count(db: Database, key: str) -> int:
-    row = db.execute("SELECT failures FROM login_failures WHERE key = ?", [key]).fetchone()
-    return 0 if row is None else int(row[0])
-
-
 def _user_key(username: str) -> str:
     """The key all failed log-ins at an account are counted under (whatever its case)."""
     return f"user:{username.lower()[:64]}"

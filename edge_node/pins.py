@@ -17,7 +17,6 @@ from edge_node.accounts import (
     Throttle,
     check_not_locked,
     clear_failures,
-    failure_count,
     record_failure,
 )
 from edge_node.config import EdgeSettings
@@ -102,6 +101,9 @@ class Unlocked:
 @dataclass(frozen=True)
 class PinState:
     locked: bool
+    """Refused until a worker unlocks it."""
+    waiting: bool
+    """The next try must wait (a worker may lift that too)."""
     wrong_guesses: int
     unlocked: list[Unlocked]
     """The latest unlocks first."""
@@ -109,7 +111,10 @@ class PinState:
 
 def state(node: Node, learner_id: str) -> PinState:
     learners.get(node, learner_id)  # a 404 for no such learner
-    wrong = failure_count(node.db, _pin_key(learner_id))
+    row = node.db.execute(
+        "SELECT failures, locked_until FROM login_failures WHERE key = ?", [_pin_key(learner_id)]
+    ).fetchone()
+    wrong, until = (0, 0.0) if row is None else (int(row[0]), float(row[1] or 0))
     rows = node.db.execute(
         "SELECT u.at, coalesce(a.username, u.by) FROM pin_unlocks u "
         "LEFT JOIN accounts a ON a.id = u.by WHERE u.learner_id = ? ORDER BY u.id DESC LIMIT 10",
@@ -117,6 +122,7 @@ def state(node: Node, learner_id: str) -> PinState:
     ).fetchall()
     return PinState(
         locked=wrong >= PIN_LOCK_AT,
+        waiting=wrong < PIN_LOCK_AT and until > _now_s(node),
         wrong_guesses=wrong,
         unlocked=[Unlocked(at=r[0], by=r[1]) for r in rows],
     )
@@ -133,9 +139,11 @@ def locked_ids(node: Node) -> set[str]:
 
 
 def unlock(node: Node, learner_id: str, *, by: str) -> PinState:
-    """A worker unlocks a learner's PIN, who has shown them they are who they say: their
-    count starts again from nothing, and the unlock is recorded."""
-    if not state(node, learner_id).locked:
+    """A worker unlocks a learner's PIN (locked, or making each try wait), once the
+    learner has shown them who they are: the count starts again from nothing, and the
+    unlock is recorded."""
+    current = state(node, learner_id)
+    if not (current.locked or current.waiting):
         raise Conflict("This learner's PIN is not locked")
     with transaction(node.db):
         node.db.execute("DELETE FROM login_failures WHERE key = ?", [_pin_key(learner_id)])

@@ -265,6 +265,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Le code PIN de cet apprenant n'est pas bloqué",
     ),
     "PIN locked": ("PIN imefungwa", "Code PIN bloqué"),
+    "PIN: wait before trying again": (
+        "PIN: subiri kabla ya kujaribu tena",
+        "Code PIN : attendez avant de réessayer",
+    ),
     "someone typed a wrong PIN {n} times. Unlock it once the learner has shown you who they are.": (
         "mtu ameandika PIN isiyo sahihi mara {n}. Ifungue baada ya mwanafunzi kukuonyesha "
         "kuwa ni yeye.",

@@ -419,6 +419,7 @@ class UnlockedOut(BaseModel):
 
 class PinOut(BaseModel):
     locked: bool
+    waiting: bool
     wrong_guesses: int
     unlocked: list[UnlockedOut]
 
@@ -426,6 +427,7 @@ class PinOut(BaseModel):
 def _pin_out(state: pins.PinState) -> PinOut:
     return PinOut(
         locked=state.locked,
+        waiting=state.waiting,
         wrong_guesses=state.wrong_guesses,
         unlocked=[UnlockedOut(at=u.at, by=u.by) for u in state.unlocked],
     )
@@ -433,15 +435,16 @@ def _pin_out(state: pins.PinState) -> PinOut:
 
 @router.get("/learners/{learner_id}/pin", response_model=PinOut)
 async def learner_pin(ctx: CtxDep, learner_id: Id) -> PinOut:
-    """Whether the learner's PIN is locked after too many wrong guesses, and who unlocked
-    it lately."""
+    """Whether the learner's PIN is locked after ten wrong guesses (``locked``) or makes
+    each try wait after three (``waiting``), and who unlocked it lately."""
     ctx.require_staff()
     return _pin_out(pins.state(ctx.node, learner_id))
 
 
 @router.post("/learners/{learner_id}/pin/unlock", response_model=PinOut)
 async def learner_pin_unlock(ctx: CtxDep, learner_id: Id) -> PinOut:
-    """Unlock a learner's locked PIN (409 when it is not locked); the unlock is recorded."""
+    """Unlock a learner's locked or waiting PIN (409 when it is neither); the unlock is
+    recorded."""
     by = ctx.require_staff()
     return _pin_out(pins.unlock(ctx.node, learner_id, by=by))
 
