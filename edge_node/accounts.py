@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -15,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
-from edge_node.errors import BadRequest, Conflict, Locked, NotFound, Unauthorized
+from edge_node.errors import BadRequest, Conflict, Locked, NotFound, PinLocked, Unauthorized
 from edge_node.storage import transaction
 
 _hasher = PasswordHasher()
@@ -143,9 +144,12 @@ def set_disabled(
 ) -> Account:
     """Disable (or enable again) an account, by the admin whose id is ``by``, at the
     node's time ``at``; either way the sessions it held end. The last enabled admin
-    stays: without one, no one could set the node's clock."""
+    stays: without one, no one could set the node's clock. Asking for what already is
+    (enabling an enabled account) changes nothing and logs nothing."""
     with transaction(db):
         account = get_account(db, account_id)
+        if account.disabled == disabled:
+            return account
         if disabled and account.role is Role.admin and not account.disabled:
             admins = db.execute(
                 "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0"
@@ -191,47 +195,93 @@ def set_password(
             "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
             [password_hash, row[0]],
         )
-        clear_failures(db, [_user_key(username)])
+        _clear_account_failures(db, username)
         _log_change(db, at=at, by=by, username=username, change="password set")
     return get_account(db, row[0])
 
 
 @dataclass(frozen=True)
 class Throttle:
+    """How wrong guesses at one thing (a password, a PIN, codes from one address) are
+    slowed. The first ``max_failures`` cost nothing; after each further one the next try
+    waits ``first_wait_s``, twice as long each time, never longer than ``lockout_s``. The
+    count is forgotten ``window_s`` after its first failure (with None, only when
+    cleared); with ``lock_at``, that many failures lock until cleared."""
+
     max_failures: int = 5
     lockout_s: int = 15 * 60
+    first_wait_s: int = 60
+    window_s: int | None = 24 * 3600
+    lock_at: int | None = None
+
+    def params(self, key: str, now: float) -> dict[str, Any]:
+        return {
+            "key": key,
+            "now": now,
+            "free": self.max_failures,
+            "first": self.first_wait_s,
+            "longest": self.lockout_s,
+            "window": self.window_s,
+        }
 
 
-def check_not_locked(db: Database, keys: list[str], now: float) -> None:
+def _wait_after(count: str) -> str:
+    """SQL for the wait after the ``count``-th failure (see :class:`Throttle`)."""
+    return (
+        f"CASE WHEN {count} < :free THEN 0 "
+        f"ELSE min(:longest, :first * (1 << min({count} - :free, 30))) END"
+    )
+
+
+_FORGOTTEN = ":window IS NOT NULL AND abs(:now - first_at) > :window"
+_COUNT = f"(CASE WHEN {_FORGOTTEN} THEN 1 ELSE failures + 1 END)"
+# One statement counts the failure and sets the wait: guesses made at the same moment (the
+# web's threads, the node's other connections) are each counted, none lost.
+_RECORD_FAILURE = (
+    "INSERT INTO login_failures (key, failures, first_at, locked_until) "
+    f"VALUES (:key, 1, :now, :now + {_wait_after('1')}) "
+    f"ON CONFLICT(key) DO UPDATE SET failures = {_COUNT}, "
+    f"first_at = CASE WHEN {_FORGOTTEN} THEN :now ELSE first_at END, "
+    f"locked_until = :now + {_wait_after(_COUNT)}"
+)
+
+
+def check_not_locked(
+    db: Database, keys: list[str], now: float, throttle: Throttle | None = None
+) -> None:
+    """Refuse a try while one of ``keys`` must wait (:class:`Locked`, with how long) or is
+    locked (:class:`PinLocked`)."""
+    throttle = throttle or Throttle()
     for key in keys:
-        row = db.execute("SELECT locked_until FROM login_failures WHERE key = ?", [key]).fetchone()
-        if row and row[0] and row[0] > now:
-            wait = int(row[0] - now) + 1
-            raise Locked(retry_after_s=wait)
+        row = db.execute(
+            "SELECT failures, first_at, locked_until FROM login_failures WHERE key = ?", [key]
+        ).fetchone()
+        if row is None:
+            continue
+        failures, first_at, until = row
+        forgotten = throttle.window_s is not None and abs(now - first_at) > throttle.window_s
+        if throttle.lock_at is not None and failures >= throttle.lock_at and not forgotten:
+            raise PinLocked()
+        # A wait longer than the longest one means the clock went back (a board after a
+        # power cut): it is not kept for years.
+        if until and now < until <= now + throttle.lockout_s:
+            raise Locked(retry_after_s=math.ceil(until - now))
 
 
 def record_failure(db: Database, keys: list[str], now: float, throttle: Throttle) -> None:
     with transaction(db):
         for key in keys:
-            row = db.execute(
-                "SELECT failures, first_at FROM login_failures WHERE key = ?", [key]
-            ).fetchone()
-            failures, first_at = (0, now) if row is None else (row[0], row[1])
-            if now - first_at > throttle.lockout_s:
-                failures, first_at = 0, now
-            failures += 1
-            locked_until = now + throttle.lockout_s if failures >= throttle.max_failures else 0
-            db.execute(
-                "INSERT INTO login_failures (key, failures, first_at, locked_until) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,"
-                " first_at = excluded.first_at, locked_until = excluded.locked_until",
-                [key, failures, first_at, locked_until],
-            )
+            db.execute(_RECORD_FAILURE, throttle.params(key, now))
 
 
 def _user_key(username: str) -> str:
-    """The key an account's failed log-ins are counted under (whatever its case)."""
+    """The key all failed log-ins at an account are counted under (whatever its case)."""
     return f"user:{username.lower()[:64]}"
+
+
+def _pair_key(username: str, client: str) -> str:
+    """The key the failed log-ins at an account from one address are counted under."""
+    return f"{_user_key(username)}@{client[:64]}"
 
 
 def clear_failures(db: Database, keys: list[str]) -> None:
@@ -243,6 +293,22 @@ def clear_failures(db: Database, keys: list[str]) -> None:
             db.execute(f"DELETE FROM login_failures WHERE key IN ({marks})", keys)
 
 
+def _clear_account_failures(db: Database, username: str) -> None:
+    """Forget every failed log-in at an account, from every address."""
+    prefix = _pair_key(username, "")
+    db.execute(
+        "DELETE FROM login_failures WHERE key = ? OR substr(key, 1, ?) = ?",
+        [_user_key(username), len(prefix), prefix],
+    )
+
+
+def account_ceiling(throttle: Throttle) -> Throttle:
+    """The limit on failed log-ins at one account from all addresses together: four times
+    as many an hour as one address gets without waiting, then waits as long as one
+    address's; it slows guessing from many addresses down and never locks anyone out."""
+    return replace(throttle, max_failures=throttle.max_failures * 4, window_s=3600)
+
+
 def authenticate(
     db: Database,
     *,
@@ -252,12 +318,16 @@ def authenticate(
     throttle: Throttle | None = None,
     now: float | None = None,
 ) -> Account:
-    """Check a username and password; lock the username and the client address after
-    ``max_failures`` failures in a row for ``lockout_s`` seconds."""
+    """Check a username and password. Failures are counted per account and address
+    (``throttle``), and per account from all addresses (:func:`account_ceiling`); past
+    their free tries each makes the next wait longer. A success clears only the count of
+    its own address: someone's log-in elsewhere leaves an attacker's count as it is."""
     throttle = throttle or Throttle()
     now = time.time() if now is None else now
-    keys = [_user_key(username), f"client:{client[:64]}"]
-    check_not_locked(db, keys, now)
+    pair, account = _pair_key(username, client), _user_key(username)
+    check_not_locked(db, [pair], now, throttle)
+    ceiling = account_ceiling(throttle)
+    check_not_locked(db, [account], now, ceiling)
     row = db.execute(
         f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM accounts "
         "WHERE username = ? AND disabled = 0",
@@ -270,9 +340,11 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        record_failure(db, keys, now, throttle)
+        with transaction(db):
+            record_failure(db, [pair], now, throttle)
+            record_failure(db, [account], now, ceiling)
         raise Unauthorized("Wrong username or password")
-    clear_failures(db, keys)
+    clear_failures(db, [pair])
     return _account(row)
 
 

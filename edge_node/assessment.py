@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import secrets
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -18,9 +17,8 @@ from typing import Any
 from content.grading import DrawnItem, draw_sitting
 from content.model import Item, Module
 from content.public import PublicItem, public_item
-from edge_node import events, issuance, learners
-from edge_node.accounts import Throttle, check_not_locked, clear_failures, record_failure
-from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
+from edge_node import events, issuance, learners, pins
+from edge_node.errors import BadRequest, Conflict, NotFound
 from edge_node.events import EventType
 from edge_node.learners import LearnerPublic
 from edge_node.node import Node
@@ -225,26 +223,20 @@ def participants(
 def join(
     node: Node, *, session_code: str, learner_code: str, pin: str | None, client: str
 ) -> tuple[LearnerPublic, Sitting]:
-    """Join an open session: a new sitting is drawn, or the learner's own is resumed."""
-    throttle = Throttle(node.settings.login_max_failures * 4, node.settings.login_lockout_s)
-    keys = [f"join:{client[:64]}"]
-    now = time.time()
-    check_not_locked(node.db, keys, now)
+    """Join an open session: a new sitting is drawn, or the learner's own is resumed.
+
+    Wrong codes count against the address, wrong PINs against the learner too (see
+    :mod:`edge_node.pins`); no one's join clears a count of someone else."""
+    pins.check_address(node, client)
     code = "".join(c for c in session_code if c.isdigit())  # "834 190" as on the board
     row = node.db.execute(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
     ).fetchone()
     if row is None:
-        record_failure(node.db, keys, now, throttle)
+        pins.count_address_failure(node, client)
         raise NotFound("No open session has this code. Check the code with your worker.")
     session = _session(row)
-    try:
-        learner = learners.authenticate_learner(node, code=learner_code, pin=pin)
-    except Unauthorized:
-        record_failure(node.db, keys, now, throttle)
-        raise
-    # A shared tablet is one address: its learners' typos must not add up to a lockout.
-    clear_failures(node.db, keys)
+    learner = pins.sign_in(node, code=learner_code, pin=pin, client=client)
     existing = node.db.execute(
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? AND learner_id = ?",
         [session.id, learner.id],

@@ -6,6 +6,8 @@ and as an HTML page elsewhere; the CLI prints ``str(error)``.
 
 from __future__ import annotations
 
+import math
+
 
 class EdgeError(Exception):
     """Base of every error the edge node raises on purpose."""
@@ -59,9 +61,19 @@ class Locked(EdgeError):
     def __init__(self, *, retry_after_s: int) -> None:
         super().__init__(
             "Too many failed log-ins. Try again in {n} minute(s).",
-            params={"n": max(1, retry_after_s // 60)},
+            params={"n": max(1, math.ceil(retry_after_s / 60))},
         )
         self.retry_after_s = retry_after_s
+
+
+class PinLocked(EdgeError):
+    """Too many wrong PINs for one learner: only a worker can unlock it."""
+
+    status = 429
+    code = "pin_locked"
+
+    def __init__(self) -> None:
+        super().__init__("Too many wrong PINs. Ask your worker to unlock your PIN.")
 
 
 class ClockUntrusted(EdgeError):

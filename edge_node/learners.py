@@ -299,18 +299,26 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
     return get(node, keep_id)
 
 
-def authenticate_learner(node: Node, *, code: str, pin: str | None) -> LearnerPublic:
-    """The learner whose printed code (and PIN, when they chose one) this is."""
+@dataclass(frozen=True)
+class CodeHolder:
+    """Whose printed code this is: the record it stands for now (after merges), and the
+    hash of the PIN the card was given, if any."""
+
+    learner_id: str
+    pin_hash: str | None
+
+
+def holder_of(node: Node, code: str) -> CodeHolder:
     row = node.db.execute(
-        f"SELECT {_COLUMNS}, merged_into FROM learners WHERE code = ?", [normalise_code(code)]
+        "SELECT id, pin_hash, merged_into FROM learners WHERE code = ?", [normalise_code(code)]
     ).fetchone()
     if row is None:
         raise Unauthorized("Unknown learner code")
-    if row[8] is not None and not verify_secret(row[8], pin or ""):
-        raise Unauthorized("Wrong PIN")
-    if row[10]:
-        return get(node, current_id(node, row[10]))
-    return _public(row)
+    return CodeHolder(learner_id=current_id(node, row[0]) if row[2] else row[0], pin_hash=row[1])
+
+
+def pin_matches(holder: CodeHolder, pin: str | None) -> bool:
+    return holder.pin_hash is None or verify_secret(holder.pin_hash, pin or "")
 
 
 def current_id(node: Node, learner_id: str) -> str:

@@ -1,6 +1,7 @@
 """The node's SQLite store: opening it safely and its named migrations.
 
-Every state change is one transaction (:func:`transaction`). The journal is WAL with
+Every state change is one transaction (:func:`transaction`); the web's threads share the
+node's connection, and their transactions on it take turns. The journal is WAL with
 ``synchronous=FULL``: a commit returns only once the WAL is on the card, so a
 power cut after an acknowledged write loses nothing.
 """
@@ -8,6 +9,7 @@ power cut after an acknowledged write loses nothing.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -248,6 +250,18 @@ def _account_control(db: Database) -> None:
     )
 
 
+@migrations(name="0012_guessing")
+def _guessing(db: Database) -> None:
+    # A learner's PIN, locked after too many wrong guesses, is unlocked by a worker: who
+    # did, and when, is kept on the node.
+    db.table("pin_unlocks").create(
+        {"id": int, "at": str, "by": str, "learner_id": str},
+        pk="id",
+        not_null={"at", "by", "learner_id"},
+    )
+    db.table("pin_unlocks").create_index(["learner_id"])
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():
@@ -304,30 +318,38 @@ def describe_sqlite_error(path: Path | str, error: sqlite3.Error) -> str:
     return f"{path}: database error: {text}"
 
 
+def _writer_lock(db: Database) -> threading.RLock:
+    """One writer at a time on a connection: the web's threads share the node's, and a
+    transaction another thread began would otherwise take this one in as a savepoint."""
+    lock: threading.RLock = db.__dict__.setdefault("_writer_lock", threading.RLock())
+    return lock
+
+
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """One state change: commits all or nothing, storage failures as :class:`StorageError`."""
-    try:
-        if db.conn.in_transaction:
-            with db.atomic():  # nested: a savepoint
-                yield db
-            return
-        # IMMEDIATE takes the write lock first: a change that reads before it writes would
-        # otherwise be refused ("database is locked") when the sync thread's connection
-        # commits in between; this way the other writer waits its turn instead.
-        db.conn.execute("BEGIN IMMEDIATE")
+    with _writer_lock(db):
         try:
-            yield db
-            # A commit can fail too (a full or failing card, a deferred constraint) and
-            # leave the transaction open: every later change would then be a savepoint
-            # inside it, never committed.
-            db.conn.commit()
-        except BaseException:
             if db.conn.in_transaction:
-                db.conn.rollback()
-            raise
-    except sqlite3.OperationalError as error:
-        raise StorageError(describe_sqlite_error("database", error)) from None
+                with db.atomic():  # nested in this thread's own: a savepoint
+                    yield db
+                return
+            # IMMEDIATE takes the write lock first: a change that reads before it writes
+            # would otherwise be refused ("database is locked") when the sync thread's
+            # connection commits in between; this way the other writer waits its turn.
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                # A commit can fail too (a full or failing card, a deferred constraint)
+                # and leave the transaction open: every later change would then be a
+                # savepoint inside it, never committed.
+                db.conn.commit()
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.conn.rollback()
+                raise
+        except sqlite3.OperationalError as error:
+            raise StorageError(describe_sqlite_error("database", error)) from None
 
 
 def get_state(db: Database, key: str) -> str | None:

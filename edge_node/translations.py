@@ -256,6 +256,30 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "Unknown learner code": ("Namba ya mwanafunzi haijulikani", "Code apprenant inconnu"),
     "Wrong PIN": ("PIN si sahihi", "Code PIN incorrect"),
+    "Too many wrong PINs. Ask your worker to unlock your PIN.": (
+        "PIN isiyo sahihi imejaribiwa mara nyingi mno. Mwombe mwezeshaji wako afungue PIN yako.",
+        "Trop de codes PIN erronés. Demandez à votre animateur de débloquer votre code PIN.",
+    ),
+    "This learner's PIN is not locked": (
+        "PIN ya mwanafunzi huyu haijafungwa",
+        "Le code PIN de cet apprenant n'est pas bloqué",
+    ),
+    "PIN locked": ("PIN imefungwa", "Code PIN bloqué"),
+    "PIN: wait before trying again": (
+        "PIN: subiri kabla ya kujaribu tena",
+        "Code PIN : attendez avant de réessayer",
+    ),
+    "someone typed a wrong PIN {n} times. Unlock it once the learner has shown you who they are.": (
+        "mtu ameandika PIN isiyo sahihi mara {n}. Ifungue baada ya mwanafunzi kukuonyesha "
+        "kuwa ni yeye.",
+        "quelqu'un a tapé un code PIN erroné {n} fois. Débloquez-le une fois que l'apprenant "
+        "vous a montré qui il est.",
+    ),
+    "Unlock the PIN": ("Fungua PIN", "Débloquer le code PIN"),
+    "PIN unlocked by {by} at {at}": (
+        "PIN imefunguliwa na {by} saa {at}",
+        "Code PIN débloqué par {by} le {at}",
+    ),
     "Wrong username or password": (
         "Jina la mtumiaji au nenosiri si sahihi",
         "Nom d'utilisateur ou mot de passe incorrect",

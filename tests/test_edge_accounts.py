@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
+from edge_node import accounts
 from edge_node.node import Node
 from edge_node.web.app import create_app
 from fieldcred.cli import app as cli
@@ -144,3 +145,21 @@ def test_a_disabled_account_can_be_given_a_new_password_and_stays_disabled(node:
         ("terminal", "password set", "worker"),
         ("admin", "disabled", "worker"),
     ]
+
+
+def test_enabling_an_enabled_account_keeps_its_sessions_and_logs_nothing(node: Node) -> None:
+    admin = bearer(node, *ADMIN)
+    worker = bearer(node, *WORKER)
+    worker_id = account_id(admin, WORKER[0])
+    before = accounts.recent_changes(node.db)
+    again = admin.post(f"/api/v1/accounts/{worker_id}/enable")
+    assert again.status_code == 200 and again.json()["disabled"] is False
+    assert worker.get("/api/v1/learners").status_code == 200
+    assert accounts.recent_changes(node.db) == before
+
+    assert admin.post(f"/api/v1/accounts/{worker_id}/disable").status_code == 200
+    epoch = accounts.get_account(node.db, worker_id).session_epoch
+    assert admin.post(f"/api/v1/accounts/{worker_id}/disable").json()["disabled"] is True
+    assert accounts.get_account(node.db, worker_id).session_epoch == epoch
+    changes = [c.change for c in accounts.recent_changes(node.db)]
+    assert changes[: len(changes) - len(before)] == ["disabled"]

@@ -304,21 +304,6 @@ def test_guessing_learner_codes_gets_the_address_locked(node: Node, worker: Test
     assert set(statuses[:-1]) == {401} and statuses[-1] == 429
 
 
-def test_a_successful_join_clears_the_tablet_s_failed_joins(node: Node, worker: TestClient) -> None:
-    """A centre's tablet is one address: the codes its learners mistype over a morning
-    must not add up to a lockout, as long as they then join (as a worker's log-in does)."""
-    learner = register(worker)
-    session = open_session(worker)
-    tablet = TestClient(create_app(node))
-    mistyped = {"session_code": session["code"], "learner_code": "ZZZZ0000"}
-    right = {**mistyped, "learner_code": learner["code"]}
-    allowed = node.settings.login_max_failures * 4 - 1
-    for _ in range(2):
-        statuses = {tablet.post("/api/v1/join", json=mistyped).status_code for _ in range(allowed)}
-        assert statuses == {401}
-        assert tablet.post("/api/v1/join", json=right).status_code == 200
-
-
 def test_a_pin_is_required_when_the_learner_chose_one(node: Node, worker: TestClient) -> None:
     learner = register(worker, pin="4821")
     session = open_session(worker)

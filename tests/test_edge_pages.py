@@ -111,20 +111,22 @@ def test_a_whole_session_by_forms_never_shows_an_answer_key(node: Node) -> None:
         assert len(body.encode()) < 50 * 1024
 
 
-def test_wrong_passwords_lock_the_account_with_retry_after(node: Node) -> None:
+def test_wrong_passwords_make_the_address_wait_with_retry_after(node: Node) -> None:
+    """Five wrong passwords from one address, then it waits (a minute at first; see
+    test_edge_guessing.py for how the waits grow), whichever way it logs in."""
     client = TestClient(create_app(node))
     for _ in range(node.settings.login_max_failures):
         assert login(client, WORKER[0], "wrong password").status_code == 401
     locked = login(client, WORKER[0], WORKER[1])
-    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    assert locked.status_code == 429 and 0 < int(locked.headers["retry-after"]) <= 60
     script = TestClient(create_app(node))
     api = script.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
     assert api.status_code == 429 and api.json()["error"] == "locked"
-    assert re.search(r"Try again in 1[45] minute\(s\)\.$", api.json()["message"])
+    assert re.search(r"Try again in 1 minute\(s\)\.$", api.json()["message"])
     client.get("/lang/sw")
     in_swahili = login(client, WORKER[0], WORKER[1])
     assert in_swahili.status_code == 429
-    assert re.search(r"Jaribu tena baada ya dakika 1[45]\.", in_swahili.text)
+    assert re.search(r"Jaribu tena baada ya dakika 1\.", in_swahili.text)
 
 
 def test_unknown_users_and_wrong_passwords_look_the_same(node: Node) -> None:
@@ -322,7 +324,9 @@ def test_every_message_a_page_can_show_is_translated() -> None:
     import ast
 
     root = TEMPLATES.parent
-    sources = [root / f"{name}.py" for name in ("accounts", "assessment", "clock", "learners")]
+    sources = [
+        root / f"{name}.py" for name in ("accounts", "assessment", "clock", "learners", "pins")
+    ]
     sources += [root / "issuance.py", *sorted((root / "web").glob("*.py"))]
     errors = {"BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict"}
     raised = set()

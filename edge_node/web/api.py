@@ -22,6 +22,7 @@ from edge_node import (
     events,
     issuance,
     learners,
+    pins,
     recognition,
     syncing,
     verifying,
@@ -319,6 +320,7 @@ async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
         password=body.password,
         client=_client(ctx),
         throttle=throttle,
+        now=node.clock.now().timestamp(),
     )
     principal = staff_principal(account)
     return TokenOut(
@@ -408,6 +410,43 @@ async def learner_update(ctx: CtxDep, learner_id: Id, body: LearnerIn) -> Learne
 async def learner_merge(ctx: CtxDep, body: MergeIn) -> LearnerPublic:
     by = ctx.require_staff()
     return learners.merge(ctx.node, keep_id=body.keep, duplicate_id=body.duplicate, by=by)
+
+
+class UnlockedOut(BaseModel):
+    at: str
+    by: str
+
+
+class PinOut(BaseModel):
+    locked: bool
+    waiting: bool
+    wrong_guesses: int
+    unlocked: list[UnlockedOut]
+
+
+def _pin_out(state: pins.PinState) -> PinOut:
+    return PinOut(
+        locked=state.locked,
+        waiting=state.waiting,
+        wrong_guesses=state.wrong_guesses,
+        unlocked=[UnlockedOut(at=u.at, by=u.by) for u in state.unlocked],
+    )
+
+
+@router.get("/learners/{learner_id}/pin", response_model=PinOut)
+async def learner_pin(ctx: CtxDep, learner_id: Id) -> PinOut:
+    """Whether the learner's PIN is locked after ten wrong guesses (``locked``) or makes
+    each try wait after three (``waiting``), and who unlocked it lately."""
+    ctx.require_staff()
+    return _pin_out(pins.state(ctx.node, learner_id))
+
+
+@router.post("/learners/{learner_id}/pin/unlock", response_model=PinOut)
+async def learner_pin_unlock(ctx: CtxDep, learner_id: Id) -> PinOut:
+    """Unlock a learner's locked or waiting PIN (409 when it is neither); the unlock is
+    recorded."""
+    by = ctx.require_staff()
+    return _pin_out(pins.unlock(ctx.node, learner_id, by=by))
 
 
 @router.get("/sessions", response_model=list[SessionOut])

@@ -57,6 +57,7 @@ async def login(ctx: CtxDep) -> Response:
             password=form.get("password", ""),
             client=client,
             throttle=throttle,
+            now=node.clock.now().timestamp(),
         )
     except Unauthorized as error:
         back_to = safe_next(form.get("next"), "")

@@ -10,7 +10,16 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import accounts, assessment, events, issuance, learners, recognition, syncing
+from edge_node import (
+    accounts,
+    assessment,
+    events,
+    issuance,
+    learners,
+    pins,
+    recognition,
+    syncing,
+)
 from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
@@ -80,6 +89,7 @@ async def learner_list(ctx: CtxDep, q: str = "", page: int = 0) -> Response:
         ctx,
         "learners.html",
         learners=found[:LEARNER_PAGE_ROWS],
+        pin_locked=pins.locked_ids(ctx.node),
         q=q[:60],
         page=page,
         more=len(found) > LEARNER_PAGE_ROWS,
@@ -167,6 +177,7 @@ def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) 
         results=history,
         credentials=creds,
         recognised=recognition.learner_recognised(ctx.node, learner_id),
+        pin=pins.state(ctx.node, learner_id),
         duplicates=others,
         modules=ctx.node.modules,
         pathways=ctx.node.pathways,
@@ -179,6 +190,14 @@ def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) 
 async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
     ctx.require_staff()
     return _card(ctx, learner_id)
+
+
+@router.post("/learners/{learner_id}/unlock-pin")
+async def learner_unlock_pin(ctx: CtxDep, learner_id: str) -> Response:
+    by = ctx.require_staff()
+    await ctx.form()
+    pins.unlock(ctx.node, learner_id[:64], by=by)
+    return _redirect(ctx, f"/learners/{learner_id[:64]}/card")
 
 
 @router.post("/learners/{learner_id}/recognise")
