@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from content.public import PublicItem, PublicModule, public_module
 from edge_node import (
@@ -149,8 +149,10 @@ class ItemOut(BaseModel):
 
 
 class AnswerIn(_In):
-    answer: str | list[Annotated[str, Field(max_length=64)]] | bool | float = Field(
-        union_mode="left_to_right"
+    # Strict booleans: in lax mode 0, 1 and 1.0 would become false and true before the
+    # number could be tried, and a numeric question would refuse them.
+    answer: StrictStr | list[Annotated[StrictStr, Field(max_length=64)]] | StrictBool | float = (
+        Field(union_mode="left_to_right")
     )
 
 
