@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from content.errors import MalformedPack
+from content.packs import TYP_CONTENT_PACK, read_pack
 from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.certificates import TYP_NODE_CERT, read_node_certificate
 from credentials.claims import (
@@ -23,12 +25,14 @@ from credentials.claims import (
     claims_map,
     decode_claims,
 )
-from credentials.cose import COSE_SIGN1_TAG, decode_sign1, sign1
+from credentials.cose import COSE_SIGN1_TAG, _sig_structure, decode_sign1, sign1
 from credentials.errors import NotDeterministic
 from credentials.issuance import issue
 from credentials.trust import TYP_TRUST_LIST, read_trust_list, sign_trust_list
 from credentials.verdicts import TRANSLATIONS, VERDICTS
 from credentials.verification import Reason, verify
+from tests.test_content_packs import KEY as PACK_KEY
+from tests.test_content_packs import PACK
 from tests.test_verify_reasons import CREDENTIAL, NODE, ROOT, T0, node_cert, trust
 
 NOT_DETERMINISTIC = [
@@ -139,8 +143,6 @@ def test_a_pathway_flag_set_is_kept() -> None:
 def test_a_protected_header_out_of_order_is_refused() -> None:
     claims = dumps_canonical(claims_map(CREDENTIAL))
     protected = cbor2.dumps({4: NODE.kid, 1: -8})
-    from credentials.cose import _sig_structure
-
     signature = NODE.sign(_sig_structure(protected, claims))
     cose = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, claims, signature]))
     with pytest.raises(NotDeterministic):
@@ -177,3 +179,11 @@ def test_the_verdict_reads_in_three_languages() -> None:
 def test_a_credential_issued_later_is_still_genuine() -> None:
     later = dataclasses.replace(CREDENTIAL, issued_at=T0 + timedelta(days=1))
     assert verify(issue(NODE, later), trust(), now=T0).reason is Reason.GENUINE
+
+
+def test_a_content_pack_in_another_key_order_is_refused() -> None:
+    assert read_pack(PACK, pinned_roots=[PACK_KEY.public_key]).modules
+    payload = cbor2.loads(decode_sign1(PACK, max_bytes=1 << 24).payload)
+    bad = sign1(PACK_KEY, cbor2.dumps(dict(reversed(list(payload.items())))), typ=TYP_CONTENT_PACK)
+    with pytest.raises(MalformedPack, match="deterministic"):
+        read_pack(bad, pinned_roots=[PACK_KEY.public_key])
