@@ -37,7 +37,9 @@ MAX_NUMERIC_DATE = 2**37
 year 6325): a larger one is no date any page could show."""
 CTI_BYTES = (8, 16)
 EVIDENCE_HASH_BYTES = (16, 32)
-_SEMVER = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
+MODULE_VERSION = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
+"""A module or pathway version a credential can carry: MAJOR.MINOR.PATCH, each part below
+a million (content and event bodies are held to the same)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class MicroCredential:
         _bytes(self.credential_id, "credential_id", CTI_BYTES)
         if self.evidence_hash is not None:
             _bytes(self.evidence_hash, "evidence_hash", EVIDENCE_HASH_BYTES)
-        if not _SEMVER.match(self.module_version):
+        if not MODULE_VERSION.match(self.module_version):
             raise MalformedInput("module_version must be MAJOR.MINOR.PATCH")
         if not isinstance(self.outcomes, tuple) or not 1 <= len(self.outcomes) <= MAX_OUTCOMES:
             raise MalformedInput(f"outcomes must be a tuple of 1 to {MAX_OUTCOMES} booleans")
