@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from content.public import PublicItem, PublicModule, public_module
+from credentials.claims import MAX_HOLDER_NAME
 from edge_node import (
     accounts,
     assessment,
@@ -71,7 +72,7 @@ class StatusOut(BaseModel):
 
 
 class LearnerIn(_In):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=MAX_HOLDER_NAME)
     phone: str | None = Field(default=None, max_length=32)
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     gender: str | None = Field(default=None, max_length=16)
