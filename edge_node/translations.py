@@ -470,6 +470,27 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "délivrée. Le résultat est conservé ; l'attestation sera délivrée si un certificat "
         "qui le couvre arrive.",
     ),
+    "This time is before {known} UTC, which this centre has already recorded (its latest "
+    "activity, or the university's time at the last sync). Check the date; only a sync "
+    "with the university can set the clock further back.": (
+        "Wakati huu ni kabla ya {known} UTC, ambao kituo hiki kimeshaurekodi (shughuli yake "
+        "ya mwisho, au wakati wa chuo kikuu katika usawazishaji wa mwisho). Angalia tarehe; "
+        "ni usawazishaji na chuo kikuu tu unaoweza kurudisha saa nyuma zaidi.",
+        "Cette heure est antérieure au {known} UTC, que ce centre a déjà enregistré (sa "
+        "dernière activité, ou l'heure de l'université à la dernière synchronisation). "
+        "Vérifiez la date ; seule une synchronisation avec l'université peut reculer "
+        "davantage l'horloge.",
+    ),
+    "This time is more than {days} days after {known} UTC, the latest time this centre "
+    "knows for sure. Check the date; a time further ahead comes only from a sync with the "
+    "university.": (
+        "Wakati huu ni zaidi ya siku {days} baada ya {known} UTC, wakati wa mwisho ambao "
+        "kituo hiki kina uhakika nao. Angalia tarehe; wakati wa mbele zaidi unatoka tu kwenye "
+        "usawazishaji na chuo kikuu.",
+        "Cette heure est plus de {days} jours après le {known} UTC, la dernière heure que ce "
+        "centre connaît avec certitude. Vérifiez la date ; une heure plus lointaine ne vient "
+        "que d'une synchronisation avec l'université.",
+    ),
     "This learner's name is longer than the {limit} characters a credential holds, so no "
     "credential is issued. The result is kept; shorten the name on the learner's card and "
     "the credential is issued.": (
