@@ -172,3 +172,18 @@ def test_the_withheld_reason_reads_in_each_language(lang: str) -> None:
     english = issuance.NAME_TOO_LONG
     assert gettext(lang, english) != english or lang == "en"
     assert "{limit}" in gettext(lang, english)
+
+
+def test_an_edit_through_the_api_that_shortens_the_name_issues(
+    node: Node, worker: TestClient
+) -> None:
+    learner = _legacy_learner(node, worker)
+    _pass(node, worker, learner)
+    assert issuance.learner_credentials(node, learner["id"]) == []
+    edited = worker.put(
+        f"/api/v1/learners/{learner['id']}",
+        json={"name": "Halima Otieno", "language": "sw", "consent": True},
+    )
+    assert edited.status_code == 200, edited.text
+    issued = issuance.learner_credentials(node, learner["id"])
+    assert [c.module_id for c in issued] == [MODULE]
