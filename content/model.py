@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from credentials.claims import MAX_OUTCOMES, MODULE_VERSION
 
 LANGUAGES: tuple[str, ...] = ("en", "sw", "fr")
 """Languages every learner-facing string is written in; English is the fallback."""
@@ -26,11 +27,11 @@ FALLBACK_LANGUAGE = "en"
 
 _ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 _LOCAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 def _check_semver(value: str) -> str:
-    if not _SEMVER.match(value):
+    # The credential's own pattern: a version it could not carry would fail at issuance.
+    if not MODULE_VERSION.match(value):
         raise ValueError("version must be semantic, MAJOR.MINOR.PATCH")
     return value
 
@@ -200,7 +201,7 @@ class Module(_Strict):
     summary: LocalText
     awarding_body: AwardingBody
     languages: list[str] = Field(min_length=1)
-    outcomes: list[Outcome] = Field(min_length=1)
+    outcomes: list[Outcome] = Field(min_length=1, max_length=MAX_OUTCOMES)
     field_of_education: list[Alignment] = Field(min_length=1, description="ISCED-F 2013")
     level: Level
     workload_hours: float = Field(gt=0)
@@ -213,7 +214,9 @@ class Module(_Strict):
     grading_scheme: LocalText
     pathways: list[ModuleId] = Field(default_factory=list, description="stackability")
     prior_learning: PriorLearning
-    validity_years: int | None = Field(default=None, ge=1, description="None: never expires")
+    validity_years: int | None = Field(
+        default=None, ge=1, le=100, description="None: never expires"
+    )
     assessment_summary: LocalText = Field(description="public criteria and QA, for non-experts")
     items: list[Item] = Field(min_length=1)
     checklist: list[Criterion] = Field(default_factory=list)
@@ -254,7 +257,9 @@ class Pathway(_Strict):
     title: LocalText
     summary: LocalText
     awarding_body: AwardingBody
-    modules: list[ModuleId] = Field(min_length=2)
+    modules: list[ModuleId] = Field(
+        min_length=2, max_length=MAX_OUTCOMES, description="one outcome of its credential each"
+    )
     level: Level
     sources: list[Source] = Field(default_factory=list)
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from content.errors import MalformedPack, PackError, TamperedPack, UntrustedPack
 from content.model import Module, Pathway
-from credentials.cbor import dumps_canonical, loads_untrusted
+from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.cose import decode_sign1, sign1, verify_sign1
 from credentials.errors import CredentialError, InvalidSignature, UntrustedSigner
 from credentials.keys import SigningKey, key_id
@@ -100,7 +100,7 @@ def read_pack(data: bytes, *, pinned_roots: Iterable[bytes]) -> Pack:
     if not verify_sign1(envelope, signer):
         raise TamperedPack("the pack's signature does not verify: it was changed after signing")
     try:
-        payload = loads_untrusted(
+        payload = loads_deterministic(
             envelope.payload, max_bytes=MAX_PACK_BYTES, max_depth=MAX_PACK_DEPTH
         )
     except CredentialError as exc:

@@ -3,7 +3,8 @@
 Untrusted input is size-checked before any parsing, decoded with a nesting cap,
 without indefinite lengths or duplicate map keys, and with every CBOR tag
 refused except those the caller names. Trailing bytes after the first item are
-an error, so one encoding has one meaning.
+an error, so one encoding has one meaning; signed documents are further read with
+:func:`loads_deterministic`, so one meaning has one encoding.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import cbor2
 
-from credentials.errors import MalformedInput
+from credentials.errors import MalformedInput, NotDeterministic
 
 DEFAULT_MAX_BYTES = 4096
 DEFAULT_MAX_DEPTH = 8
@@ -85,3 +86,29 @@ def dumps_canonical(obj: Any) -> bytes:
     type or all encode in one byte, which holds for every map in our formats.
     """
     return cbor2.dumps(obj, canonical=True)
+
+
+def loads_deterministic(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    allowed_tags: Collection[int] = (),
+) -> Any:
+    """Decode like :func:`loads_untrusted`, then refuse the item unless ``data`` is its
+    deterministic encoding (:func:`dumps_canonical` gives back the same bytes): a credential,
+    certificate, trust list, pack or event body has one byte form, so two forms of one
+    document can never both pass as genuine."""
+    item = loads_untrusted(
+        data, max_bytes=max_bytes, max_depth=max_depth, allowed_tags=allowed_tags
+    )
+    try:
+        again = dumps_canonical(item)
+    except (cbor2.CBORError, ValueError, TypeError) as exc:
+        raise NotDeterministic(f"not in deterministic encoding: {exc}") from None
+    if again != bytes(data):
+        raise NotDeterministic(
+            "not in deterministic encoding (RFC 8949 §4.2.1: shortest heads and floats, "
+            "sorted map keys)"
+        )
+    return item

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from credentials.cbor import dumps_canonical, loads_untrusted
+from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.claims import MAX_NUMERIC_DATE
 from credentials.cose import Sign1, decode_sign1, sign1, verify_sign1
 from credentials.errors import InvalidSignature, MalformedInput
@@ -108,7 +108,7 @@ def _decode(data: bytes, typ: str) -> tuple[Sign1, dict[Any, Any]]:
     envelope = decode_sign1(data, max_bytes=MAX_CERT_BYTES)
     if not envelope.is_a(typ):
         raise MalformedInput(f"not a {typ} (typ is {envelope.typ!r})")
-    payload = loads_untrusted(envelope.payload, max_bytes=MAX_CERT_BYTES, max_depth=2)
+    payload = loads_deterministic(envelope.payload, max_bytes=MAX_CERT_BYTES, max_depth=2)
     if not isinstance(payload, dict):
         raise MalformedInput(f"{typ} payload must be a map")
     return envelope, payload

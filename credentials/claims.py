@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from credentials.cbor import dumps_canonical, loads_untrusted
-from credentials.errors import MalformedInput
+from credentials.cbor import dumps_canonical, loads_deterministic
+from credentials.errors import MalformedInput, NotDeterministic
 
 CLAIM_ISS, CLAIM_SUB, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI = 1, 2, 4, 6, 7
 CLAIM_MICRO_CREDENTIAL = -65537
@@ -37,7 +37,9 @@ MAX_NUMERIC_DATE = 2**37
 year 6325): a larger one is no date any page could show."""
 CTI_BYTES = (8, 16)
 EVIDENCE_HASH_BYTES = (16, 32)
-_SEMVER = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
+MODULE_VERSION = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
+"""A module or pathway version a credential can carry: MAJOR.MINOR.PATCH, each part below
+a million (content and event bodies are held to the same)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class MicroCredential:
         _bytes(self.credential_id, "credential_id", CTI_BYTES)
         if self.evidence_hash is not None:
             _bytes(self.evidence_hash, "evidence_hash", EVIDENCE_HASH_BYTES)
-        if not _SEMVER.match(self.module_version):
+        if not MODULE_VERSION.match(self.module_version):
             raise MalformedInput("module_version must be MAJOR.MINOR.PATCH")
         if not isinstance(self.outcomes, tuple) or not 1 <= len(self.outcomes) <= MAX_OUTCOMES:
             raise MalformedInput(f"outcomes must be a tuple of 1 to {MAX_OUTCOMES} booleans")
@@ -181,14 +183,31 @@ def _required(mapping: dict[Any, Any], key: int) -> Any:
     return mapping[key]
 
 
+_DEFAULTS = ((CLAIM_EXP, None),)
+_MC_DEFAULTS = ((MC_EVIDENCE, None), (MC_PATHWAY, False))
+"""Claims :func:`claims_map` leaves out when they hold these values (no expiry, no
+evidence, not a pathway): written out, they would give one credential a second byte form."""
+
+
+def _no_explicit_defaults(claims: dict[Any, Any], micro: dict[Any, Any]) -> None:
+    for mapping, defaults in ((claims, _DEFAULTS), (micro, _MC_DEFAULTS)):
+        for key, default in defaults:
+            if key in mapping and mapping[key] is default:
+                raise NotDeterministic(
+                    f"not in deterministic encoding: claim {key} is written out with its "
+                    f"default value ({default!r}), which is left out"
+                )
+
+
 def decode_claims(data: bytes) -> MicroCredential:
     """Parse an untrusted claims set; raise ``MalformedInput`` if any field is off."""
-    claims = loads_untrusted(data, max_bytes=MAX_CLAIMS_BYTES, max_depth=3)
+    claims = loads_deterministic(data, max_bytes=MAX_CLAIMS_BYTES, max_depth=3)
     if not isinstance(claims, dict) or not set(claims) <= _CLAIM_KEYS | {CLAIM_MICRO_CREDENTIAL}:
         raise MalformedInput("claims must be a map of iss, sub, exp, iat, cti and -65537")
     micro = claims.get(CLAIM_MICRO_CREDENTIAL)
     if not isinstance(micro, dict) or not set(micro) <= _MC_KEYS:
         raise MalformedInput("the micro-credential claim must be a map with keys 1 to 9")
+    _no_explicit_defaults(claims, micro)
     version = micro.get(MC_VERSION)
     if (
         not isinstance(version, list)

@@ -14,7 +14,7 @@ from typing import Any
 
 import cbor2
 
-from credentials.cbor import dumps_canonical, loads_untrusted
+from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.errors import MalformedInput, UnsupportedAlgorithm
 from credentials.keys import KID_BYTES, SigningKey, verify_signature
 
@@ -71,8 +71,12 @@ def sign1(key: SigningKey, payload: bytes, *, typ: str | None = None) -> bytes:
 
 
 def decode_sign1(data: bytes, *, max_bytes: int = MAX_SIGN1_BYTES) -> Sign1:
-    """Decode the COSE_Sign1 structure; raise ``MalformedInput`` or ``UnsupportedAlgorithm``."""
-    item = loads_untrusted(data, max_bytes=max_bytes, max_depth=3, allowed_tags=(COSE_SIGN1_TAG,))
+    """Decode the COSE_Sign1 structure; raise ``MalformedInput`` (``NotDeterministic`` for
+    a document or protected header not in deterministic encoding) or
+    ``UnsupportedAlgorithm``."""
+    item = loads_deterministic(
+        data, max_bytes=max_bytes, max_depth=3, allowed_tags=(COSE_SIGN1_TAG,)
+    )
     if not isinstance(item, cbor2.CBORTag) or item.tag != COSE_SIGN1_TAG:
         raise MalformedInput("not a COSE_Sign1 (CBOR tag 18)")
     parts = item.value
@@ -92,7 +96,7 @@ def decode_sign1(data: bytes, *, max_bytes: int = MAX_SIGN1_BYTES) -> Sign1:
 @functools.lru_cache(maxsize=256)
 def _protected_fields(protected: bytes) -> tuple[int, bytes, str | None]:
     """alg, kid and typ of a protected header (a node's headers repeat: parsed once)."""
-    header = loads_untrusted(protected, max_bytes=256, max_depth=1)
+    header = loads_deterministic(protected, max_bytes=256, max_depth=1)
     if not isinstance(header, dict) or not set(header) <= _ALLOWED_HEADERS:
         raise MalformedInput("protected header must be a map of alg, kid and typ only")
     alg = header.get(HEADER_ALG)

@@ -13,6 +13,12 @@ class MalformedInput(CredentialError, ValueError):
     """Bytes or text that are not a well-formed object of the expected shape."""
 
 
+class NotDeterministic(MalformedInput):
+    """Well-formed CBOR, but not the one deterministic encoding (RFC 8949 §4.2.1) of what it
+    holds: a longer head, map keys out of order, a wider float, or a claim written out with
+    the value its absence means. One document has one byte form."""
+
+
 class UnsupportedAlgorithm(CredentialError, ValueError):
     """A COSE algorithm other than Ed25519."""
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from credentials.catalogue import CatalogueEntry, entry_from_cbor, entry_to_cbor
-from credentials.cbor import dumps_canonical, loads_untrusted
+from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.certificates import NodeCertificate, check_node_certificate
 from credentials.claims import MAX_NUMERIC_DATE
 from credentials.cose import decode_sign1, sign1, verify_sign1
@@ -106,7 +106,7 @@ def read_trust_list(data: bytes, *, pinned_roots: Iterable[bytes] | None = None)
     envelope = decode_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES)
     if not envelope.is_a(TYP_TRUST_LIST):
         raise MalformedInput(f"not a trust list (typ is {envelope.typ!r})")
-    payload = loads_untrusted(envelope.payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=5)
+    payload = loads_deterministic(envelope.payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=5)
     if not isinstance(payload, dict) or set(payload) != set(range(_VERSION, _STATUS + 1)):
         raise MalformedInput("a trust list payload is a map with keys 1 to 7")
     roots = _bytes_list(payload[_ROOTS], "roots")

@@ -71,6 +71,11 @@ VERDICTS: dict[str, tuple[str, str]] = {
         "Unknown module",
         "It names a module that is not in the university's catalogue. Do not rely on it.",
     ),
+    Reason.NOT_DETERMINISTIC: (
+        "Altered copy",
+        "This credential was rewritten after it was signed, in a way no learning centre writes "
+        "one. Do not rely on it: ask the holder for the credential as the centre printed it.",
+    ),
     "no_qr": (
         "No QR code found",
         "No QR code could be read in the photo. Take it again, closer and sharper, in good light.",
@@ -184,6 +189,19 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
     "This credential has passed its expiry date.": (
         "Cheti hiki kimepita tarehe yake ya mwisho.",
         "Cette attestation a dépassé sa date d'expiration.",
+    ),
+    "Altered copy": (
+        "Nakala iliyobadilishwa",
+        "Copie modifiée",
+    ),
+    "This credential was rewritten after it was signed, in a way no learning centre writes "
+    "one. Do not rely on it: ask the holder for the credential as the centre printed it.": (
+        "Cheti hiki kiliandikwa upya baada ya kusainiwa, kwa namna ambayo hakuna kituo cha "
+        "mafunzo kinachoandika. Usikitegemee: mwombe mwenye cheti akupe cheti kama kituo "
+        "kilivyokichapisha.",
+        "Cette attestation a été réécrite après sa signature, d'une manière dont aucun centre "
+        "de formation n'en écrit. Ne vous y fiez pas : demandez à son titulaire l'attestation "
+        "telle que le centre l'a imprimée.",
     ),
     "Unknown module": (
         "Moduli isiyojulikana",

@@ -10,7 +10,12 @@ from credentials.catalogue import CatalogueEntry
 from credentials.certificates import NodeCertificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import Sign1, decode_sign1, verify_sign1
-from credentials.errors import CredentialError, MalformedInput, UnsupportedAlgorithm
+from credentials.errors import (
+    CredentialError,
+    MalformedInput,
+    NotDeterministic,
+    UnsupportedAlgorithm,
+)
 from credentials.qr import PREFIX, from_qr_text
 from credentials.trust import TrustList
 
@@ -30,6 +35,7 @@ class Reason(StrEnum):
     CREDENTIAL_REVOKED = "credential_revoked"
     EXPIRED = "expired"
     UNKNOWN_MODULE = "unknown_module"
+    NOT_DETERMINISTIC = "not_deterministic"
 
 
 EXPLANATIONS: dict[Reason, str] = {
@@ -47,6 +53,10 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.CREDENTIAL_REVOKED: "This credential has been revoked.",
     Reason.EXPIRED: "This credential has expired.",
     Reason.UNKNOWN_MODULE: "The module it names is not in the trusted catalogue.",
+    Reason.NOT_DETERMINISTIC: (
+        "Not in deterministic encoding: the same credential written in other bytes than "
+        "any centre writes it."
+    ),
 }
 """One plain sentence per reason, for people."""
 
@@ -97,6 +107,8 @@ def verify(data: bytes | str, trust: TrustList, *, now: datetime | None = None) 
         envelope = _envelope(data)
     except UnsupportedAlgorithm as exc:
         return _fail(Reason.UNSUPPORTED_ALG, str(exc))
+    except NotDeterministic as exc:
+        return _fail(Reason.NOT_DETERMINISTIC, str(exc))
     except (CredentialError, ValueError, TypeError) as exc:
         return _fail(Reason.MALFORMED, str(exc))
     certs = trust.nodes_for(envelope.kid)
@@ -106,6 +118,8 @@ def verify(data: bytes | str, trust: TrustList, *, now: datetime | None = None) 
         return _fail(Reason.BAD_SIGNATURE)
     try:
         credential = decode_claims(envelope.payload)
+    except NotDeterministic as exc:
+        return _fail(Reason.NOT_DETERMINISTIC, str(exc))
     except (CredentialError, ValueError, TypeError) as exc:
         return _fail(Reason.MALFORMED, str(exc))
     return _check(credential, certs, trust, now)

@@ -10,11 +10,18 @@ or at the time it last shut down. The node keeps
 The clock is trusted when the corrected time is after both the software's
 release floor and the last good time. A credential is dated only by a trusted
 clock; otherwise issuance stops with :class:`ClockUntrusted`.
+
+An admin's time is taken only within what the node knows for sure: not before its
+last recorded event or the hub's last time (minus ``BACKWARD_TOLERANCE``), and not more
+than ``ADMIN_AHEAD_LIMIT`` past the later of them. The hub's signed time is taken as it
+comes. Whatever the clock says, the node's certificate bounds what it may issue
+(``issuance.withheld_reason``).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +37,20 @@ RELEASE_FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
 """No credential can be dated before this software existed."""
 LATEST_PLAUSIBLE = datetime(2100, 1, 1, tzinfo=UTC)
 BACKWARD_TOLERANCE = timedelta(minutes=5)
+ADMIN_AHEAD_LIMIT = timedelta(days=180)
+"""How far past the latest time it knows for sure (its last event, the hub's last time)
+an admin may set the node's clock: a node offline half a year still gets its time set
+on site, and a mistyped year does not date the log."""
+BEFORE_KNOWN = (
+    "This time is before {known} UTC, which this centre has already recorded (its latest "
+    "activity, or the university's time at the last sync). Check the date; only a sync "
+    "with the university can set the clock further back."
+)
+TOO_FAR_AHEAD = (
+    "This time is more than {days} days after {known} UTC, the latest time this centre "
+    "knows for sure. Check the date; a time further ahead comes only from a sync with the "
+    "university."
+)
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
@@ -127,14 +148,42 @@ class Clock:
             set_state(self._db, "clock.last_good", status.now.isoformat())
         return status
 
+    def known_for_sure(self) -> datetime | None:
+        """The latest time the node knows has passed: its last event, or the hub's time at
+        the last sync, whichever is later (None on a node that has neither)."""
+        raw = get_state(self._db, "clock.hub_time")
+        known = [datetime.fromisoformat(raw)] if raw else []
+        try:
+            row = self._db.execute("SELECT max(at) FROM events").fetchone()
+        except sqlite3.OperationalError:  # a node database before the event log
+            row = None
+        if row is not None and row[0] is not None:
+            known.append(datetime.fromtimestamp(int(row[0]), UTC))
+        return max(known, default=None)
+
+    def _check_admin_time(self, true_now: datetime) -> None:
+        known = self.known_for_sure()
+        if known is None:
+            return
+        shown = known.strftime("%Y-%m-%d %H:%M")
+        if true_now < known - BACKWARD_TOLERANCE:
+            raise BadRequest(BEFORE_KNOWN, params={"known": shown})
+        if true_now > known + ADMIN_AHEAD_LIMIT:
+            raise BadRequest(TOO_FAR_AHEAD, params={"days": ADMIN_AHEAD_LIMIT.days, "known": shown})
+
     def set_time(self, true_now: datetime, source: ClockSource) -> ClockStatus:
-        """Record the true time (from the hub or an admin's browser) for this boot."""
+        """Record the true time (from the hub or an admin's browser) for this boot; an
+        admin's only within what the node knows for sure (see the module's doc)."""
         if true_now.tzinfo is None:
             raise BadRequest("The time must carry a time zone")
         if not RELEASE_FLOOR <= true_now <= LATEST_PLAUSIBLE:
             raise BadRequest("That time is not plausible")
+        if source is ClockSource.admin:
+            self._check_admin_time(true_now)
         offset = (true_now - self._system_now()).total_seconds()
         with transaction(self._db):
+            if source is ClockSource.hub:
+                set_state(self._db, "clock.hub_time", true_now.astimezone(UTC).isoformat())
             set_state(
                 self._db,
                 "clock.correction",

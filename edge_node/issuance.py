@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from content.grading import DrawnItem, Grade, grade_attempt
 from content.model import Module, Pathway
 from credentials.certificates import NodeCertificate, read_node_certificate
-from credentials.claims import MicroCredential, decode_claims
+from credentials.claims import MAX_HOLDER_NAME, MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.issuance import issue
@@ -115,6 +115,21 @@ OUTSIDE_VALIDITY = (
     "now. The result is kept; the credential is issued once a valid certificate arrives."
 )
 
+NAME_TOO_LONG = (
+    "This learner's name is longer than the {limit} characters a credential holds, so no "
+    "credential is issued. The result is kept; shorten the name on the learner's card and "
+    "the credential is issued."
+)
+
+
+def name_withheld(node: Node, learner_id: str) -> Withheld | None:
+    """Why no credential can carry this learner's name (one registered before the limit),
+    or None."""
+    row = node.db.execute("SELECT name FROM learners WHERE id = ?", [learner_id]).fetchone()
+    if row is not None and len(str(row[0])) > MAX_HOLDER_NAME:
+        return Withheld(NAME_TOO_LONG, {"limit": str(MAX_HOLDER_NAME)})
+    return None
+
 
 def own_certificate(node: Node) -> NodeCertificate | None:
     """The node's installed certificate (checked against the root when installed)."""
@@ -154,7 +169,7 @@ _RESULT_COLUMNS = (
 def _result(row: Any, node: Node, cert: NodeCertificate | None) -> ResultView:
     withheld = None
     if row[6] and row[10] is None:
-        withheld = withheld_reason(node, row[3], cert=cert)
+        withheld = withheld_reason(node, row[3], cert=cert) or name_withheld(node, row[2])
     return ResultView(
         id=row[0],
         sitting_id=row[1],
@@ -311,6 +326,8 @@ def _issue_module(node: Node, result_id: str) -> str | None:
     module = node.module_at(module_id, module_version) or node.modules[module_id]
     clock = node.clock.trusted_now()
     if withheld_reason(node, module_id, at=clock.now) is not None:
+        return None
+    if name_withheld(node, learner_id) is not None:
         return None
     subject, holder_name = _holder(node, learner_id)
     credential = MicroCredential(
@@ -495,6 +512,8 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
     clock = node.clock.trusted_now()
     if withheld_reason(node, pathway.id, at=clock.now) is not None:
         return None
+    if name_withheld(node, learner_id) is not None:
+        return None
     countable = _countable(node, learner_id, clock.now)
     if not all(module_id in countable for module_id in pathway.modules):
         return None
@@ -528,6 +547,27 @@ def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str |
         event_body={"from": from_ids},
     )
     return credential_id
+
+
+def issue_for_learner(node: Node, learner_id: str) -> list[str]:
+    """Issue what one learner passed but was not given (their name was too long, say) and
+    the pathways they now complete, when the clock is trusted; the new credential ids."""
+    if not node.clock.status().trusted:
+        return []
+    issued = []
+    rows = node.db.execute(
+        "SELECT id FROM results r WHERE learner_id = ? AND passed = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY graded_at",
+        [learner_id],
+    ).fetchall()
+    for (result_id,) in rows:
+        with transaction(node.db):
+            credential_id = _issue_module(node, str(result_id))
+        if credential_id is not None:
+            issued.append(credential_id)
+    with transaction(node.db):
+        issued += issue_completed_pathways(node, learner_id)
+    return issued
 
 
 def issue_pending(node: Node) -> int:

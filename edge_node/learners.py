@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from credentials.claims import MAX_HOLDER_NAME
 from edge_node import events, issuance
 from edge_node.accounts import hash_secret, verify_secret
 from edge_node.clock import RELEASE_FLOOR
@@ -59,12 +60,33 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def _printable(value: str | None) -> str | None:
+    # A control character (a pasted NUL, a line break) would end up signed into the
+    # learner's credentials and printed on their certificate.
+    if value is not None and any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+class LearnerName(BaseModel):
+    """A learner's name alone, as the learner card's form shortens one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=MAX_HOLDER_NAME)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return str(_printable(value))
+
+
 class LearnerDetails(BaseModel):
     """What a worker records about a learner."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=MAX_HOLDER_NAME)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     gender: str | None = Field(default=None)
@@ -81,11 +103,7 @@ class LearnerDetails(BaseModel):
     @field_validator("name", "village")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        # A control character (a pasted NUL, a line break) would end up signed into the
-        # learner's credentials and printed on their certificate.
-        if value is not None and any(unicodedata.category(c) == "Cc" for c in value):
-            raise ValueError("must not contain control characters or line breaks")
-        return value
+        return _printable(value)
 
     @field_validator("birth_year")
     @classmethod
@@ -230,7 +248,32 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
             type=EventType.learner_updated,
             body={"id": learner_id, "by": by, "changes": _event_details(details)},
         )
+    issuance.issue_for_learner(node, learner_id)
     return get(node, learner_id)
+
+
+def rename(node: Node, learner_id: str, name: LearnerName, *, by: str) -> LearnerPublic:
+    """Give a learner the name their credentials will carry (the learner card's way out
+    for a name registered before the credential's limit applied); a credential that
+    waited for it is issued."""
+    get(node, learner_id)
+    with transaction(node.db):
+        node.db.execute("UPDATE learners SET name = ? WHERE id = ?", [name.name, learner_id])
+        events.record(
+            node.db,
+            node_id=node.node_id,
+            clock=node.clock,
+            type=EventType.learner_updated,
+            body={"id": learner_id, "by": by, "changes": {"name": name.name}},
+        )
+    issuance.issue_for_learner(node, learner_id)
+    return get(node, learner_id)
+
+
+NAME_TOO_LONG_TO_KEEP = (
+    "The record to keep has a name of more than {limit} characters, more than a credential "
+    "holds. Shorten it on that learner's card first, then merge."
+)
 
 
 _MOVED = ("sittings", "results", "credentials", "recognised")
@@ -253,6 +296,8 @@ def merge_plan(node: Node, *, keep_id: str, duplicate_id: str) -> MergePlan:
     duplicate = get(node, duplicate_id)
     if keep_id == duplicate_id:
         raise BadRequest("A learner cannot be merged with themselves")
+    if len(keep.name) > MAX_HOLDER_NAME:
+        raise BadRequest(NAME_TOO_LONG_TO_KEEP, params={"limit": MAX_HOLDER_NAME})
     db = node.db
     clash = db.execute(
         "SELECT 1 FROM sittings a JOIN sittings b ON a.session_id = b.session_id "

@@ -494,6 +494,57 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "délivrée. Le résultat est conservé ; l'attestation sera délivrée si un certificat "
         "qui le couvre arrive.",
     ),
+    "This time is before {known} UTC, which this centre has already recorded (its latest "
+    "activity, or the university's time at the last sync). Check the date; only a sync "
+    "with the university can set the clock further back.": (
+        "Wakati huu ni kabla ya {known} UTC, ambao kituo hiki kimeshaurekodi (shughuli yake "
+        "ya mwisho, au wakati wa chuo kikuu katika usawazishaji wa mwisho). Angalia tarehe; "
+        "ni usawazishaji na chuo kikuu tu unaoweza kurudisha saa nyuma zaidi.",
+        "Cette heure est antérieure au {known} UTC, que ce centre a déjà enregistré (sa "
+        "dernière activité, ou l'heure de l'université à la dernière synchronisation). "
+        "Vérifiez la date ; seule une synchronisation avec l'université peut reculer "
+        "davantage l'horloge.",
+    ),
+    "This time is more than {days} days after {known} UTC, the latest time this centre "
+    "knows for sure. Check the date; a time further ahead comes only from a sync with the "
+    "university.": (
+        "Wakati huu ni zaidi ya siku {days} baada ya {known} UTC, wakati wa mwisho ambao "
+        "kituo hiki kina uhakika nao. Angalia tarehe; wakati wa mbele zaidi unatoka tu kwenye "
+        "usawazishaji na chuo kikuu.",
+        "Cette heure est plus de {days} jours après le {known} UTC, la dernière heure que ce "
+        "centre connaît avec certitude. Vérifiez la date ; une heure plus lointaine ne vient "
+        "que d'une synchronisation avec l'université.",
+    ),
+    "This learner's name is longer than the {limit} characters a credential holds, so no "
+    "credential is issued. The result is kept; shorten the name on the learner's card and "
+    "the credential is issued.": (
+        "Jina la mwanafunzi huyu ni refu kuliko herufi {limit} ambazo cheti kinaweza kubeba, "
+        "kwa hiyo hakuna cheti kinachotolewa. Matokeo yamehifadhiwa; fupisha jina kwenye "
+        "kadi ya mwanafunzi na cheti kitatolewa.",
+        "Le nom de cet apprenant dépasse les {limit} caractères qu'une attestation peut "
+        "porter : aucune attestation n'est délivrée. Le résultat est conservé ; raccourcissez "
+        "le nom sur la fiche de l'apprenant et l'attestation sera délivrée.",
+    ),
+    "The record to keep has a name of more than {limit} characters, more than a credential "
+    "holds. Shorten it on that learner's card first, then merge.": (
+        "Rekodi ya kubaki ina jina lenye herufi zaidi ya {limit}, zaidi ya kile cheti "
+        "kinachobeba. Lifupishe kwanza kwenye kadi ya mwanafunzi huyo, kisha unganisha.",
+        "La fiche à garder porte un nom de plus de {limit} caractères, plus qu'une attestation "
+        "ne peut en porter. Raccourcissez-le d'abord sur la fiche de cet apprenant, puis "
+        "fusionnez.",
+    ),
+    "Shorten the name for credentials": (
+        "Fupisha jina kwa ajili ya vyeti",
+        "Raccourcir le nom pour les attestations",
+    ),
+    "A credential holds a name of at most {limit} characters; this one has {length}. "
+    "Write the name as it should appear on the learner's credentials.": (
+        "Cheti kinabeba jina la herufi {limit} zaidi; hili lina {length}. Andika jina kama "
+        "linavyopaswa kuonekana kwenye vyeti vya mwanafunzi.",
+        "Une attestation porte un nom de {limit} caractères au plus ; celui-ci en a {length}. "
+        "Écrivez le nom tel qu'il doit figurer sur les attestations de l'apprenant.",
+    ),
+    "Save the name": ("Hifadhi jina", "Enregistrer le nom"),
     "This centre's certificate is valid from {start} to {end}, so no credential is issued "
     "now. The result is kept; the credential is issued once a valid certificate arrives.": (
         "Cheti cha kituo hiki ni halali kuanzia {start} hadi {end}, kwa hiyo hakuna cheti "

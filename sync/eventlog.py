@@ -11,7 +11,8 @@ be spliced into another's. The hub recomputes every hash, so hashes never travel
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +21,10 @@ from typing import Any
 import cbor2
 from sqlite_utils import Database, Migrations
 
+from credentials.claims import CTI_BYTES, MODULE_VERSION, ROUTES
+from credentials.cose import MAX_SIGN1_BYTES
 from sync.errors import InvalidEvent
+from sync.protocol import MAX_INT
 
 migrations = Migrations("sync.eventlog")
 
@@ -78,7 +82,6 @@ BODY_FIELDS: dict[EventType, dict[str, type | tuple[type, ...]]] = {
     EventType.credential_recognised: {"cose": bytes, "learner": str},
 }
 
-_PLAIN = (str, int, bool, bytes, type(None))
 EVENT_TYPES = {str(t): t for t in EventType}
 """Each event type by its name (a lookup faster than ``EventType(name)`` on hot paths)."""
 
@@ -118,32 +121,136 @@ def chain_hash(prev_hash: bytes, record: bytes) -> bytes:
     return hashlib.sha256(prev_hash + record).digest()
 
 
-def _check_plain(value: Any, path: str) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidEvent(f"{path}: map keys must be text, not {type(key).__name__}")
-            _check_plain(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check_plain(item, f"{path}[{index}]")
-    elif not isinstance(value, _PLAIN):
-        raise InvalidEvent(
-            f"{path}: {type(value).__name__} is not allowed in an event body "
-            "(use text, integers, booleans, bytes, null, lists and maps)"
-        )
+MAX_ID = 64
+"""Learner, sitting and other record ids, and learner codes (``Id`` in the node's API)."""
+MAX_EVENT_TEXT = 200
+"""Names, villages: learner names were allowed 120 characters before the credential's
+limit of 100 (``credentials.claims.MAX_HOLDER_NAME``) applied, and the hub must take the
+events that recorded them."""
+MAX_REASON = 1000
+MAX_FROM = 64
+MODULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+"""A module or pathway id, as ``content.model`` writes them."""
+LEARNER_CHANGES: dict[str, type] = {
+    "code": str,
+    "name": str,
+    "gender": str,
+    "birth_year": int,
+    "village": str,
+    "language": str,
+}
+"""Learner fields a ``learner.updated`` event may change, and their types (the hub's
+``projection.LEARNER_FIELDS``); each may be cleared with null except the name."""
 
 
-def check_body(type: str, body: Mapping[str, Any], *, deep: bool = True) -> EventType:
-    """Raise :class:`InvalidEvent` unless ``body`` has every field its type requires.
+def _text(limit: int, *, minimum: int = 1) -> Callable[[Any], bool]:
+    return lambda value: type(value) is str and minimum <= len(value) <= limit
 
-    ``deep`` also checks every nested value is a plain CBOR type (the hub skips it: its
-    bounded decoder already refused everything else that matters)."""
+
+def _bytes(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda value: type(value) is bytes and low <= len(value) <= high
+
+
+def _percent(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= 100
+
+
+def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _ids(value: Any) -> bool:
+    return type(value) is list and len(value) <= MAX_FROM and all(map(_text(MAX_ID), value))
+
+
+_ID = _text(MAX_ID)
+_CTI = _bytes(*CTI_BYTES)
+_COSE = _bytes(1, MAX_SIGN1_BYTES)
+_LEARNER_VALUES: dict[str, Callable[[Any], bool]] = {
+    "id": _ID,
+    "code": _ID,
+    "name": _text(MAX_EVENT_TEXT),
+    "language": _text(16),
+    "gender": _optional(_text(16)),
+    "birth_year": _optional(lambda value: type(value) is int),
+    "village": _optional(_text(MAX_EVENT_TEXT, minimum=0)),
+}
+VALUES: dict[EventType, dict[str, Callable[[Any], bool]]] = {
+    EventType.learner_registered: _LEARNER_VALUES,
+    EventType.learner_updated: {"id": _ID},
+    EventType.learner_merged: {"id": _ID, "into": _ID},
+    EventType.sitting_submitted: {
+        "id": _ID,
+        "learner": _ID,
+        "module": lambda value: bool(MODULE_ID.match(value)),
+        "module_version": lambda value: bool(MODULE_VERSION.match(value)),
+        "route": lambda value: value in ROUTES,
+        "score_percent": _percent,
+    },
+    EventType.checklist_scored: {"sitting": _ID, "score_percent": _percent},
+    EventType.credential_issued: {"cose": _COSE, "learner": _ID, "replaces": _CTI},
+    EventType.credential_revoked: {"id": _CTI, "reason": _text(MAX_REASON, minimum=0)},
+    EventType.pathway_issued: {"cose": _COSE, "learner": _ID, "from": _ids, "replaces": _CTI},
+    EventType.credential_recognised: {"cose": _COSE, "learner": _ID},
+}
+"""What the hub's projection reads of each body, beyond the CBOR type: lengths, ranges and
+allowed values (a field listed here but not in ``BODY_FIELDS`` is checked when present)."""
+
+
+def _check_plain(body: dict[str, Any], event_type: EventType) -> None:
+    """Every value in ``body`` is text (without NUL, which PostgreSQL cannot hold), an
+    integer within 64 bits, a boolean, bytes, null, a list or a map with text keys: no
+    floats (NaN and infinities included), no integer keys. A loop, not recursion: the hub
+    runs it for every event it ingests."""
+    stack: list[Any] = [body]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                raise InvalidEvent(f"{event_type}: text may not contain a NUL character")
+        elif kind is int:
+            if not -MAX_INT <= item <= MAX_INT:
+                raise InvalidEvent(f"{event_type}: an integer is out of range")
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    raise InvalidEvent(
+                        f"{event_type}: map keys must be text, not {type(key).__name__}"
+                    )
+            stack += item
+            stack += item.values()
+        elif kind is list or kind is tuple:
+            stack += item
+        elif kind not in (bool, bytes, type(None)):
+            raise InvalidEvent(
+                f"{event_type}: {kind.__name__} is not allowed in an event body "
+                "(use text, integers, booleans, bytes, null, lists and maps)"
+            )
+
+
+def _check_changes(changes: dict[str, Any], event_type: EventType) -> None:
+    for name, expected in LEARNER_CHANGES.items():
+        if name not in changes:
+            continue
+        value = changes[name]
+        if value is None and name != "name":
+            continue
+        if type(value) is not expected or not _LEARNER_VALUES[name](value):
+            raise InvalidEvent(f"{event_type}: the change of {name!r} is not a valid value")
+
+
+def check_body(type: str, body: Mapping[str, Any]) -> EventType:
+    """Raise :class:`InvalidEvent` unless ``body`` is what its type requires: every
+    required field of its CBOR type, every value plain (:func:`_check_plain`), and every
+    field the hub's projection reads within its bounds (``VALUES``). The node checks each
+    event before it appends it, the hub each event it ingests: one check, two places."""
     event_type = EVENT_TYPES.get(type) if isinstance(type, str) else None
     if event_type is None:
         raise InvalidEvent(f"unknown event type {type!r}")
     if not isinstance(body, dict | Mapping):
         raise InvalidEvent(f"{event_type}: the body must be a map")
+    body = dict(body)
     for field, expected in BODY_FIELDS[event_type].items():
         if field not in body:
             raise InvalidEvent(f"{event_type}: the body lacks the field {field!r}")
@@ -151,8 +258,12 @@ def check_body(type: str, body: Mapping[str, Any], *, deep: bool = True) -> Even
         # bool is an int in Python; an int field must not accept True.
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise InvalidEvent(f"{event_type}: the field {field!r} has the wrong type")
-    if deep:
-        _check_plain(dict(body), str(event_type))
+    _check_plain(body, event_type)
+    for field, valid in VALUES[event_type].items():
+        if field in body and not valid(body[field]):
+            raise InvalidEvent(f"{event_type}: the field {field!r} is not a valid value")
+    if event_type is EventType.learner_updated:
+        _check_changes(body["changes"], event_type)
     return event_type
 
 

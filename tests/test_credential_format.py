@@ -27,7 +27,7 @@ from credentials.claims import (
     outcomes_from_bitmap,
 )
 from credentials.cose import decode_sign1, sign1, verify_sign1
-from credentials.errors import MalformedInput, UnsupportedAlgorithm
+from credentials.errors import MalformedInput, NotDeterministic, UnsupportedAlgorithm
 from credentials.issuance import issue
 from credentials.keys import SigningKey
 from credentials.qr import qr_version, to_qr_text
@@ -192,11 +192,16 @@ def test_accepts_alg_minus_19() -> None:
 
 
 def test_verifies_over_received_protected_bytes() -> None:
-    # Keys in non-deterministic order: re-encoding would change the bytes and break the signature.
-    data = _raw_sign1({4: KEY.kid, 1: -8})
-    envelope = decode_sign1(data)
-    assert envelope.protected[:3] == bytes.fromhex("a20448")
+    # A header we never write (alg -19): verification must not rebuild ours (alg -8).
+    envelope = decode_sign1(_raw_sign1({1: -19, 4: KEY.kid}))
+    assert envelope.protected == bytes.fromhex("a201320448") + KEY.kid
     assert verify_sign1(envelope, KEY.public_key)
+
+
+def test_a_protected_header_out_of_deterministic_order_is_refused() -> None:
+    # Its signature verifies, but a second byte form of one header is a second credential.
+    with pytest.raises(NotDeterministic):
+        decode_sign1(_raw_sign1({4: KEY.kid, 1: -8}))
 
 
 @pytest.mark.parametrize("alg", [-7, -35, 1])

@@ -165,7 +165,7 @@ def test_a_full_disk_is_reported_in_plain_words(tmp_path: Path) -> None:
         for index in range(200):
             learners.register(
                 node,
-                learners.LearnerDetails(name="N" * 100 + str(index), consent=True),
+                learners.LearnerDetails(name="N" * 90 + str(index), consent=True),
                 by="test",
             )
     node.db.execute("PRAGMA max_page_count = 1073741823")

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 
+from credentials.claims import MAX_HOLDER_NAME
 from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.translations import MESSAGES
@@ -32,10 +33,10 @@ def said(lang: str, sentence: str, field: str, **values: object) -> str:
         ("sw", {"name": ""}, "{field} is required.", "name", {}),
         (
             "fr",
-            {"name": "x" * 121},
+            {"name": "x" * (MAX_HOLDER_NAME + 1)},
             "{field} must be at most {limit} characters.",
             "name",
-            {"limit": 120},
+            {"limit": MAX_HOLDER_NAME},
         ),
         ("fr", {"birth_year": "nineteen"}, "{field} must be a number.", "birth_year", {}),
         (

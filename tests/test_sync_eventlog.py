@@ -35,7 +35,16 @@ def sample_body(event_type: EventType) -> dict[str, object]:
         list: [],
         (dict, list): {"q1": 2},
     }
-    return {field: samples[kind] for field, kind in BODY_FIELDS[event_type].items()}
+    # Fields whose values the body check bounds beyond their type.
+    valid: dict[str, object] = {
+        "module": "soil-health",
+        "module_version": "1.0.0",
+        "route": "course",
+        "id": b"\x01" * 8 if event_type is EventType.credential_revoked else "x",
+    }
+    return {
+        field: valid.get(field, samples[kind]) for field, kind in BODY_FIELDS[event_type].items()
+    }
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from content.public import PublicItem, PublicModule, public_module
+from credentials.claims import MAX_HOLDER_NAME
 from edge_node import (
     accounts,
     assessment,
@@ -72,7 +73,7 @@ class StatusOut(BaseModel):
 
 
 class LearnerIn(_In):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=MAX_HOLDER_NAME)
     phone: str | None = Field(default=None, max_length=32)
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     gender: str | None = Field(default=None, max_length=16)
@@ -150,8 +151,10 @@ class ItemOut(BaseModel):
 
 
 class AnswerIn(_In):
-    answer: str | list[Annotated[str, Field(max_length=64)]] | bool | float = Field(
-        union_mode="left_to_right"
+    # Strict booleans: in lax mode 0, 1 and 1.0 would become false and true before the
+    # number could be tried, and a numeric question would refuse them.
+    answer: StrictStr | list[Annotated[StrictStr, Field(max_length=64)]] | StrictBool | float = (
+        Field(union_mode="left_to_right")
     )
 
 

@@ -139,6 +139,21 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
+@router.post("/learners/{learner_id}/name")
+async def learner_rename(ctx: CtxDep, learner_id: str) -> Response:
+    """The learner card's form for a name longer than a credential holds."""
+    by = ctx.require_staff()
+    form = await ctx.form()
+    try:
+        name = parse(learners.LearnerName, {"name": form.get("name", "")}, ctx.lang)
+    except BadRequest as error:
+        return _card(
+            ctx, learner_id, status=400, name_error=error.message, short_name=form.get("name")
+        )
+    learners.rename(ctx.node, learner_id, name, by=by)
+    return _redirect(ctx, f"/learners/{learner_id}/card")
+
+
 @router.get("/learners/merge")
 async def learner_merge_page(ctx: CtxDep, keep: str = "", duplicate: str = "") -> Response:
     """Both records and what would move: a merge cannot be undone."""

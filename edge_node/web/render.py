@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from credentials.claims import MAX_HOLDER_NAME
 from edge_node.i18n import gettext
 from edge_node.web.context import Ctx
 
@@ -21,6 +22,7 @@ env = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+env.globals["MAX_HOLDER_NAME"] = MAX_HOLDER_NAME
 env.globals["LANGUAGES"] = (("en", "English"), ("sw", "Kiswahili"), ("fr", "Français"))
 
 
