@@ -42,6 +42,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -56,10 +57,13 @@ from sync.hub.ingest import Hub
 from sync.hub.projection import PRESENTED
 from sync.hub.settings import HubSettings
 from sync.hub.staff import (
+    SESSION_MAX_AGE_S,
     LoginLocked,
     NotAuthenticated,
+    end_session,
     log_in,
-    staff_organisation,
+    session_staff,
+    start_session,
     token_organisation,
 )
 from sync.hub.store import Store
@@ -72,7 +76,6 @@ from sync.hub.translations import (
 )
 
 SESSION_COOKIE = "fieldcred_hub"
-SESSION_MAX_AGE_S = 12 * 3600
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_NUMBER = 2**62
 """Bound of a number in a URL: larger ones fit no database integer (422, not a 500)."""
@@ -80,6 +83,22 @@ PAGE_ROWS = 100
 """Rows of a long table (the registry, a module's sittings) on one page."""
 Offset = Annotated[int, Query(ge=0, le=MAX_NUMBER)]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class ErrorOut(BaseModel):
+    """Every error the JSON API answers."""
+
+    error: str
+    message: str
+
+
+class LoggedOut(BaseModel):
+    ended: bool
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413)
+}
 
 
 class FormExpired(SyncError):
@@ -126,17 +145,42 @@ def _csrf(request: Request) -> str:
     return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _staff(request: Request) -> tuple[str, str]:
-    """The logged-in staff member and their organisation, from the signed session cookie."""
+def _session_id(request: Request) -> str | None:
+    """The id of the staff session the signed cookie names (whether or not it still runs)."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie or len(cookie) > 512:
+        return None
     try:
-        username = str(request.app.state.signer.loads(cookie, max_age=SESSION_MAX_AGE_S))
+        value = request.app.state.signer.loads(cookie, max_age=SESSION_MAX_AGE_S)
     except BadSignature:
-        raise NotAuthenticated("please log in") from None
-    organisation = staff_organisation(request.app.state.hub.store, username)
-    if organisation is None:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _staff(request: Request) -> tuple[str, str]:
+    """The logged-in staff member and their organisation, from the session the signed
+    cookie names: refused once that session has ended (log-out, a new password, the
+    account disabled)."""
+    session_id = _session_id(request)
+    found = None
+    if session_id is not None:
+        found = session_staff(request.app.state.hub.store, session_id, now=int(time.time()))
+    if found is None:
         raise NotAuthenticated("please log in")
-    return username, organisation
+    return found
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a browser's post came from one of the hub's own pages. Browsers name the
+    page's origin on every post (``Origin``, ``Sec-Fetch-Site``); a script that names
+    none is not a browser carrying someone's cookies."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def _api_scope(request: Request, authorization: Annotated[str, Header()] = "") -> str:
@@ -445,9 +489,13 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     def login(
         request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
+        if not _same_origin(request):
+            # Another site's page must not log a visitor in as someone (login CSRF).
+            raise FormExpired("This form has expired. Go back, reload the page and try again.")
         client = request.client.host if request.client else ""
+        now = int(time.time())
         try:
-            log_in(store, username, password, client=client, now=int(time.time()))
+            log_in(store, username, password, client=client, now=now)
         except NotAuthenticated as error:
             return page(request, None, "Staff login", 401, template="login.html", error=str(error))
         except LoginLocked as error:
@@ -465,7 +513,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            signer.dumps(username),
+            signer.dumps(start_session(store, username, now=now)),
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
@@ -473,14 +521,34 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         )
         return response
 
-    @app.post("/logout")
+    def end_this_session(request: Request) -> bool:
+        """End the session the cookie names; whether one was running."""
+        session_id = _session_id(request)
+        now = int(time.time())
+        if session_id is None or session_staff(store, session_id, now=now) is None:
+            return False
+        end_session(store, session_id, now=now)
+        return True
+
+    @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
         # Another site cannot log staff out; a session already gone needs no token.
         if _csrf(request) and not _csrf_ok(request, csrf):
             raise FormExpired("This form has expired. Go back, reload the page and try again.")
+        end_this_session(request)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+    @app.post("/api/v1/logout", response_model=LoggedOut, responses=_ERRORS)
+    def api_logout(request: Request, response: Response) -> LoggedOut:
+        """End the staff session of the session cookie (its copies stop working too)."""
+        if not _same_origin(request):
+            raise FormExpired("This form has expired. Go back, reload the page and try again.")
+        if not end_this_session(request):
+            raise NotAuthenticated("no staff session is running")
+        response.delete_cookie(SESSION_COOKIE)
+        return LoggedOut(ended=True)
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request, who: Staff) -> HTMLResponse:
