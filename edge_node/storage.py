@@ -248,6 +248,17 @@ def _account_control(db: Database) -> None:
     )
 
 
+@migrations(name="0012_ended_sessions")
+def _ended_sessions(db: Database) -> None:
+    # Sessions ended by logging out, each kept until it would have expired: a copy of the
+    # cookie stops working at once (``edge_node.sessions``).
+    db.table("ended_sessions").create(
+        {"nonce": str, "ended_at": float, "expires_at": float},
+        pk="nonce",
+        not_null={"ended_at", "expires_at"},
+    )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -46,6 +46,8 @@ def worker_token(api_schema: object, fuzz_node: Node) -> str:
 
 def test_no_server_errors(api_schema: schemathesis.BaseSchema, worker_token: str) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
+    # Logging out ends the worker's token: last, so the rest is fuzzed signed in.
+    operations.sort(key=lambda operation: operation.path.endswith("/logout"))
     assert len(operations) > 20
     statuses: Counter[int] = Counter()
     for operation in operations:
