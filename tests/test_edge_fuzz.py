@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,10 +55,10 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema, worker_token: str
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=8,
+            max_examples=int(os.environ.get("FIELDCRED_FUZZ_EXAMPLES", "8")),
             deadline=None,
             suppress_health_check=list(HealthCheck),
-            derandomize=True,
+            derandomize=os.environ.get("FIELDCRED_FUZZ_RANDOM") is None,
             database=None,
         )
         def check(case: schemathesis.Case) -> None:

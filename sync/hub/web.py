@@ -42,7 +42,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -52,6 +51,7 @@ from credentials import verdicts
 from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
+from sync.hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
 from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.projection import PRESENTED
@@ -83,22 +83,6 @@ PAGE_ROWS = 100
 """Rows of a long table (the registry, a module's sittings) on one page."""
 Offset = Annotated[int, Query(ge=0, le=MAX_NUMBER)]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-
-class ErrorOut(BaseModel):
-    """Every error the JSON API answers."""
-
-    error: str
-    message: str
-
-
-class LoggedOut(BaseModel):
-    ended: bool
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413)
-}
 
 
 class FormExpired(SyncError):
@@ -530,7 +514,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         end_session(store, session_id, now=now)
         return True
 
-    @app.post("/logout", include_in_schema=False)
+    @app.post("/logout")
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
         # Another site cannot log staff out; a session already gone needs no token.
         if _csrf(request) and not _csrf_ok(request, csrf):
@@ -540,7 +524,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
-    @app.post("/api/v1/logout", response_model=LoggedOut, responses=_ERRORS)
+    @app.post("/api/v1/logout", response_model=LoggedOut, responses=ERRORS)
     def api_logout(request: Request, response: Response) -> LoggedOut:
         """End the staff session of the session cookie (its copies stop working too)."""
         if not _same_origin(request):
@@ -909,23 +893,28 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             ],
         )
 
-    @app.get("/api/v1/modules/{module_id}/results")
+    @app.get("/api/v1/modules/{module_id}/results", response_model=ModuleResults, responses=ERRORS)
     def api_module_results(module_id: str, organisation: Scope) -> dict[str, Any]:
+        """Every sitting of the module synced from the organisation's centres."""
         return {
             "module_id": module_id,
             "results": reports.module_results(store, organisation, module_id),
         }
 
-    @app.get("/api/v1/credentials/{credential_id}")
+    @app.get(
+        "/api/v1/credentials/{credential_id}", response_model=CredentialEntry, responses=ERRORS
+    )
     def api_credential(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """One credential of the registry."""
         entry = reports.credential(store, organisation, credential_id)
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
         entry["cose"] = bytes(entry["cose"]).hex()
         return entry
 
-    @app.get("/api/v1/credentials/{credential_id}/ob3")
+    @app.get("/api/v1/credentials/{credential_id}/ob3", responses=ERRORS)
     def api_open_badge(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """The credential as a signed Open Badges 3.0 AchievementCredential."""
         from sync.hub.exports import open_badge_for
 
         entry = reports.credential(store, organisation, credential_id)
@@ -933,8 +922,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             raise NotFound(f"no credential {credential_id}")
         return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)
 
-    @app.get("/api/v1/equity")
+    @app.get("/api/v1/equity", response_model=EquityOut, responses=ERRORS)
     def api_equity(organisation: Scope) -> dict[str, Any]:
+        """Learners, sittings, passes and credentials by gender, age band and centre."""
         rows = reports.equity(store, organisation, year=datetime.now(UTC).year)
         return {"equity": [row.__dict__ for row in rows]}
 
