@@ -133,3 +133,32 @@ def test_the_session_cookie_is_secure_over_https(hub: Hub) -> None:
     plain = attempt(client_at(hub, "192.0.2.2"), "wanjiru", "correct horse")
     assert "secure" in over_tls.headers["set-cookie"].lower()
     assert "secure" not in plain.headers["set-cookie"].lower()
+
+
+def test_a_browser_that_logged_in_before_is_not_held_back_by_strangers(hub: Hub) -> None:
+    """Under a steady guessing attack the username's wait never ends (each guess starts
+    the next one); the browser the staff member logged in with before still gets in at
+    once, while a browser new to the username waits like the guessers."""
+    add_staff(hub.store, "wanjiru", "correct horse", "university")
+    add_staff(hub.store, "otieno", "battery staple", "university")
+    office = client_at(hub, "192.0.2.10")
+    assert attempt(office, "wanjiru", "correct horse").status_code == 303
+    now = int(time.time()) - 3000
+    for n in range(FREE_FAILURES + 8):
+        try:
+            log_in(hub.store, "wanjiru", "guess", client=f"bot-{n}", now=now)
+        except NotAuthenticated:
+            pass
+        except LoginLocked as slowed:
+            now += slowed.retry_after_s
+    with pytest.raises(NotAuthenticated):
+        log_in(hub.store, "wanjiru", "guess", client="bot-last", now=int(time.time()))
+    stranger = attempt(client_at(hub, "192.0.2.11"), "wanjiru", "correct horse")
+    assert stranger.status_code == 429
+    assert 0 < int(stranger.headers["Retry-After"]) <= MAX_DELAY_S
+    office.cookies.delete("fieldcred_hub")
+    assert attempt(office, "wanjiru", "correct horse").status_code == 303
+    # A browser is known for its own username only: a guesser's own login is no way round.
+    guesser = client_at(hub, "192.0.2.12")
+    assert attempt(guesser, "otieno", "battery staple").status_code == 303
+    assert attempt(guesser, "wanjiru", "correct horse").status_code == 429

@@ -102,7 +102,15 @@ def user_delay_s(failures: int) -> int:
     return int(min(2 ** min(failures - FREE_FAILURES, 16), MAX_DELAY_S))
 
 
-def log_in(store: Store, username: str, password: str, *, client: str, now: int) -> str:
+def log_in(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    client: str,
+    now: int,
+    known_device: bool = False,
+) -> str:
     """:func:`check_login`, throttled two ways (:class:`LoginLocked`, before any password
     is checked):
 
@@ -111,10 +119,13 @@ def log_in(store: Store, username: str, password: str, *, client: str, now: int)
     * one username from every address together: after ``FREE_FAILURES`` failures each
       guess waits longer, up to ``MAX_DELAY_S``, until the username has had no failure
       for ``QUIET_S``. This slows guessing (30 an hour at most) but never locks: the
-      staff member gets in from another address within ``MAX_DELAY_S``.
+      staff member gets in from another address within ``MAX_DELAY_S``, and at once from
+      a ``known_device`` (a browser that has logged in as them before), which the
+      username's wait does not hold back.
 
     A success forgets its own address's failures for the username."""
-    keys = [_pair_key(username, client), _user_key(username)]
+    pair, user = _pair_key(username, client), _user_key(username)
+    keys = [pair] if known_device else [pair, user]
     marks = ", ".join("?" * len(keys))
     locked = store.scalar(
         f"SELECT max(locked_until) FROM login_failures WHERE key IN ({marks})", keys
@@ -124,11 +135,11 @@ def log_in(store: Store, username: str, password: str, *, client: str, now: int)
     try:
         organisation = check_login(store, username, password)
     except NotAuthenticated:
-        _record_failures(store, keys[0], keys[1], now)
+        _record_failures(store, pair, user, now)
         raise
-    if store.one("SELECT 1 FROM login_failures WHERE key = ?", keys[:1]) is not None:
+    if store.one("SELECT 1 FROM login_failures WHERE key = ?", [pair]) is not None:
         with store.transaction():
-            store.execute("DELETE FROM login_failures WHERE key = ?", keys[:1])
+            store.execute("DELETE FROM login_failures WHERE key = ?", [pair])
     return organisation
 
 
