@@ -248,7 +248,7 @@ def _account_control(db: Database) -> None:
     )
 
 
-@migrations(name="0012_ended_sessions")
+@migrations(name="0013_ended_sessions")
 def _ended_sessions(db: Database) -> None:
     # Sessions ended by logging out, each kept until it would have expired: a copy of the
     # cookie stops working at once (``edge_node.sessions``).

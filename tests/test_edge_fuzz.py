@@ -68,5 +68,6 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema, worker_token: str
                 statuses[response.status_code // 100] += 1
 
         check()
+    print(f"edge fuzz: {sum(statuses.values())} calls, by class {dict(sorted(statuses.items()))}")
     # The fuzzer reached past validation and auth, not only 4xx walls.
     assert statuses[2] > 20 and statuses[4] > 20, statuses
