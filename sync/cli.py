@@ -308,3 +308,19 @@ def add_token(
     hub, settings = _open(data, db)
     token = create(hub.store, label, organisation or settings.organisation)
     typer.echo(token)
+
+
+@app.command("remove-token")
+def remove_token(
+    label: Annotated[str, typer.Argument(help="The label the token was created with.")],
+    data: DataOption,
+    db: DbOption = None,
+) -> None:
+    """Remove the JSON API tokens with this label: they are refused from then on."""
+    from sync.hub.staff import remove_tokens
+
+    hub, _ = _open(data, db)
+    count = remove_tokens(hub.store, label)
+    if count == 0:
+        _fail(f"no API token is labelled {label!r}")
+    typer.echo(f"{count} API token(s) labelled {label!r} removed.")

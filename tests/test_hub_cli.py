@@ -1,5 +1,5 @@
 """`fieldcred hub`: init, enrol-node, revoke-node, import-bundle, add-staff,
-set-staff-password, disable-staff, add-token."""
+set-staff-password, disable-staff, add-token, remove-token."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def test_every_command_has_help() -> None:
         "set-staff-password",
         "disable-staff",
         "add-token",
+        "remove-token",
     ):
         code, out = hub_cli(command, "--help")
         assert code == 0 and len(out) > 80, command
@@ -204,3 +205,18 @@ def test_a_new_password_or_disabling_ends_the_staff_login(data: Path) -> None:
     assert check_login(hub.store, "wanjiru", "a new horse") == "university"
     code, out = hub_cli("disable-staff", "nobody", "--data", str(data))
     assert code == 1 and "no staff account" in out
+
+
+def test_a_removed_api_token_is_refused(data: Path) -> None:
+    from sync.hub.staff import NotAuthenticated, token_organisation
+
+    code, token = hub_cli("add-token", "open edx", "--data", str(data))
+    assert code == 0
+    hub, _ = open_hub(data)
+    assert token_organisation(hub.store, token.strip()) == "university"
+    code, out = hub_cli("remove-token", "open edx", "--data", str(data))
+    assert code == 0 and "1 API token" in out
+    with pytest.raises(NotAuthenticated):
+        token_organisation(hub.store, token.strip())
+    code, out = hub_cli("remove-token", "open edx", "--data", str(data))
+    assert code == 1 and "no API token" in out

@@ -275,6 +275,15 @@ def add_token(store: Store, label: str, organisation: str) -> str:
     return token
 
 
+def remove_tokens(store: Store, label: str) -> int:
+    """Remove the API tokens with this label (a leaked one, a retired system): they are
+    refused from then on. How many there were."""
+    with store.transaction():
+        count = int(store.scalar("SELECT count(*) FROM api_tokens WHERE label = ?", [label]))
+        store.execute("DELETE FROM api_tokens WHERE label = ?", [label])
+    return count
+
+
 def token_organisation(store: Store, token: str) -> str:
     value = store.scalar(
         "SELECT organisation FROM api_tokens WHERE token_hash = ?", [_token_hash(token)]

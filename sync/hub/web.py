@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, Header, Query, Request
 from fastapi import Path as UrlPath
@@ -168,16 +168,17 @@ def _known_device(signer: URLSafeTimedSerializer, cookie: str, username: str) ->
 
 
 def _same_origin(request: Request) -> bool:
-    """Whether a browser's post came from one of the hub's own pages. Browsers name the
-    page's origin on every post (``Origin``, ``Sec-Fetch-Site``); a script that names
-    none is not a browser carrying someone's cookies."""
+    """Whether a browser's post came from one of the hub's own pages. Browsers name where
+    a post comes from (``Sec-Fetch-Site``, or in older ones ``Origin``); a script that
+    names nothing is not a browser carrying someone's cookies. Only the host is compared:
+    behind a proxy that ends TLS the hub may see its own address as ``http``."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def _api_scope(request: Request, authorization: Annotated[str, Header()] = "") -> str:
