@@ -4,7 +4,9 @@ sync app. Staff log in; nothing is public except ``/verify`` and ``/trust-list``
 Pages (in English, Kiswahili or French: ``?lang=``, then a cookie, then the browser's
 Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may use
 (QR text or a photo); its form post answers with a page, while a raw body still gets
-JSON. Staff forms carry a CSRF token bound to the session cookie. A node's forks are
+JSON. Staff sessions live on the hub (``sync.hub.staff``): the signed cookie names a
+session row, and logging out ends it. Staff forms carry a CSRF token bound to the
+session cookie; the log-in form refuses a post another site's page sent. A node's forks are
 resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``). A credential sharing its
 revocation slot is revoked at ``/credentials/{id}/revoke`` only after a warning listing
 every credential on the slot, or first issued again by its centre on a slot of its own
@@ -20,7 +22,10 @@ every answer limited to the token's organisation:
 * ``GET /api/v1/credentials/{credential_id}/ob3`` — the same achievement as a signed
   Open Badges 3.0 credential;
 * ``GET /api/v1/equity`` — learners, sittings, passes and credentials by gender, age
-  band and centre.
+  band and centre;
+* ``POST /api/v1/logout`` — ends the staff session of the session cookie (no token).
+
+``/openapi.json`` describes the JSON API, ``/sync/v1``, ``/verify`` and ``/trust-list``.
 """
 
 from __future__ import annotations
