@@ -63,6 +63,10 @@ def test_no_server_errors(hub: Hub) -> None:
     staff = TestClient(app)
     staff.post("/login", data={"username": "wanjiru", "password": "correct horse"})
     cookie = f"{SESSION_COOKIE}={staff.cookies[SESSION_COOKIE]}"
+    real = {
+        "credential_id": hub.store.scalar("SELECT min(credential_id) FROM credentials"),
+        "module_id": "soil-health",
+    }
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
@@ -83,6 +87,12 @@ def test_no_server_errors(hub: Hub) -> None:
         def check(case: schemathesis.Case) -> None:
             for headers in (signed_in, {}):
                 response = case.call(headers=headers)
+                assert response.status_code < 500, (case.method, case.path, response.text[:300])
+                statuses[response.status_code // 100] += 1
+            if case.path_parameters:
+                # And once naming what the hub holds, so the answer's model is checked too.
+                case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
+                response = case.call(headers=signed_in)
                 assert response.status_code < 500, (case.method, case.path, response.text[:300])
                 statuses[response.status_code // 100] += 1
 
