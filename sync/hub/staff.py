@@ -123,23 +123,28 @@ def log_in(
       a ``known_device`` (a browser that has logged in as them before), which the
       username's wait does not hold back.
 
-    A success forgets its own address's failures for the username."""
+    A success forgets its own address's failures for the username, and is not counted
+    against the username."""
     pair, user = _pair_key(username, client), _user_key(username)
-    keys = [pair] if known_device else [pair, user]
-    marks = ", ".join("?" * len(keys))
-    locked = store.scalar(
-        f"SELECT max(locked_until) FROM login_failures WHERE key IN ({marks})", keys
-    )
-    if locked is not None and int(locked) > now:
-        raise LoginLocked(int(locked) - now)
-    try:
-        organisation = check_login(store, username, password)
-    except NotAuthenticated:
+    with store.transaction():
+        # Checked and counted in one transaction, before the password is: guesses sent
+        # together each find the others' counts (the store takes one at a time).
+        keys = [pair] if known_device else [pair, user]
+        marks = ", ".join("?" * len(keys))
+        locked = store.scalar(
+            f"SELECT max(locked_until) FROM login_failures WHERE key IN ({marks})", keys
+        )
+        if locked is not None and int(locked) > now:
+            raise LoginLocked(int(locked) - now)
         _record_failures(store, pair, user, now)
-        raise
-    if store.one("SELECT 1 FROM login_failures WHERE key = ?", [pair]) is not None:
-        with store.transaction():
-            store.execute("DELETE FROM login_failures WHERE key = ?", [pair])
+    organisation = check_login(store, username, password)
+    with store.transaction():
+        # Not a failure after all.
+        store.execute("DELETE FROM login_failures WHERE key = ?", [pair])
+        store.execute(
+            "UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0",
+            [user],
+        )
     return organisation
 
 
