@@ -262,6 +262,17 @@ def _guessing(db: Database) -> None:
     db.table("pin_unlocks").create_index(["learner_id"])
 
 
+@migrations(name="0013_ended_sessions")
+def _ended_sessions(db: Database) -> None:
+    # Sessions ended by logging out, each kept until it would have expired: a copy of the
+    # cookie stops working at once (``edge_node.sessions``).
+    db.table("ended_sessions").create(
+        {"nonce": str, "ended_at": float, "expires_at": float},
+        pk="nonce",
+        not_null={"ended_at", "expires_at"},
+    )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():

@@ -298,6 +298,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Veuillez rejoindre une session avec votre code apprenant",
     ),
     "Please log in as a worker": ("Tafadhali ingia kama mwezeshaji", "Veuillez vous connecter"),
+    "No one is signed in with this session": (
+        "Hakuna aliyeingia kwa kipindi hiki",
+        "Personne n'est connecté avec cette session",
+    ),
     "This form has expired or cookies are switched off. Go back, reload the page and try again.": (
         "Fomu hii imepitwa na wakati au vidakuzi vimezimwa. Rudi, pakia ukurasa upya na ujaribu "
         "tena.",

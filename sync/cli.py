@@ -247,6 +247,52 @@ def add_staff(
     typer.echo(f"Staff account {username!r} created.")
 
 
+@app.command("set-staff-password")
+def set_staff_password(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    data: DataOption,
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="New password."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Give a staff login a new password; every session it holds ends."""
+    import time
+
+    from sync.errors import SyncError
+    from sync.hub.staff import set_password
+
+    hub, _ = _open(data, db)
+    try:
+        set_password(hub.store, username, password, now=int(time.time()))
+    except SyncError as error:
+        _fail(str(error))
+    typer.echo(f"New password set for {username!r}; its sessions have ended.")
+
+
+@app.command("disable-staff")
+def disable_staff(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    data: DataOption,
+    enable: Annotated[bool, typer.Option("--enable", help="Enable the login again.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Disable a staff login (it cannot log in, and every session it holds ends), or
+    with --enable let it log in again."""
+    import time
+
+    from sync.errors import SyncError
+    from sync.hub.staff import set_disabled
+
+    hub, _ = _open(data, db)
+    try:
+        set_disabled(hub.store, username, not enable, now=int(time.time()))
+    except SyncError as error:
+        _fail(str(error))
+    typer.echo(f"Staff account {username!r} {'enabled' if enable else 'disabled'}.")
+
+
 @app.command("add-token")
 def add_token(
     label: Annotated[str, typer.Argument(help="What the token is for, e.g. 'open edx'.")],
@@ -262,3 +308,19 @@ def add_token(
     hub, settings = _open(data, db)
     token = create(hub.store, label, organisation or settings.organisation)
     typer.echo(token)
+
+
+@app.command("remove-token")
+def remove_token(
+    label: Annotated[str, typer.Argument(help="The label the token was created with.")],
+    data: DataOption,
+    db: DbOption = None,
+) -> None:
+    """Remove the JSON API tokens with this label: they are refused from then on."""
+    from sync.hub.staff import remove_tokens
+
+    hub, _ = _open(data, db)
+    count = remove_tokens(hub.store, label)
+    if count == 0:
+        _fail(f"no API token is labelled {label!r}")
+    typer.echo(f"{count} API token(s) labelled {label!r} removed.")

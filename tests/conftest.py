@@ -67,6 +67,19 @@ def hub(hub_store_url: str) -> Iterator[Hub]:
         store.close()
 
 
+@pytest.fixture
+def cheap_staff_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hub staff passwords hashed with argon2 at its lowest cost, for tests that log in
+    many times: they check the throttle and the sessions, not the hash's strength."""
+    from argon2 import PasswordHasher
+
+    from sync.hub import staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(staff, "_UNKNOWN", cheap.hash("no staff member has this password"))
+
+
 # -- an edge node copied from a per-module template (the edge tests' common start) ----------
 
 

@@ -1,4 +1,5 @@
-"""`fieldcred hub`: init, enrol-node, revoke-node, import-bundle, add-staff, add-token."""
+"""`fieldcred hub`: init, enrol-node, revoke-node, import-bundle, add-staff,
+set-staff-password, disable-staff, add-token, remove-token."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from credentials.certificates import read_node_certificate
 from credentials.keys import load_private_key, load_public_key
 from fieldcred.cli import app
 from sync.bundles import export_bundle, import_answer
+from sync.errors import SyncError
 from sync.hub.settings import open_hub
 from sync.simulate import ScriptedNode
 
@@ -47,7 +49,10 @@ def test_every_command_has_help() -> None:
         "revoke-node",
         "import-bundle",
         "add-staff",
+        "set-staff-password",
+        "disable-staff",
         "add-token",
+        "remove-token",
     ):
         code, out = hub_cli(command, "--help")
         assert code == 0 and len(out) > 80, command
@@ -176,3 +181,42 @@ def test_the_demo_hub_is_created_once_and_reopened(tmp_path: Path) -> None:
     hub.store.execute("DELETE FROM api_tokens")  # a token the hub no longer knows is replaced
     hub.store.close()
     assert prepare_hub_demo(tmp_path / "hub").token != first.token
+
+
+def test_a_new_password_or_disabling_ends_the_staff_login(data: Path) -> None:
+    assert (
+        hub_cli("add-staff", "wanjiru", "--data", str(data), "--password", "correct horse")[0] == 0
+    )
+    hub, _ = open_hub(data)
+    from sync.hub.staff import check_login, session_staff, start_session
+
+    session = start_session(hub.store, "wanjiru", now=1_000_000_000)
+    code, out = hub_cli(
+        "set-staff-password", "wanjiru", "--data", str(data), "--password", "a new horse"
+    )
+    assert code == 0, out
+    assert session_staff(hub.store, session, now=1_000_000_001) is None
+    assert check_login(hub.store, "wanjiru", "a new horse") == "university"
+    code, out = hub_cli("disable-staff", "wanjiru", "--data", str(data))
+    assert code == 0 and "disabled" in out
+    with pytest.raises(SyncError):
+        check_login(hub.store, "wanjiru", "a new horse")
+    assert hub_cli("disable-staff", "wanjiru", "--data", str(data), "--enable")[0] == 0
+    assert check_login(hub.store, "wanjiru", "a new horse") == "university"
+    code, out = hub_cli("disable-staff", "nobody", "--data", str(data))
+    assert code == 1 and "no staff account" in out
+
+
+def test_a_removed_api_token_is_refused(data: Path) -> None:
+    from sync.hub.staff import NotAuthenticated, token_organisation
+
+    code, token = hub_cli("add-token", "open edx", "--data", str(data))
+    assert code == 0
+    hub, _ = open_hub(data)
+    assert token_organisation(hub.store, token.strip()) == "university"
+    code, out = hub_cli("remove-token", "open edx", "--data", str(data))
+    assert code == 0 and "1 API token" in out
+    with pytest.raises(NotAuthenticated):
+        token_organisation(hub.store, token.strip())
+    code, out = hub_cli("remove-token", "open edx", "--data", str(data))
+    assert code == 1 and "no API token" in out

@@ -2,7 +2,8 @@
 
 Authenticate with ``POST /api/v1/login`` (workers) or ``POST /api/v1/join`` (learners)
 and send the returned token as ``Authorization: Bearer <token>``; or use the session
-cookie and send ``X-CSRF-Token`` on writes.
+cookie and send ``X-CSRF-Token`` on writes. ``POST /api/v1/logout`` ends the session:
+the token (or cookie) and its copies are refused from then on.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from edge_node import (
     verifying,
 )
 from edge_node.clock import ClockSource
-from edge_node.errors import BadRequest, NotFound
+from edge_node.errors import BadRequest, NotFound, Unauthorized
 from edge_node.learners import LearnerDetails, LearnerPublic
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.security import learner_principal, staff_principal
@@ -348,6 +349,20 @@ async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
         learner_id=learner.id,
         sitting_id=sitting.id,
     )
+
+
+class LoggedOut(BaseModel):
+    ended: bool
+
+
+@router.post("/logout", response_model=LoggedOut)
+async def logout(ctx: CtxDep) -> LoggedOut:
+    """End this session, the bearer token's (or the cookie's, with ``X-CSRF-Token``): it
+    and every copy of it stop working; the account's other sessions go on."""
+    if not (ctx.principal.is_staff or ctx.principal.is_learner):
+        raise Unauthorized("No one is signed in with this session")
+    ctx.sign_out()
+    return LoggedOut(ended=True)
 
 
 @router.get("/me", response_model=MeOut)

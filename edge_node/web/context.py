@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from edge_node.errors import BadRequest, Forbidden, Unauthorized
 from edge_node.i18n import gettext
 from edge_node.learners import current_id
 from edge_node.node import Node
+from edge_node.sessions import end_session, session_ended
 from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
 
 LANGUAGES = ("en", "sw", "fr")
@@ -53,6 +55,16 @@ class Ctx:
         self.fresh = True
 
     def sign_out(self) -> None:
+        """End this session on the node (its cookie's or token's copies stop working) and
+        start an anonymous one."""
+        if self.principal.is_staff or self.principal.is_learner:
+            now = time.time()
+            end_session(
+                self.node.db,
+                self.principal.nonce,
+                now=now,
+                expires_at=now + self.codec.max_age_s,
+            )
         self.principal = anonymous()
         self.fresh = True
 
@@ -165,9 +177,14 @@ async def get_ctx(request: Request) -> Ctx:
 
 
 def _current(node: Node, principal: Principal | None) -> Principal | None:
-    """The principal, or None for a staff session whose account was disabled or given a
-    new password since it began (the role is the account's own, as stored)."""
-    if principal is None or principal.account_id is None:
+    """The principal, or None for a session ended by logging out, or a staff session whose
+    account was disabled or given a new password since it began (the role is the
+    account's own, as stored)."""
+    if principal is None or not (principal.is_staff or principal.is_learner):
+        return principal
+    if session_ended(node.db, principal.nonce):
+        return None
+    if principal.account_id is None:
         return principal
     role = session_role(node.db, principal.account_id, principal.epoch)
     return None if role is None else replace(principal, role=role.value)

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from credentials.cbor import dumps_canonical
 from credentials.errors import CredentialError
 from sync.errors import BadRequest, SyncError, TooLarge
+from sync.hub.api_models import ErrorOut, VerifyOut
 from sync.hub.ingest import Hub, answer
 from sync.hub.nodes import latest_trust, latest_trust_list
 from sync.protocol import MAX_WIRE_BYTES, MEDIA_TYPE
@@ -95,13 +100,50 @@ def is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").lower().startswith(FORM_TYPES)
 
 
+OPENAPI_DESCRIPTION = (
+    "The hub's machine-readable side: the sync protocol for nodes (COSE/CBOR bodies, "
+    "docs/sync-protocol.md), public verification and the trust list, and the JSON API "
+    "(Authorization: Bearer <token>, tokens from `fieldcred hub add-token`). Staff pages "
+    "(HTML forms) are not described here."
+)
+_PUBLISHED = ("/api/", "/sync/", "/trust-list")
+
+
+def _published(route: BaseRoute) -> bool:
+    """Whether ``/openapi.json`` describes the route: the JSON API, the sync protocol,
+    public verification (its raw-body post; the form post answers a page)."""
+    if not isinstance(route, APIRoute):
+        return False
+    verify = route.path == "/verify" and "POST" in (route.methods or set())
+    return verify or route.path.startswith(_PUBLISHED)
+
+
+def _binary(media_type: str, max_bytes: int | None = None, **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "format": "binary"}
+    if max_bytes is not None:
+        schema["maxLength"] = max_bytes
+    return {**extra, "content": {media_type: {"schema": schema}}}
+
+
 def create_app(
     hub: Hub, *, title: str = "fieldcred hub", verify_form: VerifyForm | None = None
 ) -> FastAPI:
     """The sync app; ``verify_form`` answers form posts to ``/verify`` (the web app's page)."""
-    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.add_middleware(_BoundBodies)
     app.state.hub = hub
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=title,
+                version="1",
+                description=OPENAPI_DESCRIPTION,
+                routes=[r for r in app.routes if _published(r)],
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(SyncError)
     async def sync_error(request: Request, error: SyncError) -> Response:
@@ -119,9 +161,41 @@ def create_app(
         return Response(reply, media_type=MEDIA_TYPE)
 
     for name in ("hello", "push", "pull"):
-        app.add_api_route(f"/sync/v1/{name}", sync_route, methods=["POST"], name=f"sync_{name}")
+        app.add_api_route(
+            f"/sync/v1/{name}",
+            sync_route,
+            methods=["POST"],
+            name=f"sync_{name}",
+            summary=f"A node's {name} message (docs/sync-protocol.md)",
+            response_class=Response,
+            openapi_extra={
+                "requestBody": _binary(MEDIA_TYPE, MAX_WIRE_BYTES, required=True),
+                "responses": {
+                    "200": {"description": "The hub's answer", **_binary(MEDIA_TYPE)},
+                    **{
+                        str(status): {"description": "Refused", **_binary("application/cbor")}
+                        for status in (400, 401, 403, 409, 413)
+                    },
+                },
+            },
+        )
 
-    @app.post("/verify")
+    @app.post(
+        "/verify",
+        response_class=Response,
+        responses={200: {"model": VerifyOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/plain": {"schema": {"type": "string", "maxLength": MAX_VERIFY_BYTES}},
+                    "application/cose": _binary(MEDIA_TYPE, MAX_VERIFY_BYTES)["content"][
+                        MEDIA_TYPE
+                    ],
+                },
+            }
+        },
+    )
     async def verify_credential(request: Request) -> Response:
         """Public offline-style verification against the hub's current trust list."""
         from credentials.verification import verify
@@ -147,7 +221,11 @@ def create_app(
             }
         )
 
-    @app.get("/trust-list")
+    @app.get(
+        "/trust-list",
+        response_class=Response,
+        responses={200: {"description": "The signed trust list", **_binary("application/cose")}},
+    )
     def trust_list() -> Response:
         """The signed trust list: public, so anyone can verify offline."""
         data = latest_trust_list(hub.store)

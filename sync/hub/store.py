@@ -461,6 +461,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 locked_until INTEGER NOT NULL)""",
         ],
     ),
+    (
+        "0014_staff_sessions",
+        [
+            # A session per log-in, so that logging out ends it on the hub (a copied cookie
+            # stops working), and a new password or a disabled account ends them all.
+            "ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+            """CREATE TABLE staff_sessions (
+                id TEXT PRIMARY KEY, username TEXT NOT NULL, created_at INTEGER NOT NULL,
+                last_seen_at INTEGER NOT NULL, ended_at INTEGER)""",
+            "CREATE INDEX staff_sessions_username ON staff_sessions (username, ended_at)",
+        ],
+    ),
 ]
 
 

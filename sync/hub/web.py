@@ -4,7 +4,9 @@ sync app. Staff log in; nothing is public except ``/verify`` and ``/trust-list``
 Pages (in English, Kiswahili or French: ``?lang=``, then a cookie, then the browser's
 Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may use
 (QR text or a photo); its form post answers with a page, while a raw body still gets
-JSON. Staff forms carry a CSRF token bound to the session cookie. A node's forks are
+JSON. Staff sessions live on the hub (``sync.hub.staff``): the signed cookie names a
+session row, and logging out ends it. Staff forms carry a CSRF token bound to the
+session cookie; the log-in form refuses a post another site's page sent. A node's forks are
 resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``). A credential sharing its
 revocation slot is revoked at ``/credentials/{id}/revoke`` only after a warning listing
 every credential on the slot, or first issued again by its centre on a slot of its own
@@ -20,7 +22,10 @@ every answer limited to the token's organisation:
 * ``GET /api/v1/credentials/{credential_id}/ob3`` — the same achievement as a signed
   Open Badges 3.0 credential;
 * ``GET /api/v1/equity`` — learners, sittings, passes and credentials by gender, age
-  band and centre.
+  band and centre;
+* ``POST /api/v1/logout`` — ends the staff session of the session cookie (no token).
+
+``/openapi.json`` describes the JSON API, ``/sync/v1``, ``/verify`` and ``/trust-list``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, Header, Query, Request
 from fastapi import Path as UrlPath
@@ -51,15 +56,19 @@ from credentials import verdicts
 from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
+from sync.hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
 from sync.hub.app import create_app, is_form
 from sync.hub.ingest import Hub
 from sync.hub.projection import PRESENTED
 from sync.hub.settings import HubSettings
 from sync.hub.staff import (
+    SESSION_MAX_AGE_S,
     LoginLocked,
     NotAuthenticated,
+    end_session,
     log_in,
-    staff_organisation,
+    session_staff,
+    start_session,
     token_organisation,
 )
 from sync.hub.store import Store
@@ -72,7 +81,10 @@ from sync.hub.translations import (
 )
 
 SESSION_COOKIE = "fieldcred_hub"
-SESSION_MAX_AGE_S = 12 * 3600
+KNOWN_DEVICE_COOKIE = "fieldcred_hub_known"
+"""Set on a successful log-in: this browser has logged in as this username before, so a
+stranger's guesses at the username do not slow its log-in (``staff.log_in``)."""
+KNOWN_DEVICE_MAX_AGE_S = 180 * 86400
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_NUMBER = 2**62
 """Bound of a number in a URL: larger ones fit no database integer (422, not a 500)."""
@@ -126,17 +138,52 @@ def _csrf(request: Request) -> str:
     return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _staff(request: Request) -> tuple[str, str]:
-    """The logged-in staff member and their organisation, from the signed session cookie."""
+def _session_id(request: Request) -> str | None:
+    """The id of the staff session the signed cookie names (whether or not it still runs)."""
     cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie or len(cookie) > 512:
+        return None
     try:
-        username = str(request.app.state.signer.loads(cookie, max_age=SESSION_MAX_AGE_S))
+        value = request.app.state.signer.loads(cookie, max_age=SESSION_MAX_AGE_S)
     except BadSignature:
-        raise NotAuthenticated("please log in") from None
-    organisation = staff_organisation(request.app.state.hub.store, username)
-    if organisation is None:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _staff(request: Request) -> tuple[str, str]:
+    """The logged-in staff member and their organisation, from the session the signed
+    cookie names: refused once that session has ended (log-out, a new password, the
+    account disabled)."""
+    session_id = _session_id(request)
+    found = None
+    if session_id is not None:
+        found = session_staff(request.app.state.hub.store, session_id, now=int(time.time()))
+    if found is None:
         raise NotAuthenticated("please log in")
-    return username, organisation
+    return found
+
+
+def _known_device(signer: URLSafeTimedSerializer, cookie: str, username: str) -> bool:
+    if not cookie or len(cookie) > 512:
+        return False
+    try:
+        return bool(signer.loads(cookie, max_age=KNOWN_DEVICE_MAX_AGE_S) == username)
+    except BadSignature:
+        return False
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a browser's post came from one of the hub's own pages. Browsers name where
+    a post comes from (``Sec-Fetch-Site``, or in older ones ``Origin``); a script that
+    names nothing is not a browser carrying someone's cookies. Only the host is compared:
+    behind a proxy that ends TLS the hub may see its own address as ``http``."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def _api_scope(request: Request, authorization: Annotated[str, Header()] = "") -> str:
@@ -319,6 +366,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     app = create_app(hub, title=settings.name, verify_form=lambda r, b: verify_page(r, b))
     signer = URLSafeTimedSerializer(secret, salt="staff")
     app.state.signer = signer
+    known_devices = URLSafeTimedSerializer(secret, salt="known-device")
     app.state.csrf_secret = secret.encode()
     store = hub.store
 
@@ -445,9 +493,21 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     def login(
         request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
+        if not _same_origin(request):
+            # Another site's page must not log a visitor in as someone (login CSRF).
+            raise FormExpired("This form has expired. Go back, reload the page and try again.")
         client = request.client.host if request.client else ""
+        now = int(time.time())
+        known = request.cookies.get(KNOWN_DEVICE_COOKIE, "")
         try:
-            log_in(store, username, password, client=client, now=int(time.time()))
+            log_in(
+                store,
+                username,
+                password,
+                client=client,
+                now=now,
+                known_device=_known_device(known_devices, known, username),
+            )
         except NotAuthenticated as error:
             return page(request, None, "Staff login", 401, template="login.html", error=str(error))
         except LoginLocked as error:
@@ -465,22 +525,51 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            signer.dumps(username),
+            signer.dumps(start_session(store, username, now=now)),
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",  # behind TLS (or a proxy that says so)
         )
+        response.set_cookie(
+            KNOWN_DEVICE_COOKIE,
+            known_devices.dumps(username),
+            max_age=KNOWN_DEVICE_MAX_AGE_S,
+            path="/login",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
         return response
+
+    def end_this_session(request: Request) -> bool:
+        """End the session the cookie names; whether one was running."""
+        session_id = _session_id(request)
+        now = int(time.time())
+        if session_id is None or session_staff(store, session_id, now=now) is None:
+            return False
+        end_session(store, session_id, now=now)
+        return True
 
     @app.post("/logout")
     def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
         # Another site cannot log staff out; a session already gone needs no token.
         if _csrf(request) and not _csrf_ok(request, csrf):
             raise FormExpired("This form has expired. Go back, reload the page and try again.")
+        end_this_session(request)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+    @app.post("/api/v1/logout", response_model=LoggedOut, responses=ERRORS)
+    def api_logout(request: Request, response: Response) -> LoggedOut:
+        """End the staff session of the session cookie (its copies stop working too)."""
+        if not _same_origin(request):
+            raise FormExpired("This form has expired. Go back, reload the page and try again.")
+        if not end_this_session(request):
+            raise NotAuthenticated("no staff session is running")
+        response.delete_cookie(SESSION_COOKIE)
+        return LoggedOut(ended=True)
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request, who: Staff) -> HTMLResponse:
@@ -841,23 +930,28 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             ],
         )
 
-    @app.get("/api/v1/modules/{module_id}/results")
+    @app.get("/api/v1/modules/{module_id}/results", response_model=ModuleResults, responses=ERRORS)
     def api_module_results(module_id: str, organisation: Scope) -> dict[str, Any]:
+        """Every sitting of the module synced from the organisation's centres."""
         return {
             "module_id": module_id,
             "results": reports.module_results(store, organisation, module_id),
         }
 
-    @app.get("/api/v1/credentials/{credential_id}")
+    @app.get(
+        "/api/v1/credentials/{credential_id}", response_model=CredentialEntry, responses=ERRORS
+    )
     def api_credential(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """One credential of the registry."""
         entry = reports.credential(store, organisation, credential_id)
         if entry is None:
             raise NotFound(f"no credential {credential_id}")
         entry["cose"] = bytes(entry["cose"]).hex()
         return entry
 
-    @app.get("/api/v1/credentials/{credential_id}/ob3")
+    @app.get("/api/v1/credentials/{credential_id}/ob3", responses=ERRORS)
     def api_open_badge(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """The credential as a signed Open Badges 3.0 AchievementCredential."""
         from sync.hub.exports import open_badge_for
 
         entry = reports.credential(store, organisation, credential_id)
@@ -865,8 +959,9 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             raise NotFound(f"no credential {credential_id}")
         return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)
 
-    @app.get("/api/v1/equity")
+    @app.get("/api/v1/equity", response_model=EquityOut, responses=ERRORS)
     def api_equity(organisation: Scope) -> dict[str, Any]:
+        """Learners, sittings, passes and credentials by gender, age band and centre."""
         rows = reports.equity(store, organisation, year=datetime.now(UTC).year)
         return {"equity": [row.__dict__ for row in rows]}
 
