@@ -3,8 +3,12 @@ once decoded. Written chunk by chunk, so making one costs the tests little memor
 
 from __future__ import annotations
 
+import functools
+import io
 import struct
 import zlib
+
+from PIL import Image
 
 WORST_SIDE = 6300
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -36,3 +40,28 @@ def worst_png() -> bytes:
     """6,300 x 6,300 16-bit RGBA: about 310 KB, under the pixel limit, 160 MB as Pillow
     holds it (then 40 MB more in grey)."""
     return png(WORST_SIDE, WORST_SIDE, bit_depth=16, colour_type=6)
+
+
+@functools.cache
+def made(name: str) -> bytes:
+    """Photos under the pixel and byte limits whose decoded form would not be."""
+    side = WORST_SIDE
+    if name == "16-bit RGBA PNG":
+        return worst_png()
+    if name == "16-bit grey PNG":
+        return png(side, side, bit_depth=16, colour_type=0)
+    if name == "1-bit palette PNG":
+        return png(side, side, bit_depth=1, colour_type=3)
+    if name == "progressive JPEG":
+        buffer = io.BytesIO()
+        Image.new("L", (side, side), 255).save(buffer, "JPEG", quality=10, progressive=True)
+        return buffer.getvalue()
+    if name == "CMYK JPEG":
+        buffer = io.BytesIO()
+        Image.new("CMYK", (5000, 4000)).save(buffer, "JPEG", quality=10)
+        return buffer.getvalue()
+    if name == "TIFF":
+        buffer = io.BytesIO()
+        Image.new("L", (64, 64), 255).save(buffer, "TIFF")
+        return buffer.getvalue()
+    raise KeyError(name)

@@ -5,7 +5,6 @@ and when the photo readers are all taken, a 503 that says to try again soon."""
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 import warnings
@@ -41,13 +40,10 @@ QUICKLY_S = 2.0
 """The refusal takes milliseconds; decoding the photo took 2 s and 267 MB."""
 
 
-@functools.cache
 def bomb(name: str) -> bytes:
-    side = hostile_photos.WORST_SIDE
-    if name == "16-bit RGBA":
-        return hostile_photos.worst_png()
-    # A 1-bit palette PNG: 5 KB that Pillow holds as 40 MB, then 40 MB more in grey.
-    return hostile_photos.png(side, side, bit_depth=1, colour_type=3)
+    """The 16-bit RGBA PNG, or a 1-bit palette PNG: 5 KB that Pillow holds as 40 MB, then
+    40 MB more in grey."""
+    return hostile_photos.made(f"{name} PNG")
 
 
 @pytest.fixture

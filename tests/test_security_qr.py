@@ -3,7 +3,6 @@ what it may cost to read, and that a real photo still reads."""
 
 from __future__ import annotations
 
-import functools
 import io
 import subprocess
 import sys
@@ -40,31 +39,6 @@ print(reading.text, reading.too_large, grown * 1024)
 """
 
 
-@functools.cache
-def hostile(name: str) -> bytes:
-    """Photos under the pixel and byte limits whose decoded form would not be."""
-    side = hostile_photos.WORST_SIDE
-    if name == "16-bit RGBA PNG":
-        return hostile_photos.worst_png()
-    if name == "16-bit grey PNG":
-        return hostile_photos.png(side, side, bit_depth=16, colour_type=0)
-    if name == "1-bit palette PNG":
-        return hostile_photos.png(side, side, bit_depth=1, colour_type=3)
-    if name == "progressive JPEG":
-        buffer = io.BytesIO()
-        Image.new("L", (side, side), 255).save(buffer, "JPEG", quality=10, progressive=True)
-        return buffer.getvalue()
-    if name == "CMYK JPEG":
-        buffer = io.BytesIO()
-        Image.new("CMYK", (5000, 4000)).save(buffer, "JPEG", quality=10)
-        return buffer.getvalue()
-    if name == "TIFF":
-        buffer = io.BytesIO()
-        Image.new("L", (64, 64), 255).save(buffer, "TIFF")
-        return buffer.getvalue()
-    raise KeyError(name)
-
-
 def read_bounded(tmp_path: Path, data: bytes) -> str:
     """What reading ``data`` gave (text, refused), in a process of its own, once its peak
     memory is seen to have grown by less than the bound."""
@@ -88,13 +62,13 @@ def test_a_small_photo_that_decodes_to_hundreds_of_mb_is_refused_unread(
 ) -> None:
     """A 308 KB PNG of 6,300 x 6,300 16-bit RGBA pixels passed the pixel limit and took
     300 MB to read: what decoding costs is counted from the header, and refused."""
-    data = hostile(name)
+    data = hostile_photos.made(name)
     assert len(data) < 2 * 1024 * 1024
     assert read_bounded(tmp_path, data) == "None True"
 
 
 def test_a_format_phones_do_not_send_is_refused_unread() -> None:
-    assert read_qr_photo(hostile("TIFF")).text is None
+    assert read_qr_photo(hostile_photos.made("TIFF")).text is None
 
 
 def test_a_phone_screenshot_of_a_qr_code_reads_within_the_bound(tmp_path: Path) -> None:

@@ -339,7 +339,8 @@ async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
             learner_code=body.learner_code,
             pin=body.pin,
             client=client,
-        )
+        ),
+        hashing=learners.has_pin(ctx.node, body.learner_code),
     )
     principal = learner_principal(learner.id)
     return TokenOut(

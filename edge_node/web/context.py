@@ -124,7 +124,7 @@ class Ctx:
     async def with_passwords(self, work: Callable[[Node], T], *, hashing: bool = True) -> T:
         """``work`` (an argon2 check or hash, and what it reads and writes) in the pool of
         password workers, on a database connection of its own; here, on the loop's, when
-        it is ``hashing`` nothing (a learner with no PIN)."""
+        it is ``hashing`` nothing (a learner with no PIN joins or is registered)."""
         if not hashing:
             return work(self.node)
 

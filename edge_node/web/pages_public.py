@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from edge_node import accounts, assessment, catalogue, verifying
+from edge_node import accounts, assessment, catalogue, learners, verifying
 from edge_node.errors import BadRequest, NotFound, Unauthorized
 from edge_node.web.context import LANGUAGES, CtxDep
 from edge_node.web.render import render
@@ -106,7 +106,8 @@ async def join(ctx: CtxDep) -> Response:
                 learner_code=learner_code,
                 pin=form.get("pin") or None,
                 client=client,
-            )
+            ),
+            hashing=learners.has_pin(ctx.node, learner_code),
         )
     except (Unauthorized, NotFound) as error:
         return render(
