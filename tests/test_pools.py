@@ -4,11 +4,12 @@ workers, a short line, then a refusal the servers answer 503 with Retry-After.""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 
 import pytest
 
-from fieldcred.pools import Busy, Pool
+from fieldcred.pools import WORKER_NICENESS, Busy, Pool
 
 
 def pool(*, workers: int = 1, queue: int = 1, queue_wait_s: float = 5.0) -> Pool:
@@ -88,3 +89,12 @@ def test_an_error_of_the_work_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="bad photo"):
         asyncio.run(pool().run(fails))
+
+
+def test_its_threads_give_way_to_the_event_loop() -> None:
+    """A worker thread runs at a lower priority than the loop's (on Linux, per thread)."""
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert asyncio.run(pool().run(niceness)) == min(19, niceness() + WORKER_NICENESS)
