@@ -65,16 +65,15 @@ class Pool:
         self.in_flight += 1
         try:
             future = self._executor.submit(fn, *args)
+            waiting = asyncio.wrap_future(future)
             try:
-                return await asyncio.wait_for(
-                    asyncio.shield(asyncio.wrap_future(future)), self.queue_wait_s
-                )
+                return await asyncio.wait_for(asyncio.shield(waiting), self.queue_wait_s)
             except TimeoutError:
                 if future.cancel():  # still in line: it never started
                     raise Busy(self.name, self.retry_after_s) from None
-                return await asyncio.wrap_future(future)  # started: let it finish
+                return await waiting  # started: let it finish
             except asyncio.CancelledError:
-                future.cancel()  # the client went away: drop the call if it has not started
+                waiting.cancel()  # the client went away: dropped if it has not started
                 raise
         finally:
             self.in_flight -= 1

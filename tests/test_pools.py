@@ -98,3 +98,12 @@ def test_its_threads_give_way_to_the_event_loop() -> None:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     assert asyncio.run(pool().run(niceness)) == min(19, niceness() + WORKER_NICENESS)
+
+
+def test_an_error_of_a_call_longer_than_the_wait_reaches_the_caller() -> None:
+    def slow_failure() -> None:
+        threading.Event().wait(0.05)
+        raise ValueError("wrong password")
+
+    with pytest.raises(ValueError, match="wrong password"):
+        asyncio.run(pool(queue_wait_s=0.01).run(slow_failure))
