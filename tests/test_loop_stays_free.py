@@ -60,7 +60,7 @@ def neighbour(
 
 
 def cheap_latencies_ms(url: str, path: str, neighbours: list[Callable[[], None]]) -> list[float]:
-    """Latencies of 40 cheap requests made while the neighbours run."""
+    """Latencies of 30 cheap requests made while the neighbours run."""
     stop = threading.Event()
     threads = [threading.Thread(target=n, args=(stop,), daemon=True) for n in neighbours]
     for thread in threads:
@@ -69,7 +69,7 @@ def cheap_latencies_ms(url: str, path: str, neighbours: list[Callable[[], None]]
     try:
         with httpx.Client(base_url=url, timeout=60) as client:
             time.sleep(0.5)  # the neighbours' requests are in flight
-            for _ in range(40):
+            for _ in range(30):
                 started = time.perf_counter()
                 assert client.get(path).status_code == 200
                 latencies.append((time.perf_counter() - started) * 1000)
