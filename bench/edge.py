@@ -8,8 +8,11 @@ unit, on a demo node with the shipped modules; its idle memory is also measured 
 that environment. This driver runs on core 1 with a
 small keep-alive HTTP/1.1 client, so the load generator costs the server nothing. Each
 simulated learner joins a session, fetches and answers every item, submits, and the worker
-scores the checklist, which issues the credential. The last line of output is one JSON
-object.
+scores the checklist, which issues the credential. A "hostile neighbour" phase runs the
+same 50 learners while another client on the hotspot posts, in a loop, a photo made to cost
+the most to read (a 308 KB PNG of 6,300 x 6,300 16-bit RGBA pixels, made here) and wrong
+passwords (the node's lockout is raised for the run, so each one costs a full argon2 check,
+as from a client that changes its address). The last line of output is one JSON object.
 
     python bench/edge.py [--quick]
 """
@@ -80,6 +83,25 @@ class Connection:
 
 
 # -- measurements ------------------------------------------------------------------------
+
+
+def worst_case_png(side: int = 6300) -> bytes:
+    """A PNG of ``side`` x ``side`` 16-bit RGBA pixels, all zero: about 300 KB on the wire,
+    320 MB once decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", side, side, 16, 6, 0, 0, 0)
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + side * 8)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def free_port() -> int:
@@ -260,13 +282,75 @@ class Bench:
         }
 
 
+async def hostile(port: int, stop: asyncio.Event, tally: dict[str, int]) -> None:
+    """Another client on the hotspot: two tabs post the worst photo to ``/verify``, two
+    post wrong passwords to the API, each as soon as its last answer came."""
+    import httpx
+
+    photo = worst_case_png()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        form = (await client.get("/verify")).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+
+        async def photos() -> None:
+            while not stop.is_set():
+                answer = await client.post(
+                    "/verify",
+                    data={"csrf": csrf, "text": ""},
+                    files={"photo": ("qr.png", photo, "image/png")},
+                )
+                tally[f"photo_{answer.status_code}"] = (
+                    tally.get(f"photo_{answer.status_code}", 0) + 1
+                )
+
+        async def passwords() -> None:
+            while not stop.is_set():
+                answer = await client.post(
+                    "/api/v1/login", json={"username": "worker", "password": "wrong guess"}
+                )
+                tally[f"login_{answer.status_code}"] = (
+                    tally.get(f"login_{answer.status_code}", 0) + 1
+                )
+
+        await asyncio.gather(photos(), photos(), passwords(), passwords())
+
+
+async def hostile_phase(
+    bench: Bench, pid: int, codes: list[str], duration: float
+) -> tuple[dict[str, float], float, dict[str, int]]:
+    """The 50 learners' latencies while :func:`hostile` runs, and the server's peak RSS."""
+    stop = asyncio.Event()
+    tally: dict[str, int] = {}
+    neighbour = asyncio.create_task(hostile(bench.port, stop, tally))
+    peak = 0.0
+
+    async def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_mb(pid))
+            await asyncio.sleep(0.1)
+
+    sampler = asyncio.create_task(sample())
+    await asyncio.sleep(0.5)  # the neighbour is at work before the learners start
+    figures = await bench.load(50, codes, duration)
+    stop.set()
+    await sampler
+    await neighbour
+    return figures, peak, tally
+
+
 async def run_phases(
     bench: Bench, pid: int, quick: bool
-) -> tuple[dict[int, dict[str, float]], float, float, float]:
+) -> tuple[dict[int, dict[str, float]], float, float, float, tuple[Any, ...]]:
     await bench.setup()
     duration = 3.0 if quick else 12.0
     per_level = {1: 15 if quick else 60, 10: 60 if quick else 250, 50: 120 if quick else 500}
-    codes = await bench.register(sum(per_level.values()) + 50 + (40 if quick else 150))
+    hostile_count = 120 if quick else 500
+    codes = await bench.register(
+        sum(per_level.values()) + 50 + (40 if quick else 150) + hostile_count
+    )
+    hostile_codes = codes[-hostile_count:]
+    codes = codes[:-hostile_count]
     results: dict[int, dict[str, float]] = {}
     peak_rss = 0.0
     sampler_stop = asyncio.Event()
@@ -318,7 +402,16 @@ async def run_phases(
     issued_per_s = len(sittings) / (time.perf_counter() - started)
     sampler_stop.set()
     await sampler
-    return results, peak_rss, join50, issued_per_s
+    errors_before = bench.errors
+    neighbour = await hostile_phase(bench, pid, hostile_codes, duration)
+    figures, hostile_rss, tally = neighbour
+    print(
+        f"c=50 beside a hostile neighbour: p50 {figures['p50_ms']:6.1f} ms  "
+        f"p99 {figures['p99_ms']:6.1f} ms  ({figures['requests']} requests, "
+        f"{bench.errors - errors_before} failed); peak RSS {hostile_rss:.1f} MB; "
+        f"neighbour's answers {dict(sorted(tally.items()))}"
+    )
+    return results, peak_rss, join50, issued_per_s, neighbour
 
 
 def page_sizes(port: int, data_dir: Path) -> dict[str, int]:
@@ -389,7 +482,9 @@ def main() -> None:
     finally:
         plain.terminate()
         plain.wait(timeout=10)
-    server, cold_start = start_server(command, port, environment)
+    # Every wrong password of the hostile phase costs a full check, none is cut short.
+    lockout = {"FIELDCRED_EDGE_LOGIN_MAX_FAILURES": "1000000000"}
+    server, cold_start = start_server(command, port, {**environment, **lockout})
     try:
         guide_rss = idle_rss(server)
         settings = " ".join(f"{k}={v}" for k, v in environment.items()) or "no environment"
@@ -398,7 +493,8 @@ def main() -> None:
             f"as the guide runs it ({settings}), {plain_rss:.1f} MB without"
         )
         bench = Bench(port, module)
-        results, load_rss, join50, issued = asyncio.run(run_phases(bench, server.pid, args.quick))
+        phases = asyncio.run(run_phases(bench, server.pid, args.quick))
+        results, load_rss, join50, issued, (hostile_figures, hostile_rss, _) = phases
         print(f"RSS under load: {load_rss:.1f} MB")
         print(f"50 learners joining at once: all in after {join50:.2f} s")
         print(f"credentials issued: {issued:.1f}/s")
@@ -422,6 +518,8 @@ def main() -> None:
         "p99_ms_c50": round(results[50]["p99_ms"], 1),
         "join50_s": round(join50, 2),
         "issued_per_s": round(issued, 1),
+        "hostile_p99_ms_c50": round(hostile_figures["p99_ms"], 1),
+        "hostile_rss_mb": round(hostile_rss, 1),
         "max_page_kb": round(max(sizes.values()) / 1024, 1),
         "errors": bench.errors,
     }

@@ -26,7 +26,7 @@ from credentials.keys import (
     public_jwk,
     save_private_key,
 )
-from credentials.qr import PREFIX, decode_qr_image
+from credentials.qr import MAX_DECODED_BYTES, PREFIX, read_qr_photo
 from credentials.trust import MAX_TRUST_LIST_BYTES, TrustList, read_trust_list
 
 if TYPE_CHECKING:
@@ -60,11 +60,17 @@ def read_credential_input(source: str) -> bytes | str:
             f"{source!r} is neither QR text (starting {PREFIX}) nor a file", param_hint="INPUT"
         )
     data = _read(path, "input")
-    if data.startswith(_IMAGE_MAGIC) or path.suffix.lower() in (".png", ".jpg", ".jpeg"):
-        text = decode_qr_image(data)
-        if text is None:
+    if data.startswith(_IMAGE_MAGIC) or path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
+        photo = read_qr_photo(data)
+        if photo.too_large:
+            raise typer.BadParameter(
+                f"{path} would take over {MAX_DECODED_BYTES >> 20} MB to read: "
+                "crop it to the QR code or send a smaller copy",
+                param_hint="INPUT",
+            )
+        if photo.text is None:
             raise typer.BadParameter(f"no QR code found in {path}", param_hint="INPUT")
-        return text
+        return photo.text
     unmarked = data.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
     if unmarked.lstrip().startswith(PREFIX.encode()):
         return unmarked.decode("ascii", errors="replace").strip()

@@ -8,6 +8,7 @@ docs/credential-format.md for the measurement.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from credentials import base45
@@ -15,6 +16,7 @@ from credentials.errors import MalformedInput
 
 if TYPE_CHECKING:
     import segno
+    from PIL import Image
 
 # segno (drawing) and Pillow with zxing-cpp (reading photos) are imported by the functions
 # that use them: reading QR text loads neither, and drawing does not load the photo reader.
@@ -25,6 +27,11 @@ MAX_QR_TEXT = 4296
 """Alphanumeric capacity of a version 40 QR code at ECC L: nothing longer can come from a QR."""
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_DECODED_BYTES = 48 * 1024 * 1024
+"""The memory a photo may take while it is read, counted from its header before any pixel
+is decoded (:func:`decoded_bytes`): a PNG of 300 KB can stand for 300 MB of pixels."""
+PHOTO_FORMATS = ("PNG", "JPEG", "WEBP")
+"""What phones send; any other format is refused unread."""
 JPEG_READ_SIDE = 2048
 """A JPEG is decoded straight to grey at 1/2, 1/4 or 1/8 scale while both sides stay at
 least this long: a QR code in a phone's photo still reads, at a fraction of the memory."""
@@ -80,28 +87,75 @@ def qr_png(text: str, *, scale: int = 8, dpi: int = PRINT_DPI) -> bytes:
     return buffer.getvalue()
 
 
-def decode_qr_image(image_bytes: bytes) -> str | None:
-    """The text of the first QR code found in a PNG or JPEG, or None; never raises."""
+@dataclass(frozen=True)
+class PhotoReading:
+    """What a photo gave: the QR text found, if any; ``too_large`` when it was refused
+    unread for what decoding it would cost."""
+
+    text: str | None
+    too_large: bool = False
+
+
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+"""Pillow's bytes per pixel in memory for a decoded mode; 4 for every other one (it holds
+RGB, two-band and 16-bit colour images as 4 bytes a pixel)."""
+_SCAN_BYTES_PER_PIXEL = 2
+"""The QR reader's own copies of the grey picture (a binarised one, smaller scales)."""
+
+
+def decoded_bytes(image: Image.Image, *, full_size: tuple[int, int] | None = None) -> int:
+    """The bytes reading ``image`` will take, from its header only: the decoded picture in
+    its mode, the grey copy made from it, the QR reader's copies; for a progressive JPEG,
+    libjpeg's coefficients of the whole picture at ``full_size`` (before any draft scale)."""
+    pixels = image.width * image.height
+    per_pixel = _BYTES_PER_PIXEL.get(image.mode, 4)
+    if image.format == "WEBP":
+        per_pixel *= 2  # decoded into a buffer, then copied into the image
+    grey = 0 if image.mode == "L" else 1
+    total = pixels * (per_pixel + grey + _SCAN_BYTES_PER_PIXEL)
+    if image.format == "JPEG" and image.info.get("progressive"):
+        width, height = full_size or image.size
+        layers = getattr(image, "layer", None) or [("", 1, 1, 0)] * len(image.getbands())
+        most = max(h * v for _, h, v, _ in layers) or 1
+        # 64 coefficients of 2 bytes for each 8 x 8 block of each component.
+        total += sum(width * height * h * v // most * 2 for _, h, v, _ in layers)
+    return total
+
+
+def read_qr_photo(image_bytes: bytes) -> PhotoReading:
+    """The text of the first QR code found in a PNG, JPEG or WebP photo; never raises.
+
+    The photo's header is read first: a format outside :data:`PHOTO_FORMATS`, more than
+    :data:`MAX_IMAGE_PIXELS`, or more than :data:`MAX_DECODED_BYTES` to decode (a JPEG
+    after its draft scale) is refused before any pixel is decoded."""
     if not isinstance(image_bytes, bytes) or len(image_bytes) > MAX_IMAGE_BYTES:
-        return None
+        return PhotoReading(None, too_large=isinstance(image_bytes, bytes))
     import zxingcpp
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(image_bytes)) as image:
-            if image.format not in ("PNG", "JPEG") or (
-                image.width * image.height > MAX_IMAGE_PIXELS
-            ):
-                return None
+        with Image.open(io.BytesIO(image_bytes), formats=PHOTO_FORMATS) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                return PhotoReading(None, too_large=True)
+            full_size = image.size
             if image.format == "JPEG":
                 image.draft("L", (JPEG_READ_SIDE, JPEG_READ_SIDE))
-            grey = image.convert("L")
-        barcodes = zxingcpp.read_barcodes(
-            grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-        )
-    except (OSError, ValueError, Image.DecompressionBombError, RuntimeError):
-        return None
+            if decoded_bytes(image, full_size=full_size) > MAX_DECODED_BYTES:
+                return PhotoReading(None, too_large=True)
+            image.load()
+            grey = image if image.mode == "L" else image.convert("L")
+            barcodes = zxingcpp.read_barcodes(
+                grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
+    except (OSError, ValueError, Image.DecompressionBombError, RuntimeError, EOFError):
+        return PhotoReading(None)
     texts = [barcode.text for barcode in barcodes if barcode.valid]
     preferred = [text for text in texts if text.startswith(PREFIX)]
     found = preferred or texts
-    return found[0] if found else None
+    return PhotoReading(found[0] if found else None)
+
+
+def decode_qr_image(image_bytes: bytes) -> str | None:
+    """The text of the first QR code found in a photo (:func:`read_qr_photo`), or None;
+    never raises."""
+    return read_qr_photo(image_bytes).text

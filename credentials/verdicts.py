@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from credentials.qr import decode_qr_image
+from credentials.qr import PhotoReading, read_qr_photo
 from credentials.trust import TrustList
 from credentials.verification import Reason, verify
 
@@ -79,6 +79,11 @@ VERDICTS: dict[str, tuple[str, str]] = {
     "no_qr": (
         "No QR code found",
         "No QR code could be read in the photo. Take it again, closer and sharper, in good light.",
+    ),
+    "photo_too_large": (
+        "Photo too large",
+        "This photo is too large to read here. Take a new photo of just the QR code, or send "
+        "a smaller copy.",
     ),
     "empty": (
         "Nothing to check",
@@ -221,6 +226,17 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "Aucun code QR n'a pu être lu sur la photo. Reprenez-la, plus près et plus nette, avec "
         "une bonne lumière.",
     ),
+    "Photo too large": (
+        "Picha ni kubwa mno",
+        "Photo trop grande",
+    ),
+    "This photo is too large to read here. Take a new photo of just the QR code, or send "
+    "a smaller copy.": (
+        "Picha hii ni kubwa mno kusomwa hapa. Piga picha mpya ya msimbo wa QR peke yake, au "
+        "tuma nakala ndogo zaidi.",
+        "Cette photo est trop grande pour être lue ici. Prenez une nouvelle photo du code QR "
+        "seul, ou envoyez une copie plus petite.",
+    ),
     "Nothing to check": (
         "Hakuna cha kuhakiki",
         "Rien à vérifier",
@@ -260,14 +276,24 @@ class Check:
 
 
 def check(
-    trust: TrustList | None, *, text: str | None, image: bytes | None, lang: str, now: datetime
+    trust: TrustList | None,
+    *,
+    text: str | None,
+    image: bytes | None = None,
+    lang: str,
+    now: datetime,
+    photo: PhotoReading | None = None,
 ) -> Check:
-    """The verdict on a pasted QR text or a photo of the QR; never raises."""
+    """The verdict on a pasted QR text or a photo of the QR (``image``, or ``photo`` when
+    a server read it in its pool of photo readers); never raises."""
     if image:
-        decoded = decode_qr_image(image)
-        if decoded is None:
+        photo = read_qr_photo(image)
+    if photo is not None:
+        if photo.too_large:
+            return Check(False, "photo_too_large")
+        if photo.text is None:
             return Check(False, "no_qr")
-        text = decoded
+        text = photo.text
     text = (text or "").strip()
     if not text:
         return Check(False, "empty")

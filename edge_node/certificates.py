@@ -4,7 +4,7 @@ and its Open Badges 3.0 form for a wallet."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from content.model import Module, localize
 from credentials.claims import MicroCredential, decode_claims
@@ -30,15 +30,23 @@ class CertificateView:
     score_percent: int
     pathway: bool
     qr_text: str
-    qr_svg: str
+    qr_svg: str = ""
+    """Drawn by :func:`with_qr_drawn`, where a page shows the code (15 ms, off the loop)."""
 
 
 def claims_of(record: CredentialRecord) -> MicroCredential:
     return decode_claims(decode_sign1(record.cose).payload)
 
 
+def with_qr_drawn(view: CertificateView) -> CertificateView:
+    from credentials.qr import qr_svg  # with segno and Pillow: loaded on first use
+
+    return replace(view, qr_svg=qr_svg(view.qr_text))
+
+
 def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
-    from credentials.qr import qr_svg, to_qr_text  # with segno and Pillow: loaded on first use
+    """What the credential says, in ``lang``; its QR code is not drawn yet."""
+    from credentials.qr import to_qr_text
 
     claims = claims_of(record)
     module: Module | None = node.module_at(record.module_id, record.module_version)
@@ -85,7 +93,6 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         score_percent=claims.score_percent,
         pathway=record.pathway,
         qr_text=text,
-        qr_svg=qr_svg(text),
     )
 
 

@@ -96,6 +96,10 @@ class Clock:
         self._system_now = system_now
         self._boot = boot or boot_id()
 
+    def over(self, db: Database) -> Clock:
+        """The same clock read through another connection to the node's database."""
+        return Clock(db, system_now=self._system_now, boot=self._boot)
+
     def _correction(self) -> tuple[timedelta, ClockSource]:
         raw = get_state(self._db, "clock.correction")
         if raw:

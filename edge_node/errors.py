@@ -52,6 +52,17 @@ class Conflict(EdgeError):
     code = "conflict"
 
 
+class Busy(EdgeError):
+    """Every worker of a bounded pool (photos, passwords) stayed taken: try again soon."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, *, retry_after_s: int) -> None:
+        super().__init__("The node is busy. Try again in a few seconds.")
+        self.retry_after_s = retry_after_s
+
+
 class Locked(EdgeError):
     """Too many failed log-ins: the account or address is locked for a while."""
 

@@ -344,6 +344,15 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
     return get(node, keep_id)
 
 
+def has_pin(node: Node, code: str) -> bool:
+    """Whether joining as the learner of this code checks a PIN (an argon2 hash: the web
+    app does that in its pool of password workers, not on its event loop)."""
+    row = node.db.execute(
+        "SELECT pin_hash IS NOT NULL FROM learners WHERE code = ?", [normalise_code(code)]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 @dataclass(frozen=True)
 class CodeHolder:
     """Whose printed code this is: the record it stands for now (after merges), and the

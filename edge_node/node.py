@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -25,7 +27,7 @@ from edge_node.config import (
     write_settings,
 )
 from edge_node.errors import BadRequest, NodeNotReady
-from edge_node.storage import open_database
+from edge_node.storage import connect, open_database
 
 
 def make_node_id(name: str) -> str:
@@ -67,6 +69,17 @@ class Node:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def own_connection(self) -> Iterator[Node]:
+        """This node through a connection of its own, closed after: for work done on a pool
+        thread (a password check, then the failure it records), which must not share the
+        server's connection and its transactions."""
+        db = connect(self.data_dir / DATABASE_FILE)
+        try:
+            yield replace(self, db=db, clock=self.clock.over(db))
+        finally:
+            db.close()
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from credentials import verdicts
+from credentials.qr import PhotoReading
 from edge_node import events, learners, trust
 from edge_node.errors import EdgeError
 from edge_node.events import EventType
@@ -25,6 +27,7 @@ MAX_TEXT = 8000
 
 EMPTY = "Paste the QR text or choose a photo."
 NO_QR = "No QR code could be read in the photo. Take it again, closer and sharper."
+PHOTO_TOO_LARGE = verdicts.VERDICTS["photo_too_large"][1]
 NO_TRUST_LIST = (
     "This node has no trust list yet, so it cannot check credentials from other centres: "
     "import a content pack or sync first."
@@ -97,14 +100,20 @@ def _record(row: Any) -> Recognised:
     return Recognised(*row)
 
 
+def text_of_photo(photo: PhotoReading) -> str:
+    """The QR text a photo gave, or :class:`Unreadable` saying why there is none."""
+    if photo.too_large:
+        raise Unreadable(PHOTO_TOO_LARGE)
+    if photo.text is None:
+        raise Unreadable(NO_QR)
+    return photo.text
+
+
 def _qr_text(text: str | None, image: bytes | None) -> str:
-    from credentials.qr import decode_qr_image
+    from credentials.qr import read_qr_photo
 
     if image:
-        decoded = decode_qr_image(image)
-        if decoded is None:
-            raise Unreadable(NO_QR)
-        return decoded
+        return text_of_photo(read_qr_photo(image))
     if not text or not text.strip():
         raise Unreadable(EMPTY)
     return text.strip()[:MAX_TEXT]

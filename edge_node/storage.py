@@ -293,6 +293,17 @@ def open_database(path: Path, *, create: bool = False) -> Database:
     return db
 
 
+def connect(path: Path) -> Database:
+    """One more connection to a database :func:`open_database` opened and migrated: for a
+    pool thread's work beside the server's connection (WAL: readers never wait, writers
+    take turns)."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-512")
+    return Database(conn)
+
+
 def _check(path: Path) -> None:
     """Refuse a damaged file. The check reads every page: on its own connection, closed at
     once, so the pages do not stay in the serving connection's cache for the node's life."""

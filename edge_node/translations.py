@@ -432,6 +432,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Bandika maandishi ya QR au chagua picha.",
         "Collez le texte du QR ou choisissez une photo.",
     ),
+    "The node is busy. Try again in a few seconds.": (
+        "Kompyuta ya kituo ina kazi nyingi. Jaribu tena baada ya sekunde chache.",
+        "Le serveur du centre est occupé. Réessayez dans quelques secondes.",
+    ),
     "No QR code could be read in the photo. Take it again, closer and sharper.": (
         "Hakuna msimbo wa QR uliosomeka kwenye picha. Piga tena, karibu zaidi na wazi zaidi.",
         "Aucun code QR n'a pu être lu sur la photo. Reprenez-la, plus près et plus nette.",

@@ -340,7 +340,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     from sync import alerts
     from sync.hub.staff import LoginLocked
     from sync.hub.translations import LANGUAGES, MESSAGES
-    from sync.hub.web import ENTRY_LABELS
+    from sync.hub.web import BUSY, ENTRY_LABELS
 
     used = _template_messages() | _web_messages()
     used |= {text for pair in VERDICTS.values() for text in pair}
@@ -348,7 +348,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.
     used |= {"gender", "age band", "centre", "wrong username or password", "replaced"}
-    used |= {LoginLocked.template}
+    used |= {LoginLocked.template, BUSY}
     used |= {"same name and birth year", "held: on a forked branch"}
     used |= {"presented a credential issued at {node}"}
     # The registry entry's field names on the credential page.

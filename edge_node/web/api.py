@@ -318,13 +318,16 @@ def _client(ctx: CtxDep) -> str:
 async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
     node = ctx.node
     throttle = accounts.Throttle(node.settings.login_max_failures, node.settings.login_lockout_s)
-    account = accounts.authenticate(
-        node.db,
-        username=body.username,
-        password=body.password,
-        client=_client(ctx),
-        throttle=throttle,
-        now=node.clock.now().timestamp(),
+    client = _client(ctx)
+    account = await ctx.with_passwords(
+        lambda mine: accounts.authenticate(
+            mine.db,
+            username=body.username,
+            password=body.password,
+            client=client,
+            throttle=throttle,
+            now=mine.clock.now().timestamp(),
+        )
     )
     principal = staff_principal(account)
     return TokenOut(
@@ -334,12 +337,16 @@ async def login(ctx: CtxDep, body: LoginIn) -> TokenOut:
 
 @router.post("/join", response_model=TokenOut)
 async def join(ctx: CtxDep, body: JoinIn) -> TokenOut:
-    learner, sitting = assessment.join(
-        ctx.node,
-        session_code=body.session_code,
-        learner_code=body.learner_code,
-        pin=body.pin,
-        client=_client(ctx),
+    client = _client(ctx)
+    learner, sitting = await ctx.with_passwords(
+        lambda mine: assessment.join(
+            mine,
+            session_code=body.session_code,
+            learner_code=body.learner_code,
+            pin=body.pin,
+            client=client,
+        ),
+        hashing=learners.has_pin(ctx.node, body.learner_code),
     )
     principal = learner_principal(learner.id)
     return TokenOut(
@@ -408,7 +415,9 @@ async def learner_list(
 async def learner_create(ctx: CtxDep, body: LearnerIn) -> LearnerPublic:
     by = ctx.require_staff()
     details = parse(LearnerDetails, body.model_dump())
-    return learners.register(ctx.node, details, by=by)
+    return await ctx.with_passwords(
+        lambda mine: learners.register(mine, details, by=by), hashing=bool(details.pin)
+    )
 
 
 @router.get("/learners/{learner_id}", response_model=LearnerPublic)
@@ -421,7 +430,9 @@ async def learner_get(ctx: CtxDep, learner_id: Id) -> LearnerPublic:
 async def learner_update(ctx: CtxDep, learner_id: Id, body: LearnerIn) -> LearnerPublic:
     by = ctx.require_staff()
     details = parse(LearnerDetails, body.model_dump())
-    return learners.update(ctx.node, learner_id, details, by=by)
+    return await ctx.with_passwords(
+        lambda mine: learners.update(mine, learner_id, details, by=by), hashing=bool(details.pin)
+    )
 
 
 @router.post("/learners/merge", response_model=LearnerPublic)
@@ -558,7 +569,7 @@ def _credential_out(ctx: CtxDep, record: issuance.CredentialRecord) -> Credentia
 
 
 @router.get("/credentials", response_model=list[CredentialOut])
-def credential_list(
+async def credential_list(
     ctx: CtxDep, learner_id: Annotated[str | None, Query(max_length=64)] = None
 ) -> list[CredentialOut]:
     """A learner's own credentials; staff name the learner with ``learner_id``."""
@@ -622,7 +633,7 @@ async def recognised_add(
 
 @router.post("/verify", response_model=VerifyOut)
 async def verify(ctx: CtxDep, body: VerifyIn) -> VerifyOut:
-    result = verifying.check_here(ctx.node, text=body.text, image=None, lang=ctx.lang)
+    result = verifying.check_here(ctx.node, text=body.text, lang=ctx.lang)
     return VerifyOut(
         genuine=result.genuine,
         reason=result.reason,
@@ -666,11 +677,13 @@ async def account_list(ctx: CtxDep) -> list[AccountOut]:
 @router.post("/accounts", response_model=AccountOut, status_code=201)
 async def account_create(ctx: CtxDep, body: AccountIn) -> AccountOut:
     ctx.require_admin()
-    account = accounts.create_account(
-        ctx.node.db,
-        username=body.username,
-        password=body.password,
-        role=accounts.Role(body.role),
+    account = await ctx.with_passwords(
+        lambda mine: accounts.create_account(
+            mine.db,
+            username=body.username,
+            password=body.password,
+            role=accounts.Role(body.role),
+        )
     )
     return _account_out(account)
 

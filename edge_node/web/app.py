@@ -1,4 +1,22 @@
-"""The FastAPI application of a node: pages, the JSON API, and one error handler."""
+"""The FastAPI application of a node: pages, the JSON API, and one error handler.
+
+How it runs (``edge_node.server``): one process, one asyncio event loop, under uvicorn.
+
+* On the loop: every route (``async def``), its form parsing, its SQLite reads and
+  writes on the node's one serving connection (WAL, ``synchronous=FULL``: a write is
+  one short transaction, one fsync), page rendering, signing a credential (Ed25519,
+  well under a millisecond). The loop is the database's writer: no route is a plain
+  ``def``, whose body would run on a thread beside it on the same connection.
+* Off the loop, in bounded pools of threads (``fieldcred.pools``), each call waiting in
+  line for a few seconds at most before it is answered 503 with ``Retry-After``:
+  photos of QR codes, 2 at once, each refused from its header when reading it would take
+  over 48 MiB (``credentials.qr``); argon2 password and PIN checks and hashes, 2 at
+  once (64 MiB each), with the reads and writes that go with them (the log-in
+  failures, a join's sitting, a new learner) on a database connection of the call's
+  own (``Node.own_connection``); QR codes drawn for pages, 2 at once.
+* The sync thread (``edge_node.server``) writes on its own connection too; SQLite makes
+  writers take turns.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +35,14 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from edge_node.errors import EdgeError, StorageError
+from edge_node.errors import Busy, EdgeError, StorageError
 from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
 from edge_node.web import api, pages_learner, pages_public, pages_staff
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES, describe_errors, pick_language
 from edge_node.web.render import address, render_html
 from edge_node.web.security import SessionCodec
+from fieldcred import pools
 
 log = logging.getLogger("edge_node")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -103,6 +122,10 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
         if retry:
             response.headers["Retry-After"] = str(retry)
         return response
+
+    @app.exception_handler(pools.Busy)
+    async def _busy(request: Request, error: pools.Busy) -> Response:
+        return await _edge_error(request, Busy(retry_after_s=error.retry_after_s))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

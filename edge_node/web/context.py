@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 
+from credentials.qr import PhotoReading, read_qr_photo
 from edge_node.accounts import session_role
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
 from edge_node.i18n import gettext
@@ -16,6 +18,9 @@ from edge_node.learners import current_id
 from edge_node.node import Node
 from edge_node.sessions import end_session, session_ended
 from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
+from fieldcred import pools
+
+T = TypeVar("T")
 
 LANGUAGES = ("en", "sw", "fr")
 MAX_FORM_BYTES = 64 * 1024
@@ -123,6 +128,23 @@ class Ctx:
         if len(image) > MAX_PHOTO_BYTES:
             raise BadRequest("The photo is too large (8 MB at most)")
         return form, image
+
+    async def read_photo(self, image: bytes | None) -> PhotoReading | None:
+        """The photo read in the pool of photo readers (:data:`fieldcred.pools.PHOTOS`)."""
+        return await pools.PHOTOS.run(read_qr_photo, image) if image else None
+
+    async def with_passwords(self, work: Callable[[Node], T], *, hashing: bool = True) -> T:
+        """``work`` (an argon2 check or hash, and what it reads and writes) in the pool of
+        password workers, on a database connection of its own; here, on the loop's, when
+        it is ``hashing`` nothing (a learner with no PIN joins or is registered)."""
+        if not hashing:
+            return work(self.node)
+
+        def run() -> T:
+            with self.node.own_connection() as node:
+                return work(node)
+
+        return await pools.PASSWORDS.run(run)
 
     def require_staff(self) -> str:
         if not self.principal.account_id:

@@ -10,6 +10,7 @@ from edge_node import assessment, certificates, issuance, recognition
 from edge_node.errors import BadRequest, Forbidden
 from edge_node.web.context import Ctx, CtxDep
 from edge_node.web.render import render
+from fieldcred import pools
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,22 +121,25 @@ def _visible_credential(ctx: Ctx, credential_id: str) -> issuance.CredentialReco
     return record
 
 
+async def _drawn(ctx: Ctx, credential_id: str) -> certificates.CertificateView:
+    """The credential's view with its QR code, drawn off the event loop."""
+    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
+    return await pools.DRAWING.run(certificates.with_qr_drawn, view)
+
+
 @router.get("/credentials/{credential_id}")
 async def credential_page(ctx: CtxDep, credential_id: str) -> Response:
-    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
-    return render(ctx, "credential.html", c=view)
+    return render(ctx, "credential.html", c=await _drawn(ctx, credential_id))
 
 
 @router.get("/credentials/{credential_id}/certificate")
 async def certificate_page(ctx: CtxDep, credential_id: str) -> Response:
-    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
-    return render(ctx, "certificate.html", c=view)
+    return render(ctx, "certificate.html", c=await _drawn(ctx, credential_id))
 
 
 @router.get("/credentials/{credential_id}/card")
 async def pocket_card(ctx: CtxDep, credential_id: str) -> Response:
-    view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
-    return render(ctx, "pocket_card.html", c=view)
+    return render(ctx, "pocket_card.html", c=await _drawn(ctx, credential_id))
 
 
 @router.get("/credentials/{credential_id}/credential.cose")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from edge_node import accounts, assessment, catalogue, verifying
+from edge_node import accounts, assessment, catalogue, learners, verifying
 from edge_node.errors import BadRequest, NotFound, Unauthorized
 from edge_node.web.context import LANGUAGES, CtxDep
 from edge_node.web.render import render
@@ -51,13 +51,15 @@ async def login(ctx: CtxDep) -> Response:
     client = ctx.request.client.host if ctx.request.client else "unknown"
 
     try:
-        account = accounts.authenticate(
-            node.db,
-            username=form.get("username", "")[:64],
-            password=form.get("password", ""),
-            client=client,
-            throttle=throttle,
-            now=node.clock.now().timestamp(),
+        account = await ctx.with_passwords(
+            lambda mine: accounts.authenticate(
+                mine.db,
+                username=form.get("username", "")[:64],
+                password=form.get("password", ""),
+                client=client,
+                throttle=throttle,
+                now=mine.clock.now().timestamp(),
+            )
         )
     except Unauthorized as error:
         back_to = safe_next(form.get("next"), "")
@@ -96,13 +98,17 @@ async def join(ctx: CtxDep) -> Response:
     session_code = form.get("session", "")[:12]
     learner_code = form.get("learner", "")[:16]
     chosen = form.get("lang", "")
+    client = ctx.request.client.host if ctx.request.client else "unknown"
     try:
-        learner, sitting = assessment.join(
-            ctx.node,
-            session_code=session_code,
-            learner_code=learner_code,
-            pin=form.get("pin") or None,
-            client=ctx.request.client.host if ctx.request.client else "unknown",
+        learner, sitting = await ctx.with_passwords(
+            lambda mine: assessment.join(
+                mine,
+                session_code=session_code,
+                learner_code=learner_code,
+                pin=form.get("pin") or None,
+                client=client,
+            ),
+            hashing=learners.has_pin(ctx.node, learner_code),
         )
     except (Unauthorized, NotFound) as error:
         return render(
@@ -147,5 +153,6 @@ async def verify_page(ctx: CtxDep) -> Response:
 async def verify(ctx: CtxDep, photo: UploadFile | None = File(None)) -> Response:
     form, image = await ctx.form_with_photo(photo)
     text = form.get("text", "").strip()
-    result = verifying.check_here(ctx.node, text=text or None, image=image, lang=ctx.lang)
+    reading = await ctx.read_photo(image)
+    result = verifying.check_here(ctx.node, text=text or None, photo=reading, lang=ctx.lang)
     return render(ctx, "verify.html", result=result, text=text)

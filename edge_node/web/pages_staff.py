@@ -24,6 +24,7 @@ from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.render import render
+from fieldcred import pools
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,7 +114,9 @@ async def learner_create(ctx: CtxDep) -> Response:
         return render(
             ctx, "learner_form.html", status=400, learner=None, values=form, error=error.message
         )
-    learner = learners.register(ctx.node, details, by=by)
+    learner = await ctx.with_passwords(
+        lambda mine: learners.register(mine, details, by=by), hashing=bool(details.pin)
+    )
     return _redirect(ctx, f"/learners/{learner.id}/card")
 
 
@@ -135,7 +138,9 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
         return render(
             ctx, "learner_form.html", status=400, learner=learner, values=form, error=error.message
         )
-    learners.update(ctx.node, learner_id, details, by=by)
+    await ctx.with_passwords(
+        lambda mine: learners.update(mine, learner_id, details, by=by), hashing=bool(details.pin)
+    )
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -147,7 +152,7 @@ async def learner_rename(ctx: CtxDep, learner_id: str) -> Response:
     try:
         name = parse(learners.LearnerName, {"name": form.get("name", "")}, ctx.lang)
     except BadRequest as error:
-        return _card(
+        return await _card(
             ctx, learner_id, status=400, name_error=error.message, short_name=form.get("name")
         )
     learners.rename(ctx.node, learner_id, name, by=by)
@@ -174,10 +179,13 @@ async def learner_merge(ctx: CtxDep) -> Response:
     return _redirect(ctx, f"/learners/{keep.id}/card")
 
 
-def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) -> Response:
-    from credentials.qr import qr_svg  # with segno and Pillow: loaded on first use
+async def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) -> Response:
+    from credentials.qr import qr_svg  # with segno: loaded on first use
 
     learner = learners.get(ctx.node, learner_id)
+    # A phone's camera opens the join page at the address the worker uses, which is
+    # the centre's Wi-Fi address, with the learner's code filled in.
+    qr = await pools.DRAWING.run(qr_svg, f"{ctx.request.base_url}join?learner={learner.code}")
     history = issuance.results(ctx.node, learner_id=learner_id)
     creds = issuance.learner_credentials(ctx.node, learner_id)
     others = [x for x in learners.search(ctx.node, learner.name[:20]) if x.id != learner.id]
@@ -186,9 +194,7 @@ def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) 
         "learner_card.html",
         status=status,
         learner=learner,
-        # A phone's camera opens the join page at the address the worker uses, which is
-        # the centre's Wi-Fi address, with the learner's code filled in.
-        qr=qr_svg(f"{ctx.request.base_url}join?learner={learner.code}"),
+        qr=qr,
         results=history,
         credentials=creds,
         recognised=recognition.learner_recognised(ctx.node, learner_id),
@@ -204,7 +210,7 @@ def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: object) 
 @router.get("/learners/{learner_id}/card")
 async def learner_card(ctx: CtxDep, learner_id: str) -> Response:
     ctx.require_staff()
-    return _card(ctx, learner_id)
+    return await _card(ctx, learner_id)
 
 
 @router.post("/learners/{learner_id}/unlock-pin")
@@ -222,13 +228,16 @@ async def learner_recognise(
     """Add a credential earned elsewhere, from its QR text or a photo of its QR."""
     by = ctx.require_staff()
     form, image = await ctx.form_with_photo(photo)
+    text = form.get("text")
+    reading = await ctx.read_photo(image)
     try:
-        outcome = recognition.recognise(
-            ctx.node, learner_id, text=form.get("text"), image=image, by=by
-        )
+        if reading is not None:
+            text = recognition.text_of_photo(reading)
+        outcome = recognition.recognise(ctx.node, learner_id, text=text, by=by)
     except recognition.NotRecognised as refused:
-        return _card(ctx, learner_id, status=refused.status, refused=refused, text=form.get("text"))
-    return _card(ctx, learner_id, outcome=outcome)
+        status = refused.status
+        return await _card(ctx, learner_id, status=status, refused=refused, text=form.get("text"))
+    return await _card(ctx, learner_id, outcome=outcome)
 
 
 @router.get("/sessions/new")
@@ -331,8 +340,10 @@ async def admin_create_account(ctx: CtxDep) -> Response:
         role = accounts.Role(form.get("role", "worker"))
     except ValueError:
         raise BadRequest("The role must be admin or worker") from None
-    accounts.create_account(
-        ctx.node.db, username=form.get("username", ""), password=form.get("password", ""), role=role
+    await ctx.with_passwords(
+        lambda mine: accounts.create_account(
+            mine.db, username=form.get("username", ""), password=form.get("password", ""), role=role
+        )
     )
     return _redirect(ctx, "/admin")
 

@@ -3,6 +3,21 @@
 A thin shell: each route parses the request, calls one library function and shapes
 the answer. Errors of ``sync`` carry their status; one handler renders them as CBOR
 for nodes, JSON for the API and HTML for staff.
+
+How it runs (``sync.hub.server``): one process, one asyncio event loop, under uvicorn.
+
+* On the loop: reading request bodies (bounded), parsing forms, rendering error pages,
+  and checking a credential's signature (well under a millisecond). Nothing that takes
+  the store's lock or waits on the database.
+* In Starlette's thread pool (40 threads): every plain ``def`` route (staff pages, the
+  JSON API, the trust list) and every database call of an ``async def`` one
+  (``run_in_threadpool``: a sync batch, the verify pages' trust list). The store
+  (``sync.hub.store``) is one connection behind one lock: the hub has one writer at a
+  time, in whichever thread holds the lock.
+* In bounded pools (``fieldcred.pools``), answered 503 with ``Retry-After`` when full for
+  a few seconds: photos of QR codes, 2 at once, each refused from its header when
+  reading it would take over 48 MiB (``credentials.qr``); argon2 checks of staff
+  passwords at log-in, 2 at once (64 MiB each).
 """
 
 from __future__ import annotations
@@ -203,7 +218,8 @@ def create_app(
         if verify_form is not None and is_form(request):
             return await verify_form(request, await read_bounded(request, MAX_VERIFY_FORM_BYTES))
         data = await read_bounded(request, MAX_VERIFY_BYTES)
-        latest = latest_trust(hub.store)
+        # The store's lock may be held by a sync: never wait for it on the loop.
+        latest = await run_in_threadpool(latest_trust, hub.store)
         if latest is None:
             return JSONResponse({"error": "not_found", "message": "no trust list yet"}, 404)
         # QR text (``FC1:...``) or the raw COSE bytes.

@@ -46,6 +46,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Username": ("Jina la mtumiaji", "Nom d'utilisateur"),
     "Password": ("Nenosiri", "Mot de passe"),
     "Log in": ("Ingia", "Se connecter"),
+    "The server is busy. Try again in a few seconds.": (
+        "Seva ina kazi nyingi. Jaribu tena baada ya sekunde chache.",
+        "Le serveur est occupé. Réessayez dans quelques secondes.",
+    ),
     "Too many failed log-ins. Try again in {n} minute(s).": (
         "Majaribio mengi mno yameshindwa. Jaribu tena baada ya dakika {n}.",
         "Trop d'échecs de connexion. Réessayez dans {n} minute(s).",

@@ -53,6 +53,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from credentials import verdicts
+from credentials.qr import read_qr_photo
+from fieldcred import pools
 from sync import alerts
 from sync.errors import BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
@@ -86,6 +88,8 @@ KNOWN_DEVICE_COOKIE = "fieldcred_hub_known"
 stranger's guesses at the username do not slow its log-in (``staff.log_in``)."""
 KNOWN_DEVICE_MAX_AGE_S = 180 * 86400
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
+BUSY = "The server is busy. Try again in a few seconds."
+"""The answer (503) when every worker of a bounded pool (photos, passwords) stayed taken."""
 MAX_NUMBER = 2**62
 """Bound of a number in a URL: larger ones fit no database integer (422, not a 500)."""
 PAGE_ROWS = 100
@@ -433,6 +437,17 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             message=str(error),
         )
 
+    @app.exception_handler(pools.Busy)
+    async def busy(request: Request, error: pools.Busy) -> Response:
+        if _html_error(request):
+            answer: Response = page(
+                request, None, "Something went wrong", 503, template="error.html", message=BUSY
+            )
+        else:
+            answer = JSONResponse({"error": "busy", "message": BUSY}, 503)
+        answer.headers["Retry-After"] = str(error.retry_after_s)
+        return answer
+
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, error: RequestValidationError) -> Response:
         """A page asked with a missing or malformed field: a page saying which, in the
@@ -464,13 +479,10 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         image = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
         if image is not None and len(image) > MAX_PHOTO_BYTES:
             raise TooLarge("The photo is too large.")
-        result = await run_in_threadpool(
-            verdicts.check,
-            nodes.latest_trust(store),
-            text=text,
-            image=image or None,
-            lang=_lang(request),
-            now=datetime.now(UTC),
+        reading = await pools.PHOTOS.run(read_qr_photo, image) if image else None
+        trust = await run_in_threadpool(nodes.latest_trust, store)
+        result = verdicts.check(
+            trust, text=text, photo=reading, lang=_lang(request), now=datetime.now(UTC)
         )
         return page(
             request,
@@ -490,7 +502,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         return page(request, None, "Staff login", template="login.html")
 
     @app.post("/login")
-    def login(
+    async def login(
         request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
     ) -> Response:
         if not _same_origin(request):
@@ -500,13 +512,16 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         now = int(time.time())
         known = request.cookies.get(KNOWN_DEVICE_COOKIE, "")
         try:
-            log_in(
-                store,
-                username,
-                password,
-                client=client,
-                now=now,
-                known_device=_known_device(known_devices, known, username),
+            known_device = _known_device(known_devices, known, username)
+            await pools.PASSWORDS.run(
+                lambda: log_in(
+                    store,
+                    username,
+                    password,
+                    client=client,
+                    now=now,
+                    known_device=known_device,
+                )
             )
         except NotAuthenticated as error:
             return page(request, None, "Staff login", 401, template="login.html", error=str(error))
