@@ -17,6 +17,7 @@ from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
+from credentials.verification import Reason, Verdict, issuing_certificate
 from sync.eventlog import EVENT_TYPES, EventType
 from sync.hub import xapi
 from sync.hub.store import Store
@@ -394,20 +395,20 @@ def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
     if not verify_sign1(envelope, certs[0].public_key):
         raise _NotBelieved(f"the presented credential's signature is not node {certs[0].node_id}'s")
     issuer = credential.issuer
-    named = [cert for cert in certs if cert.node_id == issuer]
-    if not named:
+    if not any(cert.node_id == issuer for cert in certs):
         raise _NotBelieved("the presented credential names another issuer than its signer")
     if issuer == node_id:
         raise _NotBelieved("a node cannot recognise a credential it issued itself")
     if credential.pathway:
         raise _NotBelieved("a pathway credential cannot be recognised as a module")
-    current = [cert for cert in named if cert.valid_at(credential.issued_at)]
-    if not current:
+    # The verifier's own judgement, as for the node's own credentials (``sync.hub.ingest``).
+    found = issuing_certificate(credential, certs)
+    if isinstance(found, Verdict):
+        if found.reason is Reason.NODE_CERT_OUT_OF_SCOPE:
+            raise _NotBelieved(f"node {issuer} may not certify module {credential.module_id!r}")
         raise _NotBelieved(
             f"node {issuer}'s certificate was not valid when the credential was issued"
         )
-    if not any(cert.covers(credential.module_id) for cert in current):
-        raise _NotBelieved(f"node {issuer} may not certify module {credential.module_id!r}")
     revoked_at = store.scalar("SELECT revoked_at FROM nodes WHERE node_id = ?", [issuer])
     if revoked_at is not None and credential.issued_at.timestamp() >= int(revoked_at):
         raise _NotBelieved(f"node {issuer} was revoked before the credential was issued")
