@@ -17,6 +17,7 @@ from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
+from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
 from sync.eventlog import EVENT_TYPES, EventType
 from sync.hub import xapi
@@ -369,12 +370,12 @@ class _NotBelieved(Exception):
     """A presented credential the hub does not believe; the event is quarantined."""
 
 
-def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
+def _presented(store: Store, node_id: str, cose: bytes) -> MicroCredential:
     """Check a credential another node issued, as presented at ``node_id``: signed by a
     node key this hub certified, one of whose certificates (renewals included) names the
     issuer node, was valid when the credential was issued and covers its module; issued
-    before any revocation of that node, and not revoked here. Returns (issuer node,
-    credential id in hex, module id)."""
+    before any revocation of that node (and received here before it), and not revoked
+    here."""
     try:
         envelope = decode_sign1(cose)
         credential = decode_claims(envelope.payload)
@@ -419,7 +420,32 @@ def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
     )
     if status == "revoked":
         raise _NotBelieved("the presented credential is revoked")
-    return issuer, credential_id, credential.module_id
+    if revoked_at is not None and status is None:
+        # A revoked node's messages are refused, so the hub will never hold it: its date
+        # is the node's own word, and the node's key may be in other hands now.
+        raise _NotBelieved(f"node {issuer} was revoked and never sent this credential to the hub")
+    return credential
+
+
+def _holder_here(store: Store, node_id: str, learner_id: str, credential: MicroCredential) -> None:
+    """The learner it is recognised for, at ``node_id``, is the credential's holder as the
+    node's own check has it: the same name, and nobody else there recognised with it."""
+    name = store.scalar(
+        "SELECT name FROM learners WHERE node_id = ? AND learner_id = ?", [node_id, learner_id]
+    )
+    if name is None:
+        raise _NotBelieved(f"learner {learner_id} is not registered at node {node_id}")
+    if not same_name(credential.holder_name, str(name)):
+        raise _NotBelieved(
+            f"the presented credential is for another person than learner {learner_id}"
+        )
+    other = store.scalar(
+        "SELECT learner_id FROM recognitions WHERE node_id = ? AND issuer_node = ? "
+        "AND credential_id = ? AND learner_id <> ?",
+        [node_id, credential.issuer, credential.credential_id.hex(), learner_id],
+    )
+    if other is not None:
+        raise _NotBelieved(f"the presented credential is recognised already for learner {other}")
 
 
 def _recognise(store: Store, node_id: str, event: Incoming) -> None:
@@ -427,7 +453,8 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
     at the issuing node; quarantine one it does not (poison, like any malformed event)."""
     body = event.fields
     try:
-        issuer, credential_id, module_id = _presented(store, node_id, body["cose"])
+        credential = _presented(store, node_id, body["cose"])
+        _holder_here(store, node_id, body["learner"], credential)
     except _NotBelieved as error:
         event.quarantine = str(error)
         store.execute(
@@ -435,10 +462,19 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
             [event.quarantine, node_id, event.seq, event.hash],
         )
         return
+    issuer, credential_id = credential.issuer, credential.credential_id.hex()
     store.execute(
         "INSERT INTO recognitions (node_id, seq, learner_id, issuer_node, credential_id, "
         "module_id, recognised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [node_id, event.seq, body["learner"], issuer, credential_id, module_id, event.at],
+        [
+            node_id,
+            event.seq,
+            body["learner"],
+            issuer,
+            credential_id,
+            credential.module_id,
+            event.at,
+        ],
     )
     _link_recognised(store, issuer, [credential_id])
 
