@@ -7,7 +7,8 @@ from __future__ import annotations
 import warnings
 from datetime import UTC, datetime
 
-from credentials.claims import MicroCredential
+from credentials.claims import MicroCredential, decode_claims
+from credentials.cose import decode_sign1
 from credentials.issuance import issue
 from credentials.ob3 import verify_open_badge
 from sync.eventlog import EventType
@@ -24,11 +25,16 @@ with warnings.catch_warnings():
 PATHWAY = "green-farming-practitioner"
 
 
+def _id(cose: bytes) -> str:
+    return decode_claims(decode_sign1(cose).payload).credential_id.hex()
+
+
 def test_a_pathway_credential_exports_as_an_open_badge(hub: Hub) -> None:
     node = ScriptedNode.create("node-ob", seed=4)
     enrol(hub, node, modules=("*",))
     learner = node.register()
-    parts = [node.sit_and_issue(learner, module=m) for m in ("soil-health",)]
+    modules = ("climate-smart-agriculture", "sustainable-irrigation", "soil-health")
+    parts = [node.sit_and_issue(learner, module=m) for m in modules]
     pathway = MicroCredential(
         issuer=node.node_id,
         subject=learner,
@@ -45,7 +51,7 @@ def test_a_pathway_credential_exports_as_an_open_badge(hub: Hub) -> None:
     )
     node._append(
         EventType.pathway_issued,
-        {"cose": issue(node.key, pathway), "learner": learner, "from": [p.hex() for p in parts]},
+        {"cose": issue(node.key, pathway), "learner": learner, "from": [_id(p) for p in parts]},
     )
     push(hub, node)
     assert hub.store.scalar("SELECT status FROM credentials WHERE pathway = 1") == "active"

@@ -1,13 +1,18 @@
-"""A rogue or faulty node logs ``credential.recognised`` events the edge's own checks
-would refuse (``edge_node.recognition``): the hub checks the holder again. A credential
-recognised twice for one learner counts once; for a second learner at the same centre,
-or for a learner of another name, it is set aside; so is one from a revoked centre that
-the hub never received from it. On SQLite and PostgreSQL."""
+"""A rogue or faulty node logs ``credential.recognised`` and ``pathway.issued`` events the
+edge's own checks would refuse (``edge_node.recognition``, ``edge_node.issuance``): the
+hub checks again. A credential recognised twice for one learner counts once; for a second
+learner at the same centre, or for a learner of another name, it is set aside; so is one
+from a revoked centre that the hub never received from it. A pathway credential counts
+only credentials its learner holds at its centre, one of each of the pathway's modules.
+On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from credentials.claims import MicroCredential, decode_claims
+from credentials.cose import decode_sign1
+from credentials.issuance import issue
 from sync.eventlog import EventType
 from sync.hub.ingest import Hub
 from sync.hub.nodes import revoke_node
@@ -100,3 +105,74 @@ def test_a_revoked_centres_credential_the_hub_never_received_is_set_aside(hub: H
         [late, "node bondo was revoked before the credential was issued"],
     ]
     assert _recognitions(hub) == [("kisumu", learner)]
+
+
+PATHWAY = "green-farming-practitioner"
+
+
+def _id(cose: bytes) -> str:
+    return decode_claims(decode_sign1(cose).payload).credential_id.hex()
+
+
+def _pathway(node: ScriptedNode, learner: str, parts: list[str]) -> int:
+    """``node`` issues ``learner`` the pathway credential, counting ``parts``."""
+    node.status_index += 1
+    node.clock += timedelta(minutes=1)
+    credential = MicroCredential(
+        issuer=node.node_id,
+        subject=learner,
+        issued_at=node.clock,
+        credential_id=node.rng.randbytes(16),
+        module_id=PATHWAY,
+        module_version="1.0.0",
+        outcomes=(True, True, True),
+        score_percent=80,
+        route="course",
+        holder_name=HOLDER,
+        status_index=node.status_index,
+        pathway=True,
+    )
+    return node._append(
+        EventType.pathway_issued,
+        {"cose": issue(node.key, credential), "learner": learner, "from": parts},
+    )
+
+
+def test_a_pathway_counts_only_what_its_learner_holds_at_its_centre(hub: Hub) -> None:
+    _, soil = _issuer(hub)
+    kisumu = ScriptedNode.create("kisumu", seed=2)
+    enrol(hub, kisumu, modules=("*",))
+    halima = kisumu.register(HOLDER)
+    _recognise(kisumu, soil, halima)
+    own = [
+        _id(kisumu.sit_and_issue(halima, module=m, name=HOLDER))
+        for m in ("climate-smart-agriculture", "sustainable-irrigation")
+    ]
+    earned = _pathway(kisumu, halima, [*own, _id(soil)])
+    # Another learner's pathway counting Halima's credentials.
+    baraka = kisumu.register("Baraka Otieno")
+    borrowed = _pathway(kisumu, baraka, [*own, _id(soil)])
+    # A learner with two of the three modules, the third made up.
+    eshe = kisumu.register("Eshe Kamau")
+    hers = [
+        _id(kisumu.sit_and_issue(eshe, module=m, name="Eshe Kamau"))
+        for m in ("climate-smart-agriculture", "sustainable-irrigation")
+    ]
+    short = _pathway(kisumu, eshe, hers)
+    made_up = _pathway(kisumu, eshe, [*hers, "00" * 16])
+    assert push(hub, kisumu)["quarantined"] == [
+        [
+            borrowed,
+            f"the pathway credential counts credential {own[0]}, which learner {baraka} "
+            "does not hold at this node",
+        ],
+        [short, "the pathway credential counts no credential of module soil-health"],
+        [
+            made_up,
+            f"the pathway credential counts credential {'00' * 16}, which learner {eshe} "
+            "does not hold at this node",
+        ],
+    ]
+    pathways = hub.store.query("SELECT learner_id FROM credentials WHERE pathway = 1")
+    assert pathways == [(halima,)]
+    assert earned not in (borrowed, short, made_up)

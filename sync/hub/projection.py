@@ -21,6 +21,7 @@ from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
 from sync.eventlog import EVENT_TYPES, EventType
 from sync.hub import xapi
+from sync.hub.nodes import latest_trust
 from sync.hub.store import Store
 
 if TYPE_CHECKING:
@@ -187,6 +188,16 @@ def project_events(
         elif kind in (EventType.credential_issued, EventType.pathway_issued):
             credential = event.credential
             assert credential is not None
+            if kind is EventType.pathway_issued:
+                # Its parts may be earlier in this batch.
+                _flush_learners(store, node_id, learners)
+                if credentials:
+                    _flush_credentials(store, credentials, received_at)
+                try:
+                    _pathway_parts(store, node_id, body, credential)
+                except _NotBelieved as error:
+                    _set_aside(store, node_id, event, str(error))
+                    continue
             credentials.append(
                 (
                     credential.credential_id.hex(),
@@ -448,6 +459,48 @@ def _holder_here(store: Store, node_id: str, learner_id: str, credential: MicroC
         raise _NotBelieved(f"the presented credential is recognised already for learner {other}")
 
 
+def _set_aside(store: Store, node_id: str, event: Incoming, reason: str) -> None:
+    """Quarantine an event already stored, as poison: kept in the chain, out of results."""
+    event.quarantine = reason
+    store.execute(
+        "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
+        [reason, node_id, event.seq, event.hash],
+    )
+
+
+def _pathway_parts(
+    store: Store, node_id: str, body: dict[str, Any], pathway: MicroCredential
+) -> None:
+    """A pathway credential counts (``from``) only credentials its learner holds at this
+    node: the node's own, not revoked, or others' it was believed to recognise for them;
+    and, when the hub's catalogue knows the pathway, one of each of its modules."""
+    learner = body["learner"]
+    modules: set[str] = set()
+    for part in body["from"]:
+        if not isinstance(part, str):
+            raise _NotBelieved("the pathway credential's 'from' is not a list of credential ids")
+        found = store.query(
+            "SELECT module_id FROM credentials WHERE node_id = ? AND learner_id = ? "
+            "AND credential_id = ? AND pathway = 0 AND status <> 'revoked' "
+            "UNION SELECT module_id FROM recognitions WHERE node_id = ? AND learner_id = ? "
+            "AND credential_id = ?",
+            [node_id, learner, part, node_id, learner, part],
+        )
+        if not found:
+            raise _NotBelieved(
+                f"the pathway credential counts credential {part}, which learner {learner} "
+                "does not hold at this node"
+            )
+        modules.update(str(row[0]) for row in found)
+    trust = latest_trust(store)
+    entry = None if trust is None else trust.entry(pathway.module_id, pathway.module_version)
+    missing = [] if entry is None else [m for m in entry.pathway_modules if m not in modules]
+    if missing:
+        raise _NotBelieved(
+            f"the pathway credential counts no credential of module {', '.join(missing)}"
+        )
+
+
 def _recognise(store: Store, node_id: str, event: Incoming) -> None:
     """Record a recognition the hub believes, and link the learner with the holder's record
     at the issuing node; quarantine one it does not (poison, like any malformed event)."""
@@ -456,11 +509,7 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
         credential = _presented(store, node_id, body["cose"])
         _holder_here(store, node_id, body["learner"], credential)
     except _NotBelieved as error:
-        event.quarantine = str(error)
-        store.execute(
-            "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
-            [event.quarantine, node_id, event.seq, event.hash],
-        )
+        _set_aside(store, node_id, event, str(error))
         return
     issuer, credential_id = credential.issuer, credential.credential_id.hex()
     store.execute(
