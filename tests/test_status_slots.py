@@ -289,6 +289,7 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     assert f'href="/credentials/{NODE}/{original}"' in page
     forks_page = client.get(f"/centres/{NODE}/forks").text
     assert "shares revocation slot 2" in forks_page and original in forks_page
+    assert f'href="/credentials/{NODE}/{again}"' in forks_page
     swahili = client.get(f"/credentials/{original}?lang=sw").text
     assert f"Kinatumia nafasi ya kufuta 2 pamoja na cheti {again}" in swahili
     client.get("/?lang=en")
@@ -440,7 +441,7 @@ def test_a_phone_without_javascript_is_warned_before_revoking_both(
         assert again in phone.locator("main").inner_text() and fits(phone)
         with phone.expect_navigation():
             phone.get_by_role("button", name="Les révoquer toutes").click()
-        assert phone.url.endswith(f"/credentials/{original}") and fits(phone)
+        assert phone.url.endswith(f"/credentials/{NODE}/{original}") and fits(phone)
     assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 2
 
 
