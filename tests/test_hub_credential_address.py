@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.ob3 import verify_open_badge
+from lms_plugin.hub_results import parse_results, results_csv
 from sync.eventlog import EventType
 from sync.hub.ingest import Hub
 from sync.hub.settings import HubSettings
@@ -210,3 +211,12 @@ def test_an_id_one_centre_holds_keeps_its_old_addresses(hub: Hub, collision: Col
         (r["node_id"], r["credential_status"]) for r in results if r["credential_id"] == SHADOWED
     )
     assert shadowed == [("bondo", "active"), ("rogue", "revoked")]
+
+
+def test_the_lms_export_names_each_credentials_centre(hub: Hub, collision: Collision) -> None:
+    auth = {"authorization": f"Bearer {collision.token}"}
+    answer = collision.client.get("/api/v1/modules/soil-health/results", headers=auth)
+    exported = results_csv(parse_results(answer.content)).splitlines()
+    assert exported[0].endswith(",credential_id,credential_status,node")
+    nodes = sorted(line.rsplit(",", 1)[1] for line in exported if SHADOWED in line)
+    assert nodes == ["bondo", "rogue"]
