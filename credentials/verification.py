@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -125,12 +126,12 @@ def verify(data: bytes | str, trust: TrustList, *, now: datetime | None = None) 
     return _check(credential, certs, trust, now)
 
 
-def _check(
-    credential: MicroCredential,
-    certs: tuple[NodeCertificate, ...],
-    trust: TrustList,
-    now: datetime,
-) -> Verdict:
+def issuing_certificate(
+    credential: MicroCredential, certs: Sequence[NodeCertificate]
+) -> NodeCertificate | Verdict:
+    """The certificate, among ``certs`` (every one issued to the signing key), under which
+    the credential was issued: naming its issuer, valid at its issue time and covering its
+    module. Otherwise the failing verdict. The hub judges what a node sends by this too."""
     issued = credential.issued_at
     named = [cert for cert in certs if cert.node_id == credential.issuer]
     if not named:
@@ -143,7 +144,19 @@ def _check(
     scoped = [cert for cert in current if cert.covers(credential.module_id)]
     if not scoped:
         return _fail(Reason.NODE_CERT_OUT_OF_SCOPE, credential.module_id, credential, current[0])
-    node = scoped[0]
+    return scoped[0]
+
+
+def _check(
+    credential: MicroCredential,
+    certs: tuple[NodeCertificate, ...],
+    trust: TrustList,
+    now: datetime,
+) -> Verdict:
+    issued = credential.issued_at
+    node = issuing_certificate(credential, certs)
+    if isinstance(node, Verdict):
+        return node
     since = trust.revoked_nodes.get(node.node_id)
     if since is not None and issued >= since:
         return _fail(Reason.NODE_REVOKED, f"since {since.isoformat()}", credential, node)

@@ -16,6 +16,7 @@ from typing import Any
 
 from credentials import verdicts
 from credentials.qr import PhotoReading
+from credentials.names import same_name
 from edge_node import events, learners, trust
 from edge_node.errors import EdgeError
 from edge_node.events import EventType
@@ -119,10 +120,6 @@ def _qr_text(text: str | None, image: bytes | None) -> str:
     return text.strip()[:MAX_TEXT]
 
 
-def _same_name(a: str, b: str) -> bool:
-    return learners.normalise_name(a) == learners.normalise_name(b)
-
-
 def recognise(
     node: Node, learner_id: str, *, text: str | None = None, image: bytes | None = None, by: str
 ) -> Outcome:
@@ -154,7 +151,7 @@ def recognise(
             other = learners.get_any(node, existing[3])
             raise AlreadyOnRecord(OTHER_LEARNER, learner=other.name)
         return Outcome(_record(existing), already=True, pathways=[])
-    if not _same_name(credential.holder_name, learner.name):
+    if not same_name(credential.holder_name, learner.name):
         raise NotRecognised(NAME_MISMATCH, holder=credential.holder_name, learner=learner.name)
     record = Recognised(
         id=credential_id,

@@ -50,6 +50,9 @@ class ResultRow:
     submitted_at: int
     credential_id: str = ""
     credential_status: str = ""
+    node: str = ""
+    """The centre's node id: with ``credential_id``, the credential's address at the hub
+    (ids are unique per node only)."""
 
     @property
     def submitted(self) -> str:
@@ -116,6 +119,7 @@ def _row(row: Any) -> ResultRow:
         submitted_at=at,
         credential_id=credential if isinstance(credential, str) else "",
         credential_status=status if isinstance(status, str) else "",
+        node=node,
     )
 
 
@@ -148,6 +152,7 @@ CSV_COLUMNS = (
     "submitted",
     "credential_id",
     "credential_status",
+    "node",
 )
 
 
@@ -167,6 +172,7 @@ def results_csv(rows: Iterable[ResultRow]) -> str:
                 row.submitted,
                 _cell(row.credential_id),
                 _cell(row.credential_status),
+                _cell(row.node),
             ]
         )
     return out.getvalue()

@@ -17,6 +17,7 @@ from typing import Any
 FORK = "fork"
 RESTORED = "restored"
 REJECTED = "rejected"
+OUTSIDE_CERTIFICATE = "outside_certificate"
 
 TEMPLATES: dict[str, str] = {
     FORK: (
@@ -31,6 +32,10 @@ TEMPLATES: dict[str, str] = {
     REJECTED: (
         "the university's staff rejected this node's log after seq {seq} (branch {branch}): "
         "its events are kept but stay out of results for good; contact the university"
+    ),
+    OUTSIDE_CERTIFICATE: (
+        "this node sent a credential dated outside its certificate's validity (event {seq}): "
+        "it is set aside for staff review and not counted in results; check the node's clock"
     ),
 }
 """Every alert code, with its English sentence; the placeholders are its parameters."""
@@ -61,6 +66,14 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "le personnel de l'université a rejeté le journal de ce centre après le n° {seq} "
         "(branche {branch}) : ses événements sont conservés mais restent définitivement "
         "hors des résultats ; contactez l'université",
+    ),
+    TEMPLATES[OUTSIDE_CERTIFICATE]: (
+        "kituo hiki kimetuma cheti chenye tarehe nje ya muda wa idhini yake (tukio {seq}): "
+        "kimewekwa kando ili wafanyakazi wakikague na hakihesabiwi kwenye matokeo; angalia "
+        "saa ya kituo",
+        "ce centre a envoyé une attestation datée hors de la validité de son certificat "
+        "(événement n° {seq}) : elle est mise de côté pour examen par le personnel et n'est "
+        "pas comptée dans les résultats ; vérifiez l'horloge du centre",
     ),
 }
 """Each English sentence in Kiswahili and French, for the hub's and the node's tables."""
@@ -105,6 +118,12 @@ def rejected(*, branch: int, seq: int) -> Alert:
 def restored(*, head: int, tip: int) -> Alert:
     """The node's log ends at ``head``, below the ``tip`` the hub holds: events were lost."""
     return Alert(RESTORED, {"head": head, "tip": tip})
+
+
+def outside_certificate(*, seq: int) -> Alert:
+    """The node's credential at ``seq`` is dated when no certificate of its key was valid
+    for its module: set aside, as a verifier would refuse it."""
+    return Alert(OUTSIDE_CERTIFICATE, {"seq": seq})
 
 
 def read(value: object) -> Alert | None:

@@ -54,6 +54,18 @@ class NotFound(SyncError, LookupError):
     reason = "not_found"
 
 
+class Ambiguous(SyncError, LookupError):
+    """An address that names several things (a credential id two centres issued): the
+    answer lists each one's own address."""
+
+    status = 409
+    reason = "ambiguous"
+
+    def __init__(self, message: str, candidates: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 class ChainBroken(SyncError, ValueError):
     """The batch does not continue the node's hash chain where the hub's copy ends."""
 

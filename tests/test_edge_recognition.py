@@ -332,6 +332,31 @@ def test_the_same_credential_cannot_count_for_two_learners(kisumu: Node, bondo: 
     assert refused.status_code == 409 and "another learner" in refused.json()["message"]
 
 
+def test_the_same_credential_added_twice_for_one_learner_is_kept_once(
+    kisumu: Node, bondo: Bondo
+) -> None:
+    worker = staff(kisumu)
+    learner = register(worker, HALIMA)
+    assert add(worker, learner["id"], bondo.halima[ELSEWHERE[0]]).status_code == 201
+    again = add(worker, learner["id"], bondo.halima[ELSEWHERE[0]])
+    assert again.status_code == 200
+    assert kisumu.db["recognised"].count == 1
+    logged = [e for e in _events(kisumu) if e[0] == EventType.credential_recognised]
+    assert len(logged) == 1
+
+
+def test_a_credential_issued_after_its_centre_was_revoked_is_refused(
+    kisumu: Node, bondo: Bondo
+) -> None:
+    install_trust(kisumu, bondo, bondo_revoked=True)
+    worker = staff(kisumu)
+    learner = register(worker, HALIMA)
+    refused = add(worker, learner["id"], bondo.halima[ELSEWHERE[0]])
+    assert refused.status_code == 422 and "revoked" in refused.json()["message"]
+    assert kisumu.db["recognised"].count == 0
+    assert not [e for e in _events(kisumu) if e[0] == EventType.credential_recognised]
+
+
 def phone_photo(text: str) -> bytes:
     """A JPEG the size a phone camera sends (hundreds of kilobytes), the QR in it."""
     import random

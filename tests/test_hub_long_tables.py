@@ -71,7 +71,7 @@ def walk(client: TestClient, start: str) -> list[str]:
     address: str | None = start
     while address is not None:
         html = client.get(address).text
-        seen += re.findall(r'<td><a href="/credentials/([0-9a-f]{32})">', html)
+        seen += re.findall(r'<td><a href="/credentials/[^/"]+/([0-9a-f]{32})">', html)
         address = links(html).get("next")
     return seen
 

@@ -34,7 +34,8 @@ def test_a_pathway_credential_exports_as_an_open_badge(hub: Hub) -> None:
     node = ScriptedNode.create("node-ob", seed=4)
     enrol(hub, node, modules=("*",))
     learner = node.register()
-    parts = [node.sit_and_issue(learner, module=m) for m in ("soil-health",)]
+    modules = ("climate-smart-agriculture", "sustainable-irrigation", "soil-health")
+    parts = [node.sit_and_issue(learner, module=m) for m in modules]
     pathway = MicroCredential(
         issuer=node.node_id,
         subject=learner,

@@ -125,7 +125,7 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
     client = staff_client(hub)
     page = client.get(f"/credentials/{lost}").text
     assert "Give this holder a credential on a revocation slot of its own" in page
-    assert f'action="/credentials/{lost}/reissue"' in page
+    assert f'action="/credentials/{NODE}/{lost}/reissue"' in page
     asked = client.post(
         f"/credentials/{lost}/reissue",
         data={"reason": "two holders on slot 2", "csrf": csrf_of(page)},
@@ -134,7 +134,7 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
     assert asked.status_code == 303
     waiting = client.get(f"/credentials/{lost}?lang=sw").text
     assert "Kinasubiri usawazishaji ujao wa kituo" in waiting
-    assert f'action="/credentials/{lost}/reissue"' not in waiting
+    assert f'action="/credentials/{NODE}/{lost}/reissue"' not in waiting
 
     # The node learns it from its next welcome and issues the same claims on a new slot.
     hello(hub, shared.node)
@@ -162,8 +162,8 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
 
     # Staff see both ends; the other holder's credential now revokes alone, at once.
     done = client.get(f"/credentials/{lost}?lang=en").text
-    assert f'href="/credentials/{replacement}"' in done and "replaced" in done
-    assert f'href="/credentials/{lost}"' in client.get(f"/credentials/{replacement}").text
+    assert f'href="/credentials/{NODE}/{replacement}"' in done and "replaced" in done
+    assert f'href="/credentials/{NODE}/{lost}"' in client.get(f"/credentials/{replacement}").text
     other = client.get(f"/credentials/{kept}").text
     assert "Shares revocation slot" not in other
     revoked = client.post(

@@ -115,7 +115,7 @@ def test_a_credential_presented_after_the_renewal_is_believed_until_the_revocati
     kisumu = ScriptedNode.create("kisumu", seed=2)
     kisumu.clock = NOW
     _enrol(hub, kisumu, FIRST)
-    learner = kisumu.register()
+    learner = kisumu.register("A")  # the holder name of the scripted credentials
     _present(kisumu, early, learner)
     _present(kisumu, late, learner)
     refused = _present(kisumu, after, learner)

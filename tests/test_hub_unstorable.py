@@ -31,6 +31,7 @@ def test_nul_in_a_login_form_is_refused_plainly(client: TestClient) -> None:
     "path",
     [
         "/credentials/a%00b",
+        "/credentials/a%00b/c",
         "/modules/a%00b",
         "/centres/a%00b/forks",
         "/centres/a%00b/learners/b",
@@ -44,7 +45,15 @@ def test_nul_in_a_page_address_is_a_400_page(client: TestClient, path: str) -> N
     assert "text/html" in response.headers["content-type"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/credentials/a%00b", "/api/v1/modules/a%00b/results"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/credentials/a%00b",
+        "/api/v1/nodes/a%00b/credentials/c",
+        "/api/v1/nodes/n/credentials/a%00b/ob3",
+        "/api/v1/modules/a%00b/results",
+    ],
+)
 def test_nul_in_an_api_path_is_a_json_400(hub: Hub, client: TestClient, path: str) -> None:
     token = add_token(hub.store, "lms", "university")
     response = client.get(path, headers={"authorization": f"Bearer {token}"})

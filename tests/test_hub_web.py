@@ -320,7 +320,7 @@ def _web_messages() -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and key.value in ("heading", "columns"):
+                if isinstance(key, ast.Constant) and key.value in ("heading", "columns", "link"):
                     found += value.elts if isinstance(value, ast.List) else [value]
         elif isinstance(node, ast.Call) and node.args:
             name = getattr(node.func, "id", "")

@@ -569,7 +569,7 @@ def test_staff_export_is_csv_safe() -> None:
     assert "'=cmd()" in text and "'@evil" in text
     assert io.StringIO(text).readline().strip() == (
         "route,centre,learner,module_version,score_percent,passed,submitted,credential_id,"
-        "credential_status"
+        "credential_status,node"
     )
 
 

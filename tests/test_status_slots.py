@@ -286,9 +286,10 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     assert f"Shares revocation slot 2 with credential {original}: revoking one revokes both" in (
         page
     )
-    assert f'href="/credentials/{original}"' in page
+    assert f'href="/credentials/{NODE}/{original}"' in page
     forks_page = client.get(f"/centres/{NODE}/forks").text
     assert "shares revocation slot 2" in forks_page and original in forks_page
+    assert f'href="/credentials/{NODE}/{again}"' in forks_page
     swahili = client.get(f"/credentials/{original}?lang=sw").text
     assert f"Kinatumia nafasi ya kufuta 2 pamoja na cheti {again}" in swahili
     client.get("/?lang=en")
@@ -363,7 +364,7 @@ def test_the_language_links_of_a_page_answering_a_form_lead_to_a_page(
         assert links
         for link in links:
             assert client.get(link).status_code == 200, link
-    assert re.search(rf'href="/credentials/{again}\?lang=fr"', warned.text)
+    assert re.search(rf'href="/credentials/{NODE}/{again}\?lang=fr"', warned.text)
 
 
 def test_a_credential_alone_on_its_slot_is_revoked_at_once(hub: Hub) -> None:
@@ -440,7 +441,7 @@ def test_a_phone_without_javascript_is_warned_before_revoking_both(
         assert again in phone.locator("main").inner_text() and fits(phone)
         with phone.expect_navigation():
             phone.get_by_role("button", name="Les révoquer toutes").click()
-        assert phone.url.endswith(f"/credentials/{original}") and fits(phone)
+        assert phone.url.endswith(f"/credentials/{NODE}/{original}") and fits(phone)
     assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status = 'revoked'") == 2
 
 

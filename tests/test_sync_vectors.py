@@ -8,7 +8,7 @@ batch message (before compression). Changing the format means regenerating them 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -19,9 +19,10 @@ from credentials.keys import SigningKey
 from sync.compression import compress, decompress
 from sync.eventlog import append_event, genesis_hash, head, migrate_events, read_events
 from sync.hub.ingest import answer
+from sync.hub.nodes import enrol_node
 from sync.hub.store import SqliteStore
 from sync.protocol import read_signed, seal
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode, simulated_hub
 
 VECTORS = Path(__file__).parent / "vectors" / "sync"
 NODE = "node-vector"
@@ -112,7 +113,18 @@ def test_batch_message_is_stable_and_accepted(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store)
     node = ScriptedNode(Database(memory=True), KEY, NODE)
-    enrol(hub, node)
+    # A certificate valid when the vector's credential was issued (March 2026), as the
+    # hub judges a credential by its node's certificate at that date.
+    enrol_node(
+        hub.store,
+        hub.root_key,
+        node.request(),
+        modules=("soil-health",),
+        not_before=datetime(2026, 1, 1, tzinfo=UTC),
+        not_after=datetime.now(UTC) + timedelta(days=365),
+        organisation="university",
+        now=datetime.now(UTC),
+    )
     reply = read_signed(
         answer(hub, compress((VECTORS / "batch-v1.cose").read_bytes())),
         hub.root_key.public_key,

@@ -86,6 +86,6 @@ class VerifyOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413)
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413)
 }
 """The error answers every API route may give, for ``responses=``."""

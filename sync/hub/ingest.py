@@ -39,6 +39,7 @@ from credentials.claims import MAX_NUMERIC_DATE, MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError, NotDeterministic
 from credentials.keys import SigningKey
+from credentials.verification import Verdict, issuing_certificate
 from sync import alerts
 from sync.alerts import Alert
 from sync.errors import (
@@ -105,16 +106,20 @@ class NodeCert:
     store: Store
 
     @cached_property
+    def history(self) -> tuple[NodeCertificate, ...]:
+        """Every certificate the hub issued this key, renewals included, oldest first."""
+        return tuple(
+            read_node_certificate(bytes(data))[0]
+            for (data,) in self.store.query(
+                "SELECT certificate FROM node_cert_history WHERE kid = ? ORDER BY seq", [self.kid]
+            )
+        )
+
+    @cached_property
     def granted(self) -> frozenset[str]:
         """Every module any certificate of this key ever let the node certify (a renewal
         that narrows the scope must not refuse credentials issued under the wider one)."""
-        return frozenset(
-            module
-            for (data,) in self.store.query(
-                "SELECT certificate FROM node_cert_history WHERE kid = ?", [self.kid]
-            )
-            for module in read_node_certificate(bytes(data))[0].modules
-        )
+        return frozenset(module for cert in self.history for module in cert.modules)
 
     def may_certify(self, module_id: str) -> bool:
         # The current certificate almost always answers: the history is read only when
@@ -139,6 +144,13 @@ class Incoming:
     quarantine: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     credential: MicroCredential | None = None
+    alert: Alert | None = None
+    """What staff and the node are told of this event, beyond its quarantine reason."""
+
+
+class OutsideCertificate(InvalidEvent):
+    """A credential this node signed, dated when none of its key's certificates was valid
+    for the module: a verifier refuses it, so the hub keeps it out of results too."""
 
 
 def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
@@ -406,6 +418,9 @@ def _check_event(node: NodeCert, event: Incoming) -> None:
         event.fields = body
         if event_type in _SIGNED_HERE:
             event.credential = _verified_credential(node, body["cose"])
+    except OutsideCertificate as error:
+        event.quarantine = str(error)
+        event.alert = alerts.outside_certificate(seq=event.seq)
     except InvalidEvent as error:
         event.quarantine = str(error)
 
@@ -424,6 +439,14 @@ def _verified_credential(node: NodeCert, cose: bytes) -> MicroCredential:
         raise Forbidden(
             f"node {node.node_id} may not certify module {credential.module_id!r}; "
             "the batch was refused"
+        )
+    # The verifier's own judgement: a certificate of this key valid when the credential
+    # says it was issued, covering its module (a renewal's window does not reach back).
+    found = issuing_certificate(credential, node.history)
+    if isinstance(found, Verdict):
+        raise OutsideCertificate(
+            f"the credential is dated {credential.issued_at.isoformat()}, when no certificate "
+            f"of this node was valid for module {credential.module_id} ({found.reason})"
         )
     return credential
 
@@ -473,6 +496,11 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         held = branches[branch][4]
         if new:
             _store_events(hub, node, branch, held, new, now)
+        raised = [e.alert for e in new if e.alert is not None]
+        alert = _out_of_results(branch, branches[branch][1], held) if held else None
+        if raised and not held:
+            alert = raised[-1]
+            _alert(store, node.node_id, alert)
         tip = branches[branch][2]
         quarantined = store.query(
             "SELECT seq, quarantine FROM events WHERE node_id = ? AND branch = ? AND seq >= ? "
@@ -484,7 +512,7 @@ def push(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         "ack": tip,
         "branch": branch,
         "quarantined": [[int(seq), str(reason)] for seq, reason in quarantined],
-        **_answer_alert(_out_of_results(branch, branches[branch][1], held) if held else None),
+        **_answer_alert(alert),
     }
     return reply
 

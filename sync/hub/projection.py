@@ -17,8 +17,11 @@ from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
+from credentials.names import same_name
+from credentials.verification import Reason, Verdict, issuing_certificate
 from sync.eventlog import EVENT_TYPES, EventType
 from sync.hub import xapi
+from sync.hub.nodes import latest_trust
 from sync.hub.store import Store
 
 if TYPE_CHECKING:
@@ -185,6 +188,16 @@ def project_events(
         elif kind in (EventType.credential_issued, EventType.pathway_issued):
             credential = event.credential
             assert credential is not None
+            if kind is EventType.pathway_issued:
+                # Its parts may be earlier in this batch.
+                _flush_learners(store, node_id, learners)
+                if credentials:
+                    _flush_credentials(store, credentials, received_at)
+                try:
+                    _pathway_parts(store, node_id, body, credential)
+                except _NotBelieved as error:
+                    _set_aside(store, node_id, event, str(error))
+                    continue
             credentials.append(
                 (
                     credential.credential_id.hex(),
@@ -368,12 +381,12 @@ class _NotBelieved(Exception):
     """A presented credential the hub does not believe; the event is quarantined."""
 
 
-def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
+def _presented(store: Store, node_id: str, cose: bytes) -> MicroCredential:
     """Check a credential another node issued, as presented at ``node_id``: signed by a
     node key this hub certified, one of whose certificates (renewals included) names the
     issuer node, was valid when the credential was issued and covers its module; issued
-    before any revocation of that node, and not revoked here. Returns (issuer node,
-    credential id in hex, module id)."""
+    before any revocation of that node (and received here before it), and not revoked
+    here."""
     try:
         envelope = decode_sign1(cose)
         credential = decode_claims(envelope.payload)
@@ -394,20 +407,20 @@ def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
     if not verify_sign1(envelope, certs[0].public_key):
         raise _NotBelieved(f"the presented credential's signature is not node {certs[0].node_id}'s")
     issuer = credential.issuer
-    named = [cert for cert in certs if cert.node_id == issuer]
-    if not named:
+    if not any(cert.node_id == issuer for cert in certs):
         raise _NotBelieved("the presented credential names another issuer than its signer")
     if issuer == node_id:
         raise _NotBelieved("a node cannot recognise a credential it issued itself")
     if credential.pathway:
         raise _NotBelieved("a pathway credential cannot be recognised as a module")
-    current = [cert for cert in named if cert.valid_at(credential.issued_at)]
-    if not current:
+    # The verifier's own judgement, as for the node's own credentials (``sync.hub.ingest``).
+    found = issuing_certificate(credential, certs)
+    if isinstance(found, Verdict):
+        if found.reason is Reason.NODE_CERT_OUT_OF_SCOPE:
+            raise _NotBelieved(f"node {issuer} may not certify module {credential.module_id!r}")
         raise _NotBelieved(
             f"node {issuer}'s certificate was not valid when the credential was issued"
         )
-    if not any(cert.covers(credential.module_id) for cert in current):
-        raise _NotBelieved(f"node {issuer} may not certify module {credential.module_id!r}")
     revoked_at = store.scalar("SELECT revoked_at FROM nodes WHERE node_id = ?", [issuer])
     if revoked_at is not None and credential.issued_at.timestamp() >= int(revoked_at):
         raise _NotBelieved(f"node {issuer} was revoked before the credential was issued")
@@ -418,7 +431,74 @@ def _presented(store: Store, node_id: str, cose: bytes) -> tuple[str, str, str]:
     )
     if status == "revoked":
         raise _NotBelieved("the presented credential is revoked")
-    return issuer, credential_id, credential.module_id
+    if revoked_at is not None and status is None:
+        # A revoked node's messages are refused, so the hub will never hold it: its date
+        # is the node's own word, and the node's key may be in other hands now.
+        raise _NotBelieved(f"node {issuer} was revoked and never sent this credential to the hub")
+    return credential
+
+
+def _holder_here(store: Store, node_id: str, learner_id: str, credential: MicroCredential) -> None:
+    """The learner it is recognised for, at ``node_id``, is the credential's holder as the
+    node's own check has it: the same name, and nobody else there recognised with it."""
+    name = store.scalar(
+        "SELECT name FROM learners WHERE node_id = ? AND learner_id = ?", [node_id, learner_id]
+    )
+    if name is None:
+        raise _NotBelieved(f"learner {learner_id} is not registered at node {node_id}")
+    if not same_name(credential.holder_name, str(name)):
+        raise _NotBelieved(
+            f"the presented credential is for another person than learner {learner_id}"
+        )
+    other = store.scalar(
+        "SELECT learner_id FROM recognitions WHERE node_id = ? AND issuer_node = ? "
+        "AND credential_id = ? AND learner_id <> ?",
+        [node_id, credential.issuer, credential.credential_id.hex(), learner_id],
+    )
+    if other is not None:
+        raise _NotBelieved(f"the presented credential is recognised already for learner {other}")
+
+
+def _set_aside(store: Store, node_id: str, event: Incoming, reason: str) -> None:
+    """Quarantine an event already stored, as poison: kept in the chain, out of results."""
+    event.quarantine = reason
+    store.execute(
+        "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
+        [reason, node_id, event.seq, event.hash],
+    )
+
+
+def _pathway_parts(
+    store: Store, node_id: str, body: dict[str, Any], pathway: MicroCredential
+) -> None:
+    """A pathway credential counts (``from``) only credentials its learner holds at this
+    node: the node's own, not revoked, or others' it was believed to recognise for them;
+    and, when the hub's catalogue knows the pathway, one of each of its modules."""
+    learner = body["learner"]
+    modules: set[str] = set()
+    for part in body["from"]:
+        if not isinstance(part, str):
+            raise _NotBelieved("the pathway credential's 'from' is not a list of credential ids")
+        found = store.query(
+            "SELECT module_id FROM credentials WHERE node_id = ? AND learner_id = ? "
+            "AND credential_id = ? AND pathway = 0 AND status <> 'revoked' "
+            "UNION SELECT module_id FROM recognitions WHERE node_id = ? AND learner_id = ? "
+            "AND credential_id = ?",
+            [node_id, learner, part, node_id, learner, part],
+        )
+        if not found:
+            raise _NotBelieved(
+                f"the pathway credential counts credential {part}, which learner {learner} "
+                "does not hold at this node"
+            )
+        modules.update(str(row[0]) for row in found)
+    trust = latest_trust(store)
+    entry = None if trust is None else trust.entry(pathway.module_id, pathway.module_version)
+    missing = [] if entry is None else [m for m in entry.pathway_modules if m not in modules]
+    if missing:
+        raise _NotBelieved(
+            f"the pathway credential counts no credential of module {', '.join(missing)}"
+        )
 
 
 def _recognise(store: Store, node_id: str, event: Incoming) -> None:
@@ -426,18 +506,24 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
     at the issuing node; quarantine one it does not (poison, like any malformed event)."""
     body = event.fields
     try:
-        issuer, credential_id, module_id = _presented(store, node_id, body["cose"])
+        credential = _presented(store, node_id, body["cose"])
+        _holder_here(store, node_id, body["learner"], credential)
     except _NotBelieved as error:
-        event.quarantine = str(error)
-        store.execute(
-            "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
-            [event.quarantine, node_id, event.seq, event.hash],
-        )
+        _set_aside(store, node_id, event, str(error))
         return
+    issuer, credential_id = credential.issuer, credential.credential_id.hex()
     store.execute(
         "INSERT INTO recognitions (node_id, seq, learner_id, issuer_node, credential_id, "
         "module_id, recognised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [node_id, event.seq, body["learner"], issuer, credential_id, module_id, event.at],
+        [
+            node_id,
+            event.seq,
+            body["learner"],
+            issuer,
+            credential_id,
+            credential.module_id,
+            event.at,
+        ],
     )
     _link_recognised(store, issuer, [credential_id])
 

@@ -85,16 +85,21 @@ def registry(
     store: Store, organisation: str, *, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
     return store.records(
-        "SELECT c.credential_id AS credential_id, n.name AS centre, c.module_id AS module_id, "
-        "c.issued_at AS issued_at, c.not_before AS not_before, c.received_at AS received_at, "
-        "c.time_flag AS time_flag, c.status AS status FROM credentials c JOIN nodes n "
-        "ON n.node_id = c.node_id WHERE n.organisation = ? "
-        "ORDER BY c.received_at, c.credential_id LIMIT ? OFFSET ?",
+        "SELECT c.credential_id AS credential_id, c.node_id AS node_id, n.name AS centre, "
+        "c.module_id AS module_id, c.issued_at AS issued_at, c.not_before AS not_before, "
+        "c.received_at AS received_at, c.time_flag AS time_flag, c.status AS status "
+        "FROM credentials c JOIN nodes n ON n.node_id = c.node_id WHERE n.organisation = ? "
+        "ORDER BY c.received_at, c.credential_id, c.node_id LIMIT ? OFFSET ?",
         [organisation, limit, offset],
     )
 
 
-def credential(store: Store, organisation: str, credential_id: str) -> dict[str, Any] | None:
+def credential(
+    store: Store, organisation: str, node_id: str, credential_id: str
+) -> dict[str, Any] | None:
+    """The registry entry of ``credential_id`` as issued by ``node_id``: a credential's
+    address at the hub. Ids are unique per node only (a node chooses them), so an id alone
+    may name credentials of several centres (:func:`holders`)."""
     rows = store.records(
         "SELECT c.credential_id AS credential_id, c.node_id AS node_id, n.name AS centre, "
         "c.learner_id AS learner_id, c.module_id AS module_id, "
@@ -102,10 +107,37 @@ def credential(store: Store, organisation: str, credential_id: str) -> dict[str,
         "c.issued_at AS issued_at, c.not_before AS not_before, c.received_at AS received_at, "
         "c.time_flag AS time_flag, c.status AS status, c.revocation_reason AS revocation_reason, "
         "c.cose AS cose FROM credentials c JOIN nodes n ON n.node_id = c.node_id "
-        "WHERE n.organisation = ? AND c.credential_id = ?",
-        [organisation, credential_id],
+        "WHERE n.organisation = ? AND c.node_id = ? AND c.credential_id = ?",
+        [organisation, node_id, credential_id],
     )
     return rows[0] if rows else None
+
+
+def holders(store: Store, organisation: str, credential_id: str) -> list[dict[str, Any]]:
+    """Every centre of the organisation holding a credential with this id (node, centre,
+    status), in node order: one for an id used once, several when centres collide."""
+    return store.records(
+        "SELECT c.node_id AS node_id, n.name AS centre, c.credential_id AS credential_id, "
+        "c.module_id AS module_id, c.status AS status FROM credentials c JOIN nodes n "
+        "ON n.node_id = c.node_id WHERE n.organisation = ? AND c.credential_id = ? "
+        "ORDER BY c.node_id",
+        [organisation, credential_id],
+    )
+
+
+MAX_COLLISIONS = 50
+"""Colliding credential ids the overview lists (each links to its centres)."""
+
+
+def collisions(store: Store, organisation: str) -> list[dict[str, Any]]:
+    """Credential ids two or more centres of the organisation issued: an id is chosen by
+    its node, so a second one is a fault or a centre shadowing another's credential."""
+    return store.records(
+        "SELECT c.credential_id AS credential_id, count(*) AS centres FROM credentials c "
+        "JOIN nodes n ON n.node_id = c.node_id WHERE n.organisation = ? "
+        "GROUP BY c.credential_id HAVING count(*) > 1 ORDER BY c.credential_id LIMIT ?",
+        [organisation, MAX_COLLISIONS],
+    )
 
 
 def age_band(birth_year: int | None, year: int) -> str:

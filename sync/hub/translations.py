@@ -107,6 +107,19 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Submitted": ("Ilitumwa", "Soumis"),
     "Credential": ("Cheti", "Attestation"),
     "Credential registry": ("Rejista ya vyeti", "Registre des attestations"),
+    "Two centres issued the same credential id {credential_id}: one may be shadowing the "
+    "other's credential. Check each centre's credential before revoking either.": (
+        "Vituo viwili vimetoa cheti chenye namba ileile {credential_id}: kimoja huenda "
+        "kinaficha cheti cha kingine. Angalia cheti cha kila kituo kabla ya kufuta chochote.",
+        "Deux centres ont délivré le même numéro d'attestation {credential_id} : l'un masque "
+        "peut-être l'attestation de l'autre. Vérifiez l'attestation de chaque centre avant "
+        "de révoquer l'une ou l'autre.",
+    ),
+    "Centres holding credential {credential_id}": (
+        "Vituo vyenye cheti {credential_id}",
+        "Centres qui détiennent l'attestation {credential_id}",
+    ),
+    "See the centres": ("Tazama vituo", "Voir les centres"),
     "Credentials from {start}": ("Vyeti kuanzia {start}", "Attestations à partir de {start}"),
     "Sittings from {start}": ("Mitihani kuanzia {start}", "Passages à partir de {start}"),
     "Previous page": ("Ukurasa uliotangulia", "Page précédente"),

@@ -6,11 +6,16 @@ Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may u
 (QR text or a photo); its form post answers with a page, while a raw body still gets
 JSON. Staff sessions live on the hub (``sync.hub.staff``): the signed cookie names a
 session row, and logging out ends it. Staff forms carry a CSRF token bound to the
-session cookie; the log-in form refuses a post another site's page sent. A node's forks are
-resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``). A credential sharing its
-revocation slot is revoked at ``/credentials/{id}/revoke`` only after a warning listing
-every credential on the slot, or first issued again by its centre on a slot of its own
-(``/credentials/{id}/reissue``, ``sync.hub.nodes.request_reissue``).
+session cookie; the log-in form refuses a post another site's page sent. A node's forks
+are resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``).
+
+A credential's address is its issuing node and its id (a node chooses its ids, so two
+centres may use the same one): its page is ``/credentials/{node_id}/{credential_id}``.
+``/credentials/{credential_id}`` leads there when one centre holds that id, and lists
+the centres when several do. A credential sharing its revocation slot is revoked at
+``.../revoke`` only after a warning listing every credential on the slot, or first
+issued again by its centre on a slot of its own (``.../reissue``,
+``sync.hub.nodes.request_reissue``).
 
 JSON API (``Authorization: Bearer <token>``, tokens from ``fieldcred hub add-token``),
 every answer limited to the token's organisation:
@@ -18,9 +23,11 @@ every answer limited to the token's organisation:
 * ``GET /api/v1/modules/{module_id}/results`` — every sitting of the module synced from
   the organisation's centres, with its credential id and status (the LMS plugin's view
   of offline results);
-* ``GET /api/v1/credentials/{credential_id}`` — one registry entry;
-* ``GET /api/v1/credentials/{credential_id}/ob3`` — the same achievement as a signed
-  Open Badges 3.0 credential;
+* ``GET /api/v1/nodes/{node_id}/credentials/{credential_id}`` — one registry entry;
+* ``GET /api/v1/nodes/{node_id}/credentials/{credential_id}/ob3`` — the same
+  achievement as a signed Open Badges 3.0 credential;
+* ``GET /api/v1/credentials/{credential_id}`` (and ``/ob3``) — the same, when one centre
+  holds that id; 409 ``ambiguous`` with each centre's address when several do;
 * ``GET /api/v1/equity`` — learners, sittings, passes and credentials by gender, age
   band and centre;
 * ``POST /api/v1/logout`` — ends the staff session of the session cookie (no token).
@@ -38,7 +45,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Form, Header, Query, Request
 from fastapi import Path as UrlPath
@@ -56,7 +63,7 @@ from credentials import verdicts
 from credentials.qr import read_qr_photo
 from fieldcred import pools
 from sync import alerts
-from sync.errors import BadRequest, NotFound, SyncError, TooLarge
+from sync.errors import Ambiguous, BadRequest, NotFound, SyncError, TooLarge
 from sync.hub import forks, nodes, reports, xapi
 from sync.hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
 from sync.hub.app import create_app, is_form
@@ -118,6 +125,54 @@ def _when(epoch: object) -> str:
 
 def _link(text: object, href: str) -> dict[str, str]:
     return {"text": str(text), "href": href}
+
+
+def credential_path(node_id: str, credential_id: str) -> str:
+    """A credential's page: the node that issued it, then its id."""
+    return f"/credentials/{quote(node_id, safe='')}/{quote(credential_id, safe='')}"
+
+
+def api_credential_path(node_id: str, credential_id: str) -> str:
+    """A credential's registry entry in the JSON API."""
+    node, credential = quote(node_id, safe=""), quote(credential_id, safe="")
+    return f"/api/v1/nodes/{node}/credentials/{credential}"
+
+
+def _credential_link(node_id: str, credential_id: str) -> dict[str, str]:
+    return _link(credential_id, credential_path(node_id, credential_id))
+
+
+def _entry(store: Store, organisation: str, node_id: str, credential_id: str) -> dict[str, Any]:
+    entry = reports.credential(store, organisation, node_id, credential_id)
+    if entry is None:
+        raise NotFound(f"no credential {credential_id} of node {node_id}")
+    return entry
+
+
+def _only_holder(
+    store: Store, organisation: str, credential_id: str, path: Callable[[str, str], str]
+) -> str:
+    """The node of the one centre holding ``credential_id`` (an address without its node);
+    409 listing each centre's address (``path``) when several do."""
+    found = reports.holders(store, organisation, credential_id)
+    if not found:
+        raise NotFound(f"no credential {credential_id}")
+    if len(found) > 1:
+        raise Ambiguous(
+            f"{len(found)} centres issued a credential with the id {credential_id}: "
+            "choose one by its centre",
+            [
+                {
+                    "node_id": str(h["node_id"]),
+                    "centre": str(h["centre"]),
+                    "credential_id": credential_id,
+                    "status": str(h["status"]),
+                    "href": path(str(h["node_id"]), credential_id),
+                }
+                for h in found
+            ],
+        )
+    return str(found[0]["node_id"])
 
 
 def _lang(request: Request) -> str:
@@ -287,18 +342,20 @@ def _shared_section(
     store: Store,
     t: Callable[..., str],
     organisation: str,
+    node_id: str,
     credential_id: str,
     shared: list[nodes.SharedSlot],
 ) -> dict[str, Any]:
-    """This credential and every one on its slot: what one revocation revokes."""
+    """This credential and every one on its slot (the same node's): what one revocation
+    revokes."""
     ids = [credential_id, *(s.other_id for s in shared)]
-    entries = [reports.credential(store, organisation, c) for c in ids]
+    entries = [reports.credential(store, organisation, node_id, c) for c in ids]
     return {
         "heading": "Credentials on the same revocation slot",
         "columns": ["Credential", "Centre", "Module", "Issued (node clock)", "Status"],
         "rows": [
             [
-                _link(e["credential_id"], f"/credentials/{e['credential_id']}"),
+                _credential_link(e["node_id"], e["credential_id"]),
                 e["centre"],
                 e["module_id"],
                 _when(e["issued_at"]),
@@ -306,6 +363,40 @@ def _shared_section(
             ]
             for e in entries
             if e is not None
+        ],
+    }
+
+
+def _collision(t: Callable[..., str], credential_id: object) -> str:
+    return t(
+        "Two centres issued the same credential id {credential_id}: one may be shadowing "
+        "the other's credential. Check each centre's credential before revoking either.",
+        credential_id=credential_id,
+    )
+
+
+def _collision_alerts(
+    t: Callable[..., str], credential_id: str, others: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The warning that other centres hold a credential with this id, if any do."""
+    return [{"text": _collision(t, credential_id), "href": None}] if others else []
+
+
+def _holders_section(
+    t: Callable[..., str], credential_id: str, holders: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The centres holding a credential with this id, each linked to its own."""
+    return {
+        "heading": t("Centres holding credential {credential_id}", credential_id=credential_id),
+        "columns": ["Credential", "Node", "Centre", "Status"],
+        "rows": [
+            [
+                _credential_link(str(h["node_id"]), credential_id),
+                h["node_id"],
+                h["centre"],
+                t(str(h["status"])),
+            ]
+            for h in holders
         ],
     }
 
@@ -339,17 +430,16 @@ def _entry_value(t: Callable[..., str], key: str, value: Any) -> Any:
 
 
 def _reissue_section(
-    t: Callable[..., str], credential_id: str, reissue: nodes.Reissue
+    t: Callable[..., str], node_id: str, credential_id: str, reissue: nodes.Reissue
 ) -> dict[str, Any]:
     """Staff asked the centre to issue this credential again on a slot of its own: who,
     when, why, and the replacement once it has arrived (or what it replaced)."""
     if reissue.credential_id != credential_id:
-        other = _link(reissue.credential_id, f"/credentials/{reissue.credential_id}")
-        done = [[t("Replaces"), other]]
+        done = [[t("Replaces"), _credential_link(node_id, reissue.credential_id)]]
     elif reissue.replacement_id is None:
         done = [[t("Replacement"), t("Waiting for the centre's next sync")]]
     else:
-        replacement = _link(reissue.replacement_id, f"/credentials/{reissue.replacement_id}")
+        replacement = _credential_link(node_id, reissue.replacement_id)
         done = [[t("Replacement"), replacement], [t("Received"), _when(reissue.replaced_at)]]
     return {
         "heading": "Issued again on a revocation slot of its own",
@@ -418,6 +508,25 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             return RedirectResponse("/login", status_code=303)
         return page(
             request, None, "Staff login", 401, template="login.html", error="Please log in."
+        )
+
+    @app.exception_handler(Ambiguous)
+    async def ambiguous(request: Request, error: Ambiguous) -> Response:
+        """An address naming several credentials: each one's own address."""
+        if not _html_error(request):
+            return JSONResponse(
+                {"error": error.reason, "message": str(error), "candidates": error.candidates},
+                error.status,
+            )
+        t = _tr(request)
+        credential_id = error.candidates[0]["credential_id"]
+        return page(
+            request,
+            None,
+            t("Centres holding credential {credential_id}", credential_id=credential_id),
+            error.status,
+            alerts=_collision_alerts(t, credential_id, error.candidates),
+            sections=[_holders_section(t, credential_id, error.candidates)],
         )
 
     @app.exception_handler(SyncError)
@@ -604,6 +713,14 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 }
                 for n in node_rows
                 if n["alert"]
+            ]
+            + [
+                {
+                    "text": _collision(t, c["credential_id"]),
+                    "href": f"/credentials/{quote(str(c['credential_id']), safe='')}",
+                    "link": "See the centres",
+                }
+                for c in reports.collisions(store, organisation)
             ],
             sections=[
                 {
@@ -754,7 +871,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                             r["score_percent"],
                             t("yes") if r["passed"] else t("no"),
                             _when(r["submitted_at"]),
-                            _link(r["credential_id"], f"/credentials/{r['credential_id']}")
+                            _credential_link(r["node_id"], r["credential_id"])
                             if r["credential_id"]
                             else None,
                         ]
@@ -818,7 +935,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                     ],
                     "rows": [
                         [
-                            _link(r["credential_id"], f"/credentials/{r['credential_id']}"),
+                            _credential_link(r["node_id"], r["credential_id"]),
                             r["centre"],
                             r["module_id"],
                             _when(r["issued_at"]) + (f" ⚠ {t('clock')}" if r["time_flag"] else ""),
@@ -833,63 +950,91 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         )
 
     @app.get("/credentials/{credential_id}", response_class=HTMLResponse)
-    def credential_page(request: Request, credential_id: str, who: Staff) -> HTMLResponse:
+    def credential_by_id(request: Request, credential_id: str, who: Staff) -> Response:
+        """An address without its node: the credential's page when one centre holds the
+        id, the list of centres (409) when several do."""
+        _, organisation = who
+        node_id = _only_holder(store, organisation, credential_id, credential_path)
+        target = credential_path(node_id, credential_id)
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/credentials/{node_id}/{credential_id}", response_class=HTMLResponse)
+    def credential_page(
+        request: Request, node_id: str, credential_id: str, who: Staff
+    ) -> HTMLResponse:
         user, organisation = who
         t = _tr(request)
-        entry = reports.credential(store, organisation, credential_id)
-        if entry is None:
-            raise NotFound(f"no credential {credential_id}")
+        entry = _entry(store, organisation, node_id, credential_id)
         fields = [
             (t(ENTRY_LABELS.get(k, k)), _entry_value(t, k, v))
             for k, v in entry.items()
             if k != "cose"
         ]
-        shared = nodes.shared_slots(store, entry["node_id"], credential_id)
+        shared = nodes.shared_slots(store, node_id, credential_id)
         sections = [{"heading": "Registry entry", "columns": ["Field", "Value"], "rows": fields}]
         if shared:
-            sections.append(_shared_section(store, t, organisation, credential_id, shared))
-        reissue = nodes.reissue(store, entry["node_id"], credential_id)
+            sections.append(_shared_section(store, t, organisation, node_id, credential_id, shared))
+        reissue = nodes.reissue(store, node_id, credential_id)
         if reissue is not None:
-            sections.append(_reissue_section(t, credential_id, reissue))
+            sections.append(_reissue_section(t, node_id, credential_id, reissue))
+        others = [
+            h
+            for h in reports.holders(store, organisation, credential_id)
+            if h["node_id"] != node_id
+        ]
+        if others:
+            sections.append(_holders_section(t, credential_id, others))
         active = entry["status"] == "active"
+        here = credential_path(node_id, credential_id)
         return page(
             request,
             user,
             t("Credential {credential_id}", credential_id=credential_id),
-            alerts=_shared_alerts(t, shared),
+            alerts=[*_collision_alerts(t, credential_id, others), *_shared_alerts(t, shared)],
             sections=sections,
-            revoke=f"/credentials/{credential_id}/revoke" if active else None,
-            reissue=f"/credentials/{credential_id}/reissue"
-            if active and shared and reissue is None
-            else None,
+            revoke=f"{here}/revoke" if active else None,
+            reissue=f"{here}/reissue" if active and shared and reissue is None else None,
         )
 
-    @app.post("/credentials/{credential_id}/reissue")
-    def ask_reissue(credential_id: str, reason: Annotated[str, Form()], who: StaffForm) -> Response:
-        user, organisation = who
-        entry = reports.credential(store, organisation, credential_id)
-        if entry is None:
-            raise NotFound(f"no credential {credential_id}")
-        nodes.request_reissue(
-            store, entry["node_id"], credential_id, staff=user, reason=reason, now=datetime.now(UTC)
-        )
-        return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
-
-    @app.post("/credentials/{credential_id}/revoke")
-    def revoke(
-        request: Request,
-        credential_id: str,
-        reason: Annotated[str, Form()],
-        who: StaffForm,
-        confirm: Annotated[str, Form()] = "",
+    def ask_reissue(
+        node_id: str, credential_id: str, reason: str, who: tuple[str, str]
     ) -> Response:
         user, organisation = who
-        entry = reports.credential(store, organisation, credential_id)
-        if entry is None:
-            raise NotFound(f"no credential {credential_id}")
+        _entry(store, organisation, node_id, credential_id)
+        nodes.request_reissue(
+            store, node_id, credential_id, staff=user, reason=reason, now=datetime.now(UTC)
+        )
+        return RedirectResponse(credential_path(node_id, credential_id), status_code=303)
+
+    @app.post("/credentials/{node_id}/{credential_id}/reissue")
+    def reissue_at(
+        node_id: str, credential_id: str, reason: Annotated[str, Form()], who: StaffForm
+    ) -> Response:
+        return ask_reissue(node_id, credential_id, reason, who)
+
+    @app.post("/credentials/{credential_id}/reissue")
+    def reissue_by_id(
+        credential_id: str, reason: Annotated[str, Form()], who: StaffForm
+    ) -> Response:
+        node_id = _only_holder(store, who[1], credential_id, credential_path)
+        return ask_reissue(node_id, credential_id, reason, who)
+
+    def revoke(
+        request: Request,
+        node_id: str,
+        credential_id: str,
+        reason: str,
+        who: tuple[str, str],
+        confirm: str,
+    ) -> Response:
+        user, organisation = who
+        _entry(store, organisation, node_id, credential_id)
         reason = nodes.check_reason(reason)
-        shared = nodes.shared_slots(store, entry["node_id"], credential_id)
+        shared = nodes.shared_slots(store, node_id, credential_id)
         listed = " ".join(sorted(s.other_id for s in shared))
+        here = credential_path(node_id, credential_id)
         if shared and confirm != listed:
             # One bit per slot: the format cannot revoke one of them alone. Say so first,
             # and again if another credential reached the slot since the warning was shown.
@@ -899,16 +1044,38 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
                 user,
                 "Revoking this credential revokes others too",
                 alerts=_shared_alerts(t, shared),
-                sections=[_shared_section(store, t, organisation, credential_id, shared)],
-                revoke=f"/credentials/{credential_id}/revoke",
+                sections=[_shared_section(store, t, organisation, node_id, credential_id, shared)],
+                revoke=f"{here}/revoke",
                 confirm=listed,
                 reason=reason,
-                here=f"/credentials/{credential_id}",
+                here=here,
             )
         nodes.revoke_credential(
-            store, hub.root_key, entry["node_id"], credential_id, reason, now=datetime.now(UTC)
+            store, hub.root_key, node_id, credential_id, reason, now=datetime.now(UTC)
         )
-        return RedirectResponse(f"/credentials/{credential_id}", status_code=303)
+        return RedirectResponse(here, status_code=303)
+
+    @app.post("/credentials/{node_id}/{credential_id}/revoke")
+    def revoke_at(
+        request: Request,
+        node_id: str,
+        credential_id: str,
+        reason: Annotated[str, Form()],
+        who: StaffForm,
+        confirm: Annotated[str, Form()] = "",
+    ) -> Response:
+        return revoke(request, node_id, credential_id, reason, who, confirm)
+
+    @app.post("/credentials/{credential_id}/revoke")
+    def revoke_by_id(
+        request: Request,
+        credential_id: str,
+        reason: Annotated[str, Form()],
+        who: StaffForm,
+        confirm: Annotated[str, Form()] = "",
+    ) -> Response:
+        node_id = _only_holder(store, who[1], credential_id, credential_path)
+        return revoke(request, node_id, credential_id, reason, who, confirm)
 
     @app.get("/equity", response_class=HTMLResponse)
     def equity_page(request: Request, who: Staff) -> HTMLResponse:
@@ -953,25 +1120,15 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
             "results": reports.module_results(store, organisation, module_id),
         }
 
-    @app.get(
-        "/api/v1/credentials/{credential_id}", response_model=CredentialEntry, responses=ERRORS
-    )
-    def api_credential(credential_id: str, organisation: Scope) -> dict[str, Any]:
-        """One credential of the registry."""
-        entry = reports.credential(store, organisation, credential_id)
-        if entry is None:
-            raise NotFound(f"no credential {credential_id}")
+    def api_entry(organisation: str, node_id: str, credential_id: str) -> dict[str, Any]:
+        entry = _entry(store, organisation, node_id, credential_id)
         entry["cose"] = bytes(entry["cose"]).hex()
         return entry
 
-    @app.get("/api/v1/credentials/{credential_id}/ob3", responses=ERRORS)
-    def api_open_badge(credential_id: str, organisation: Scope) -> dict[str, Any]:
-        """The credential as a signed Open Badges 3.0 AchievementCredential."""
+    def api_badge(organisation: str, node_id: str, credential_id: str) -> dict[str, Any]:
         from sync.hub.exports import open_badge_for
 
-        entry = reports.credential(store, organisation, credential_id)
-        if entry is None:
-            raise NotFound(f"no credential {credential_id}")
+        entry = _entry(store, organisation, node_id, credential_id)
         return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)
 
     @app.get("/api/v1/equity", response_model=EquityOut, responses=ERRORS)
