@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from credentials import verdicts
-from credentials.qr import PhotoReading
 from credentials.names import same_name
+from credentials.qr import PhotoReading
 from edge_node import events, learners, trust
 from edge_node.errors import EdgeError
 from edge_node.events import EventType

@@ -1131,6 +1131,36 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         entry = _entry(store, organisation, node_id, credential_id)
         return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)
 
+    @app.get(
+        "/api/v1/nodes/{node_id}/credentials/{credential_id}",
+        response_model=CredentialEntry,
+        responses=ERRORS,
+    )
+    def api_credential(node_id: str, credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """One credential of the registry, by its centre and its id."""
+        return api_entry(organisation, node_id, credential_id)
+
+    @app.get("/api/v1/nodes/{node_id}/credentials/{credential_id}/ob3", responses=ERRORS)
+    def api_open_badge(node_id: str, credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """The credential as a signed Open Badges 3.0 AchievementCredential."""
+        return api_badge(organisation, node_id, credential_id)
+
+    @app.get(
+        "/api/v1/credentials/{credential_id}", response_model=CredentialEntry, responses=ERRORS
+    )
+    def api_credential_by_id(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """One credential, when one centre holds that id (409 ``ambiguous`` otherwise)."""
+        node_id = _only_holder(store, organisation, credential_id, api_credential_path)
+        return api_entry(organisation, node_id, credential_id)
+
+    @app.get("/api/v1/credentials/{credential_id}/ob3", responses=ERRORS)
+    def api_open_badge_by_id(credential_id: str, organisation: Scope) -> dict[str, Any]:
+        """The Open Badges export, when one centre holds that id."""
+        node_id = _only_holder(
+            store, organisation, credential_id, lambda n, c: api_credential_path(n, c) + "/ob3"
+        )
+        return api_badge(organisation, node_id, credential_id)
+
     @app.get("/api/v1/equity", response_model=EquityOut, responses=ERRORS)
     def api_equity(organisation: Scope) -> dict[str, Any]:
         """Learners, sittings, passes and credentials by gender, age band and centre."""
