@@ -5,9 +5,11 @@ holds, `fieldcred trust fetch` keeps only a list the pinned root signed."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -21,6 +23,10 @@ from credentials.sample import SAMPLE_NODE_ID, build_sample
 from credentials.status import StatusList
 from credentials.trust import TrustList, read_trust_list, sign_trust_list
 from fieldcred.cli import app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 runner = CliRunner()
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -261,3 +267,64 @@ def test_every_trust_command_is_in_the_verifier_guide() -> None:
         assert f"fieldcred trust {command.name} " in guide, command.name
         assert command.callback is not None and command.callback.__doc__, command.name
     assert "--max-age-days" in guide
+
+
+# -- the /verify pages say which list they used -------------------------------------------
+
+
+def test_the_hub_s_verify_page_shows_the_date_of_its_list(tmp_path: Path) -> None:
+    from credentials.qr import to_qr_text
+    from sync.hub.nodes import latest_trust
+    from sync.hub.settings import HubSettings
+    from sync.hub.store import SqliteStore
+    from sync.hub.web import create_web_app
+    from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+    store = SqliteStore(tmp_path / "hub.db")
+    hub = simulated_hub(store)
+    node = ScriptedNode.create("ke-02")
+    enrol(hub, node)
+    cose = node.sit_and_issue(node.register())
+    client = TestClient(create_web_app(hub, HubSettings(name="hub", session_secret="s" * 32)))
+    listing = latest_trust(store)
+    assert listing is not None
+    day = listing.issued_at.date().isoformat()
+    page = client.post("/verify", data={"text": to_qr_text(cose)})
+    assert 'class="ok"' in page.text
+    assert f"Checked against the university&#39;s trust list of {day}." in page.text
+    _, _, stranger, _ = _sample(tmp_path, days_old=0)
+    unknown = client.post("/verify", data={"text": stranger}, headers={"accept-language": "fr"})
+    assert "Émetteur inconnu" in unknown.text
+    assert f"Vérifiée avec la liste de confiance de l&#39;université du {day}." in unknown.text
+    assert f"Un centre agréé après le {day} n&#39;est pas encore dans cette liste." in unknown.text
+    store.close()
+
+
+def test_the_centre_s_verify_page_shows_the_date_of_its_list(tmp_path: Path) -> None:
+    from credentials.qr import to_qr_text
+    from edge_node import trust
+    from edge_node.demo import prepare_demo
+    from edge_node.node import open_node
+    from edge_node.web.app import create_app
+
+    prepare_demo(tmp_path / "node", seed=True)
+    node = open_node(tmp_path / "node")
+    try:
+        listing = trust.current(node)
+        assert listing is not None
+        day = listing.issued_at.date().isoformat()
+        cose = node.db.execute("SELECT cose FROM credentials").fetchone()[0]
+        client = TestClient(create_app(node))
+        client.cookies.set("fc_lang", "sw")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/verify").text)
+        assert csrf is not None
+        page = client.post("/verify", data={"csrf": csrf.group(1), "text": to_qr_text(cose)})
+        assert "Halali" in page.text
+        assert f"Imehakikiwa kwa orodha ya uaminifu ya chuo kikuu ya tarehe {day}." in page.text
+        assert "Kituo kilichojiunga baada ya" not in page.text
+        _, _, stranger, _ = _sample(tmp_path, days_old=0)
+        unknown = client.post("/verify", data={"csrf": csrf.group(1), "text": stranger})
+        assert "Mtoaji asiyejulikana" in unknown.text
+        assert f"Kituo kilichojiunga baada ya {day} bado hakimo kwenye orodha hii." in unknown.text
+    finally:
+        node.close()
