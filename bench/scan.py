@@ -10,7 +10,7 @@ and read by zxing-cpp directly and by ``credentials.qr.decode_qr_image`` (what t
 per card and condition, and ends with one JSON line. The goal: at least 95 % read in the
 cells with scale >= 50 %, blur <= 1 px and JPEG quality >= 60, on both cards.
 
-    python -m bench.scan [--quick] [--keep DIR]
+    python bench/scan.py [--quick] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -30,11 +30,14 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter
 
-from bench.edge import free_port, start_server
-from credentials.qr import decode_qr_image, qr_version, to_qr_text
-from edge_node import learners
-from edge_node.demo import SEED_LEARNER, WORKER, _pass_one_module, prepare_demo
-from edge_node.node import open_node
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.edge import free_port, start_server  # noqa: E402
+from credentials.qr import decode_qr_image, qr_version, to_qr_text  # noqa: E402
+from edge_node import learners  # noqa: E402
+from edge_node.demo import SEED_LEARNER, WORKER, _pass_one_module, prepare_demo  # noqa: E402
+from edge_node.node import open_node  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 DPI = 150
@@ -218,6 +221,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="save the 150 dpi renderings in this folder")
     args = parser.parse_args()
     grid = QUICK if args.quick else FULL
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is needed to render the print pages (apt install chromium)")
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="fieldcred-bench-scan-"))
     credentials = issue_credentials(workdir / "node")

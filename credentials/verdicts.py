@@ -80,7 +80,7 @@ VERDICTS: dict[str, tuple[str, str]] = {
     ),
     "empty": (
         "Nothing to check",
-        "Paste the text of the QR code or choose a photo of it.",
+        "Take a photo of the QR code, or paste the text a QR scanner app read from it.",
     ),
     "no_trust_list": (
         "Cannot check yet",
@@ -210,9 +210,11 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "Hakuna cha kuhakiki",
         "Rien à vérifier",
     ),
-    "Paste the text of the QR code or choose a photo of it.": (
-        "Bandika maandishi ya msimbo wa QR au chagua picha yake.",
-        "Collez le texte du code QR ou choisissez une photo de celui-ci.",
+    "Take a photo of the QR code, or paste the text a QR scanner app read from it.": (
+        "Piga picha ya msimbo wa QR, au bandika maandishi ambayo programu ya kuchanganua QR "
+        "ilisoma kutoka kwake.",
+        "Photographiez le code QR, ou collez le texte qu'une application de lecture de QR en "
+        "a tiré.",
     ),
     "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
     "No trust list from the university has reached this place yet, so it cannot check "

@@ -31,6 +31,8 @@ class CertificateView:
     pathway: bool
     qr_text: str
     qr_svg: str
+    verify_at: str | None = None
+    """The hub's public ``/verify`` page, as printed under the QR (no scheme)."""
 
 
 def claims_of(record: CredentialRecord) -> MicroCredential:
@@ -86,7 +88,16 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         pathway=record.pathway,
         qr_text=text,
         qr_svg=qr_svg(text),
+        verify_at=verify_address(node.settings.hub_url),
     )
+
+
+def verify_address(hub_url: str | None) -> str | None:
+    """``hub.example.org/verify`` for ``https://hub.example.org/``: what a person types."""
+    if not hub_url:
+        return None
+    bare = hub_url.strip().split("://", 1)[-1].rstrip("/")
+    return f"{bare}/verify" if bare else None
 
 
 def open_badge_json(node: Node, record: CredentialRecord, lang: str) -> bytes:
