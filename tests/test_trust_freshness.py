@@ -328,3 +328,37 @@ def test_the_centre_s_verify_page_shows_the_date_of_its_list(tmp_path: Path) -> 
         assert f"Kituo kilichojiunga baada ya {day} bado hakimo kwenye orodha hii." in unknown.text
     finally:
         node.close()
+
+
+def test_the_json_verify_answers_carry_the_list_s_date(tmp_path: Path) -> None:
+    from credentials.qr import to_qr_text
+    from edge_node import trust
+    from edge_node.demo import prepare_demo
+    from edge_node.node import open_node
+    from edge_node.web.app import create_app
+    from sync.hub.nodes import latest_trust
+    from sync.hub.settings import HubSettings
+    from sync.hub.store import SqliteStore
+    from sync.hub.web import create_web_app
+    from sync.simulate import ScriptedNode, enrol, simulated_hub
+
+    store = SqliteStore(tmp_path / "hub.db")
+    hub = simulated_hub(store)
+    scripted = ScriptedNode.create("ke-03")
+    enrol(hub, scripted)
+    hub_client = TestClient(create_web_app(hub, HubSettings(name="hub", session_secret="s" * 32)))
+    answer = hub_client.post("/verify", content=to_qr_text(scripted.sit_and_issue("x"))).json()
+    listing = latest_trust(store)
+    assert listing is not None and answer["genuine"] is True
+    assert answer["trust_list_issued_at"] == listing.issued_at.isoformat()
+    store.close()
+    prepare_demo(tmp_path / "node", seed=True)
+    node = open_node(tmp_path / "node")
+    try:
+        cose = node.db.execute("SELECT cose FROM credentials").fetchone()[0]
+        edge = TestClient(create_app(node)).post("/api/v1/verify", json={"text": to_qr_text(cose)})
+        held = trust.current(node)
+        assert held is not None and edge.json()["genuine"] is True
+        assert edge.json()["trust_list_issued_on"] == held.issued_at.date().isoformat()
+    finally:
+        node.close()
