@@ -27,13 +27,21 @@ from credentials.keys import (
     save_private_key,
 )
 from credentials.qr import MAX_DECODED_BYTES, PREFIX, read_qr_photo
-from credentials.trust import MAX_TRUST_LIST_BYTES, TrustList, read_trust_list
+from credentials.trust import (
+    MAX_TRUST_LIST_BYTES,
+    STALE_AFTER_DAYS,
+    TrustList,
+    read_trust_list,
+)
 
 if TYPE_CHECKING:
     from credentials.verification import Verdict
 
 credentials_app = typer.Typer(no_args_is_help=True, help="Credential sample sets and tools.")
 keys_app = typer.Typer(no_args_is_help=True, help="University and node keys, node certificates.")
+trust_app = typer.Typer(
+    no_args_is_help=True, help="The university's trust list: fetch it from a hub, show it."
+)
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
@@ -77,15 +85,17 @@ def read_credential_input(source: str) -> bytes | str:
     return data
 
 
+def _roots(roots: list[Path]) -> list[bytes]:
+    try:
+        return [load_public_key(root) for root in roots]
+    except (OSError, CredentialError) as exc:
+        raise typer.BadParameter(f"root key: {exc}", param_hint="--root") from None
+
+
 def _trust(trust_path: Path | None, roots: list[Path]) -> TrustList:
     if trust_path is None:
         raise typer.BadParameter("a trust list is needed: pass --trust FILE", param_hint="--trust")
-    pinned = None
-    if roots:
-        try:
-            pinned = [load_public_key(root) for root in roots]
-        except (OSError, CredentialError) as exc:
-            raise typer.BadParameter(f"root key: {exc}", param_hint="--root") from None
+    pinned = _roots(roots) if roots else None
     data = _read(trust_path, "trust list", MAX_TRUST_LIST_BYTES)
     try:
         return read_trust_list(data, pinned_roots=pinned)
@@ -151,6 +161,35 @@ def _print_verdict(verdict: Verdict) -> None:
     typer.echo(f"  issued:  {c.issued_at:%Y-%m-%d %H:%M} UTC by {issuer}")
 
 
+def _age(days: int) -> str:
+    return "issued today" if days == 0 else f"{days} day{'s' if days != 1 else ''} old"
+
+
+def _print_freshness(verdict: Verdict, trust: TrustList, now: datetime, max_age_days: int) -> None:
+    """The list's date and age under the verdict; on stderr, what an old list may miss."""
+    from credentials.verification import Reason
+
+    day, days = f"{trust.issued_at:%Y-%m-%d}", trust.age_days(now)
+    typer.echo(f"  trust list: {day} ({_age(days)})")
+    if verdict.reason is Reason.UNKNOWN_ISSUER:
+        typer.echo(
+            f"  This centre may have joined after your list of {day}: fetch a newer list "
+            "(fieldcred trust fetch) and check again."
+        )
+    elif verdict.reason is Reason.UNKNOWN_MODULE:
+        typer.echo(
+            f"  This module may have been added after your list of {day}: fetch a newer list "
+            "(fieldcred trust fetch) and check again."
+        )
+    if days > max_age_days:
+        typer.echo(
+            f"WARNING: the trust list is {days} days old (from {day}): credentials withdrawn "
+            "and centres struck off since then are not in it. Fetch a newer list with "
+            "fieldcred trust fetch.",
+            err=True,
+        )
+
+
 def verify(
     source: Annotated[
         str,
@@ -177,20 +216,40 @@ def verify(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    max_age_days: Annotated[
+        int,
+        typer.Option(
+            "--max-age-days",
+            envvar="FIELDCRED_TRUST_MAX_AGE_DAYS",
+            min=0,
+            help="Warn when the trust list is older than this many days.",
+        ),
+    ] = STALE_AFTER_DAYS,
 ) -> None:
     """Check a credential offline.
 
-    Exits 0 when it is genuine, 1 when it is not (the reason is printed in plain
-    words), 2 on a usage error.
+    Prints the trust list's date and age, and warns (on stderr) when it is older than
+    --max-age-days. Exits 0 when the credential is genuine, 1 when it is not (the reason
+    is printed in plain words), 2 on a usage error.
     """
     from credentials import verification
 
     trust_list = _trust(trust, root or [])
-    verdict = verification.verify(read_credential_input(source), trust_list)
+    now = datetime.now(UTC)
+    verdict = verification.verify(read_credential_input(source), trust_list, now=now)
     if as_json:
-        typer.echo(json.dumps(verdict_json(verdict), indent=2, ensure_ascii=False))
+        result = verdict_json(verdict)
+        days = trust_list.age_days(now)
+        result["trust_list"] = {
+            "version": trust_list.version,
+            "issued_at": trust_list.issued_at.isoformat(),
+            "age_days": days,
+            "stale": days > max_age_days,
+        }
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         _print_verdict(verdict)
+        _print_freshness(verdict, trust_list, now, max_age_days)
     raise typer.Exit(0 if verdict.genuine else 1)
 
 
@@ -326,3 +385,120 @@ def credentials_sample(
     )
     for path in write_sample(out, sample):
         typer.echo(str(path))
+
+
+def _validity(cert: NodeCertificate, trust: TrustList, now: datetime) -> str:
+    revoked = trust.revoked_nodes.get(cert.node_id)
+    if revoked is not None:
+        return f"struck off since {revoked:%Y-%m-%d}"
+    if now < cert.not_before:
+        return "not valid yet"
+    return "expired" if now >= cert.not_after else "valid now"
+
+
+def describe_trust_list(trust: TrustList, now: datetime) -> list[str]:
+    """What a trust list holds, line by line, for people."""
+    from credentials.keys import key_id
+
+    lines = [
+        f"Trust list version {trust.version}, issued {trust.issued_at:%Y-%m-%d %H:%M} UTC "
+        f"({_age(trust.age_days(now))})",
+        f"Roots ({len(trust.roots)}): " + ", ".join(key_id(root).hex() for root in trust.roots),
+    ]
+    certificates = trust.certificates()
+    lines.append(f"Centres ({len(certificates)}):")
+    for cert in certificates:
+        modules = "all modules" if ALL_MODULES in cert.modules else ", ".join(cert.modules)
+        lines.append(
+            f"  {cert.node_id}  {cert.node_name}  key {cert.kid.hex()}\n"
+            f"    may certify: {modules}\n"
+            f"    from {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}: "
+            + _validity(cert, trust, now)
+        )
+    lines.append(f"Revocation lists ({len(trust.status_lists)}):")
+    for node_id, status in sorted(trust.status_lists.items()):
+        lines.append(f"  {node_id}: {len(status.revoked())} of {status.size} slots revoked")
+    lines.append(f"Centres struck off ({len(trust.revoked_nodes)}):")
+    for node_id, since in sorted(trust.revoked_nodes.items()):
+        lines.append(f"  {node_id} since {since:%Y-%m-%d %H:%M} UTC")
+    lines.append(f"Catalogue ({len(trust.catalogue)} entries):")
+    for entry in sorted(trust.catalogue, key=lambda e: e.key):
+        level = f"EQF {entry.level_eqf}, " if entry.level_eqf else ""
+        lines.append(
+            f"  {entry.module_id} {entry.version}  {entry.title_in('en')}  "
+            f"({level}{entry.workload_hours:g} h, {entry.awarding_body})"
+        )
+    return lines
+
+
+@trust_app.command("show")
+def trust_show(
+    file: Annotated[Path, typer.Argument(help="The trust list file (trust.cbor).")],
+    root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--root",
+            help="Check it is signed by this university root key (JWK or COSE_Key); repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Print what a trust list holds: its date, roots, centres with what they may certify
+    and their validity, revocation lists, centres struck off and the module catalogue."""
+    trust = _trust(file, root or [])
+    for line in describe_trust_list(trust, datetime.now(UTC)):
+        typer.echo(line)
+    if not root:
+        typer.echo(
+            "Not checked against a pinned root: pass --root root.jwk to be sure it comes "
+            "from your university.",
+            err=True,
+        )
+
+
+@trust_app.command("fetch")
+def trust_fetch(
+    hub: Annotated[
+        str, typer.Option("--hub", help="The university hub's address, e.g. https://hub.example")
+    ],
+    root: Annotated[
+        list[Path],
+        typer.Option(
+            "--root", help="The university root public key (JWK or COSE_Key); repeatable."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to keep the list, e.g. trust.cbor.")],
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for the hub.")
+    ] = 30.0,
+) -> None:
+    """Download the hub's trust list, check its signature against the pinned root, and
+    only then write it to --out (in one step: a failed or bad download leaves the old file
+    as it was, and an older list never replaces a newer one)."""
+    from credentials.errors import Unreachable
+    from credentials.fetching import fetch_trust_list, keep_trust_list
+
+    pinned = _roots(root)
+    try:
+        data, trust = fetch_trust_list(hub, pinned, timeout_s=timeout)
+    except Unreachable as exc:
+        typer.echo(f"Error: {exc}; {out} was not changed.", err=True)
+        raise typer.Exit(1) from None
+    except CredentialError as exc:
+        typer.echo(
+            f"Error: the hub's trust list was refused: {exc}; {out} was not changed.", err=True
+        )
+        raise typer.Exit(1) from None
+    try:
+        keep_trust_list(out, data, trust, pinned)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write {out}: {exc.strerror}", param_hint="--out"
+        ) from None
+    except CredentialError as exc:
+        typer.echo(f"Error: {exc}.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{out} written: trust list version {trust.version} of {trust.issued_at:%Y-%m-%d}, "
+        f"{len(trust.certificates())} centres, {len(trust.catalogue)} catalogue entries"
+    )

@@ -39,3 +39,9 @@ class InsecureKeyFile(CredentialError, PermissionError):
     """A private key file that other users can read."""
 
     status = 500
+
+
+class Unreachable(CredentialError, OSError):
+    """A server that could not be reached, or that did not answer with what was asked."""
+
+    status = 502

@@ -24,6 +24,8 @@ from credentials.status import StatusList
 
 TYP_TRUST_LIST = "application/vnd.fieldcred.trust-list+cose"
 MAX_TRUST_LIST_BYTES = 4 * 1024 * 1024
+STALE_AFTER_DAYS = 30
+"""A list older than this may miss revocations and newly certified centres: fetch a newer one."""
 _VERSION, _ISSUED_AT, _ROOTS, _NODE_CERTS, _CATALOGUE, _REVOKED, _STATUS = range(1, 8)
 
 
@@ -62,6 +64,17 @@ class TrustList:
 
     def entry(self, module_id: str, version: str) -> CatalogueEntry | None:
         return self._entries.get((module_id, version))
+
+    def certificates(self) -> tuple[NodeCertificate, ...]:
+        """Every node certificate the list holds, checked against its roots, in list order."""
+        return tuple(cert for certs in self._nodes.values() for cert in certs)
+
+    def age_days(self, now: datetime) -> int:
+        """Whole days since the list was issued (0 for a list from the future)."""
+        return max(0, (now - self.issued_at).days)
+
+    def newer_than(self, other: TrustList) -> bool:
+        return (self.version, self.issued_at) > (other.version, other.issued_at)
 
 
 def _seconds(moment: object) -> int:

@@ -15,6 +15,9 @@ from credentials.trust import TrustList
 from credentials.verification import Reason, verify
 
 MAX_TEXT = 8000
+TRUST_LIST_DATE = "Checked against the university's trust list of {date}."
+JOINED_LATER = "A centre that joined after {date} is not in this list yet."
+"""Under an unknown issuer's verdict: the list may simply be older than the centre."""
 
 VERDICTS: dict[str, tuple[str, str]] = {
     Reason.GENUINE: (
@@ -87,7 +90,7 @@ VERDICTS: dict[str, tuple[str, str]] = {
     ),
     "empty": (
         "Nothing to check",
-        "Paste the text of the QR code or choose a photo of it.",
+        "Take a photo of the QR code, or paste the text a QR scanner app read from it.",
     ),
     "no_trust_list": (
         "Cannot check yet",
@@ -241,9 +244,11 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "Hakuna cha kuhakiki",
         "Rien à vérifier",
     ),
-    "Paste the text of the QR code or choose a photo of it.": (
-        "Bandika maandishi ya msimbo wa QR au chagua picha yake.",
-        "Collez le texte du code QR ou choisissez une photo de celui-ci.",
+    "Take a photo of the QR code, or paste the text a QR scanner app read from it.": (
+        "Piga picha ya msimbo wa QR, au bandika maandishi ambayo programu ya kuchanganua QR "
+        "ilisoma kutoka kwake.",
+        "Photographiez le code QR, ou collez le texte qu'une application de lecture de QR en "
+        "a tiré.",
     ),
     "Cannot check yet": ("Bado haiwezi kuhakiki", "Vérification impossible pour l'instant"),
     "No trust list from the university has reached this place yet, so it cannot check "
@@ -255,6 +260,14 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
     ),
     "Level (EQF)": ("Kiwango (EQF)", "Niveau (CEC)"),
     "Issuing centre": ("Kituo kilichotoa", "Centre émetteur"),
+    TRUST_LIST_DATE: (
+        "Imehakikiwa kwa orodha ya uaminifu ya chuo kikuu ya tarehe {date}.",
+        "Vérifiée avec la liste de confiance de l'université du {date}.",
+    ),
+    JOINED_LATER: (
+        "Kituo kilichojiunga baada ya {date} bado hakimo kwenye orodha hii.",
+        "Un centre agréé après le {date} n'est pas encore dans cette liste.",
+    ),
 }
 """Each English headline and sentence in Kiswahili and French."""
 
@@ -265,6 +278,17 @@ class Check:
     reason: str
     details: list[tuple[str, str | list[str]]] = field(default_factory=list)
     """(label message id, value) pairs: what the credential says; outcomes as a list."""
+    trust_issued_on: str | None = None
+    """The date (YYYY-MM-DD) of the trust list the verdict was reached with."""
+
+    @property
+    def notes(self) -> list[str]:
+        """Message ids (with ``{date}``) about the list used: its date, and what it may miss."""
+        if self.trust_issued_on is None:
+            return []
+        if self.reason == Reason.UNKNOWN_ISSUER:
+            return [TRUST_LIST_DATE, JOINED_LATER]
+        return [TRUST_LIST_DATE]
 
     @property
     def headline(self) -> str:
@@ -323,4 +347,4 @@ def check(
             details.append(("Valid until", credential.expires_at.date().isoformat()))
         if verdict.node is not None:
             details.append(("Issuing centre", verdict.node.node_name))
-    return Check(verdict.genuine, str(verdict.reason), details)
+    return Check(verdict.genuine, str(verdict.reason), details, trust.issued_at.date().isoformat())

@@ -32,6 +32,8 @@ class CertificateView:
     qr_text: str
     qr_svg: str = ""
     """Drawn by :func:`with_qr_drawn`, where a page shows the code (15 ms, off the loop)."""
+    verify_at: str | None = None
+    """The hub's public ``/verify`` page, as printed under the QR (no scheme)."""
 
 
 def claims_of(record: CredentialRecord) -> MicroCredential:
@@ -93,7 +95,16 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         score_percent=claims.score_percent,
         pathway=record.pathway,
         qr_text=text,
+        verify_at=verify_address(node.settings.hub_url),
     )
+
+
+def verify_address(hub_url: str | None) -> str | None:
+    """``hub.example.org/verify`` for ``https://hub.example.org/``: what a person types."""
+    if not hub_url:
+        return None
+    bare = hub_url.strip().split("://", 1)[-1].rstrip("/")
+    return f"{bare}/verify" if bare else None
 
 
 def open_badge_json(node: Node, record: CredentialRecord, lang: str) -> bytes:

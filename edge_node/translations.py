@@ -95,9 +95,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Not yet passed.": ("Bado hujafaulu.", "Pas encore réussi."),
     "Open": ("Fungua", "Ouvrir"),
     "Open a session": ("Fungua kipindi", "Ouvrir une session"),
-    "Or take a photo of the QR code": (
-        "Au piga picha ya msimbo wa QR",
-        "Ou photographiez le code QR",
+    "Or paste the text a QR scanner app read from the code (it starts with FC1:)": (
+        "Au bandika maandishi ambayo programu ya kuchanganua QR ilisoma kutoka kwenye msimbo "
+        "(yanaanza na FC1:)",
+        "Ou collez le texte qu'une application de lecture de QR a lu dans le code (il commence "
+        "par FC1:)",
     ),
     "Or type the time (UTC), YYYY-MM-DD HH:MM": (
         "Au andika saa (UTC), MMMM-MM-SS SS:DD",
@@ -115,9 +117,15 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "Passed": ("Amefaulu", "Réussi"),
     "Password": ("Nenosiri", "Mot de passe"),
-    "Paste the text of the QR code": (
-        "Bandika maandishi ya msimbo wa QR",
-        "Collez le texte du code QR",
+    "Take a photo of the QR code": ("Piga picha ya msimbo wa QR", "Photographiez le code QR"),
+    "Credential {id}": ("Cheti {id}", "Attestation {id}"),
+    "To check it, open {address} and take a photo of this code.": (
+        "Ili kukihakiki, fungua {address} na upige picha ya msimbo huu.",
+        "Pour la vérifier, ouvrez {address} et photographiez ce code.",
+    ),
+    "To check it, scan this code with any fieldcred verifier.": (
+        "Ili kukihakiki, changanua msimbo huu kwa kihakiki chochote cha fieldcred.",
+        "Pour la vérifier, scannez ce code avec n'importe quel vérificateur fieldcred.",
     ),
     "Phone (optional)": ("Simu (si lazima)", "Téléphone (facultatif)"),
     "Pocket card": ("Kadi ya mfukoni", "Carte de poche"),
@@ -146,7 +154,6 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "Save": ("Hifadhi", "Enregistrer"),
     "Save and review": ("Hifadhi na upitie", "Enregistrer et relire"),
     "Save the scores (final)": ("Hifadhi alama (za mwisho)", "Enregistrer les notes (définitives)"),
-    "Scan to verify": ("Changanua ili kuhakiki", "Scannez pour vérifier"),
     "Score": ("Alama", "Note"),
     "Scored": ("Imepewa alama", "Noté"),
     "Search": ("Tafuta", "Rechercher"),

@@ -28,6 +28,7 @@ COMMANDS = {
     "content": ("content.cli", "app"),
     "credentials": ("credentials.cli", "credentials_app"),
     "keys": ("credentials.cli", "keys_app"),
+    "trust": ("credentials.cli", "trust_app"),
     "edge": ("edge_node.cli", "app"),
     "hub": ("sync.cli", "app"),
     "lms": ("lms_plugin.cli", "app"),

@@ -61,4 +61,14 @@ def test_help_lists_every_package_command() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     listed = {line.split()[1] for line in result.output.splitlines() if line.startswith("│ ")}
-    assert {"verify", "demo", "content", "credentials", "keys", "edge", "hub", "lms"} <= listed
+    assert {
+        "verify",
+        "demo",
+        "content",
+        "credentials",
+        "keys",
+        "trust",
+        "edge",
+        "hub",
+        "lms",
+    } <= listed

@@ -335,7 +335,7 @@ TEMPLATES = Path(__file__).parent.parent / "sync" / "hub" / "templates"
 
 
 def test_every_message_has_kiswahili_and_french() -> None:
-    from credentials.verdicts import VERDICTS
+    from credentials.verdicts import JOINED_LATER, TRUST_LIST_DATE, VERDICTS
     from credentials.verification import Reason
     from sync import alerts
     from sync.hub.staff import LoginLocked
@@ -344,6 +344,7 @@ def test_every_message_has_kiswahili_and_french() -> None:
 
     used = _template_messages() | _web_messages()
     used |= {text for pair in VERDICTS.values() for text in pair}
+    used |= {TRUST_LIST_DATE, JOINED_LATER}
     used |= {"Name", "Module", "Outcomes achieved", "Level (EQF)", "Date", "Valid until"}
     used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
     # Words from the store and the staff module the pages show through the table.

@@ -213,6 +213,9 @@ class VerifyOut(BaseModel):
     headline: str
     message: str
     details: list[tuple[str, str | list[str]]]
+    trust_list_issued_on: str | None = Field(
+        default=None, description="Date of the trust list checked against (YYYY-MM-DD)"
+    )
 
 
 class ClockIn(_In):
@@ -640,6 +643,7 @@ async def verify(ctx: CtxDep, body: VerifyIn) -> VerifyOut:
         headline=result.headline,
         message=result.sentence,
         details=result.details,
+        trust_list_issued_on=result.trust_issued_on,
     )
 
 

@@ -234,6 +234,7 @@ def create_app(
                 "module_id": credential.module_id if credential else None,
                 "issued_at": credential.issued_at.isoformat() if credential else None,
                 "node": verdict.node.node_name if verdict.node else None,
+                "trust_list_issued_at": latest.issued_at.isoformat(),
             }
         )
 

@@ -319,21 +319,23 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Motif (conservé dans le journal d'audit)",
     ),
     # -- public verification
-    "Paste the text of the QR code": (
-        "Bandika maandishi ya msimbo wa QR",
-        "Collez le texte du code QR",
-    ),
-    "Or take a photo of the QR code": (
-        "Au piga picha ya msimbo wa QR",
-        "Ou photographiez le code QR",
+    "Take a photo of the QR code": ("Piga picha ya msimbo wa QR", "Photographiez le code QR"),
+    "Or paste the text a QR scanner app read from the code (it starts with FC1:)": (
+        "Au bandika maandishi ambayo programu ya kuchanganua QR ilisoma kutoka kwenye msimbo "
+        "(yanaanza na FC1:)",
+        "Ou collez le texte qu'une application de lecture de QR a lu dans le code (il commence "
+        "par FC1:)",
     ),
     "Check": ("Hakiki", "Vérifier"),
-    "Anyone can check a credential here: paste the text under its QR code (it starts with "
-    "FC1:) or upload a photo of the code.": (
-        "Mtu yeyote anaweza kuhakiki cheti hapa: bandika maandishi yaliyo chini ya msimbo "
-        "wake wa QR (yanaanza na FC1:) au pakia picha ya msimbo.",
-        "Tout le monde peut vérifier une attestation ici : collez le texte sous son code QR "
-        "(il commence par FC1:) ou envoyez une photo du code.",
+    "Anyone can check a credential here: take a photo of the QR code on the certificate or "
+    "the pocket card. Nothing else is needed; the line under the code says where to check "
+    "it.": (
+        "Mtu yeyote anaweza kuhakiki cheti hapa: piga picha ya msimbo wa QR ulio kwenye cheti "
+        "au kadi ya mfukoni. Hakuna kingine kinachohitajika; mstari ulio chini ya msimbo "
+        "unasema mahali pa kukihakiki.",
+        "Tout le monde peut vérifier une attestation ici : photographiez le code QR du "
+        "certificat ou de la carte de poche. Rien d'autre n'est nécessaire ; la ligne sous le "
+        "code indique où la vérifier.",
     ),
     "What the credential says": ("Cheti kinasema nini", "Ce que dit l'attestation"),
     "Name": ("Jina", "Nom"),
