@@ -323,7 +323,7 @@ async function pickEngine() {
 }
 
 async function nacl() {
-  if (!globalThis.nacl?.sign) await import("./vendor/tweetnacl/nacl.min.js");
+  if (!globalThis.nacl?.sign) await import("./vendor/tweetnacl/nacl-fast.min.js");
   return globalThis.nacl;
 }
 

@@ -343,7 +343,17 @@ def credential_cases() -> dict[str, str]:
     return cases
 
 
-def trust_list_cases() -> dict[str, bytes]:
+def trust_list_cases() -> dict[str, tuple[bytes, bytes]]:
+    """Each list with the root a verifier pins."""
+    cases = {name: (data, ROOT.public_key) for name, data in signed_lists().items()}
+    cases["trust list read with another root pinned"] = (
+        cases["trust list"][0],
+        WRONG_ROOT.public_key,
+    )
+    return cases
+
+
+def signed_lists() -> dict[str, bytes]:
     trust = main_trust()
     payload = list_payload(trust)
     good = signed_list(payload)
@@ -393,9 +403,9 @@ def python_reason(text: str, trust: TrustList, now: int) -> str:
     return str(verify(text, trust, now=datetime.fromtimestamp(now, UTC)).reason)
 
 
-def python_trust_outcome(data: bytes) -> str:
+def python_trust_outcome(data: bytes, pinned: bytes) -> str:
     try:
-        read_trust_list(data, pinned_roots=[ROOT.public_key])
+        read_trust_list(data, pinned_roots=[pinned])
     except CredentialError as error:
         return type(error).__name__
     return "ok"
@@ -425,8 +435,13 @@ def build() -> dict[str, Any]:
         "credentials": credentials,
         "flips": {"cose": cose.hex(), "reasons": flips},
         "trust_lists": [
-            {"name": name, "data": data.hex(), "outcome": python_trust_outcome(data)}
-            for name, data in trust_list_cases().items()
+            {
+                "name": name,
+                "data": data.hex(),
+                "pinned": pinned.hex(),
+                "outcome": python_trust_outcome(data, pinned),
+            }
+            for name, (data, pinned) in trust_list_cases().items()
         ],
     }
 
