@@ -5,8 +5,8 @@ It serves the bundle's static files (gzipped when the browser takes it, with an 
 ``Cache-Control: no-cache`` so a revisit costs a 304), and three documents made here:
 ``setup.json`` (the pinned roots, and the verdicts and words in every language from
 :mod:`credentials.verdicts` and :mod:`credentials.verifier.words`), ``trust-list`` (the
-latest signed list the server holds) and ``sw.js`` (the service worker, told the bundle's
-version and the files to keep). Reading the roots and the list is the caller's (a
+latest signed list the server holds, gzipped too) and ``sw.js`` (the service worker,
+told the bundle's version and the files to keep). Reading the roots and the list is the caller's (a
 database read): it runs in a worker thread, never on the event loop.
 """
 
@@ -50,17 +50,17 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class Asset:
     body: bytes
     content_type: str
-    gzipped: bytes | None = None
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+    gzipped: bytes | None
+    etag: str
 
 
 def _asset(body: bytes, content_type: str) -> Asset:
+    """A file as served: its gzip form where that is smaller, its ETag (made here, not on
+    the event loop)."""
     compress = content_type.startswith(("text/", "application/", "image/svg"))
     packed = gzip.compress(body, 9, mtime=0) if compress and len(body) >= MIN_GZIP_BYTES else None
-    return Asset(body, content_type, packed if packed and len(packed) < len(body) else None)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return Asset(body, content_type, packed if packed and len(packed) < len(body) else None, etag)
 
 
 def static_assets() -> dict[str, Asset]:
@@ -108,6 +108,7 @@ class VerifierApp:
         self.roots = roots
         self.trust_list = trust_list
         self.assets = static_assets()
+        self._list: Asset | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,9 +139,18 @@ class VerifierApp:
                 return _asset(setup, TYPES[".json"])
             return _asset(service_worker(self.assets, setup), TYPES[".js"])
         if name == "trust-list":
-            data = await asyncio.to_thread(self.trust_list)
-            return None if data is None else Asset(data, "application/cose")
+            return await asyncio.to_thread(self._trust_list)
         return self.assets.get(name)
+
+    def _trust_list(self) -> Asset | None:
+        """The latest list, gzipped once per publication (its catalogue is mostly text)."""
+        data = self.trust_list()
+        if data is None:
+            return None
+        kept = self._list
+        if kept is None or kept.body != data:
+            kept = self._list = _asset(data, "application/cose")
+        return kept
 
 
 async def _send_asset(scope: Scope, send: Send, asset: Asset, extra: dict[str, str]) -> None:
