@@ -107,8 +107,15 @@ class VerifierApp:
     ) -> None:
         self.roots = roots
         self.trust_list = trust_list
-        self.assets = static_assets()
+        self._assets: dict[str, Asset] | None = None
         self._list: Asset | None = None
+
+    async def assets(self) -> dict[str, Asset]:
+        """The bundle's files, read and compressed at the first request (in a thread), so a
+        server's start-up does not wait for them."""
+        if self._assets is None:
+            self._assets = await asyncio.to_thread(static_assets)
+        return self._assets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,15 +139,18 @@ class VerifierApp:
         await _send_asset(scope, send, asset, extra)
 
     async def _asset(self, name: str) -> Asset | None:
+        assets = await self.assets()
         if name in ("setup.json", "sw.js"):
-            roots = await asyncio.to_thread(self.roots)
-            setup = json.dumps(setup_document(roots), ensure_ascii=False).encode()
-            if name == "setup.json":
-                return _asset(setup, TYPES[".json"])
-            return _asset(service_worker(self.assets, setup), TYPES[".js"])
+            return await asyncio.to_thread(self._made, name, assets)
         if name == "trust-list":
             return await asyncio.to_thread(self._trust_list)
-        return self.assets.get(name)
+        return assets.get(name)
+
+    def _made(self, name: str, assets: dict[str, Asset]) -> Asset:
+        setup = json.dumps(setup_document(self.roots()), ensure_ascii=False).encode()
+        if name == "setup.json":
+            return _asset(setup, TYPES[".json"])
+        return _asset(service_worker(assets, setup), TYPES[".js"])
 
     def _trust_list(self) -> Asset | None:
         """The latest list, gzipped once per publication (its catalogue is mostly text)."""
