@@ -18,6 +18,9 @@ from credentials.verifier import words
 from sync.hub.nodes import latest_trust
 from sync.simulate import ScriptedNode, enrol, push
 from tests.verifier_browser import (
+    CENTRE,
+    PHONE,
+    SMALLEST_TEXT,
     Hubside,
     chromium,
     hub_with_credentials,
@@ -80,7 +83,42 @@ def test_installed_by_one_visit_it_checks_offline(hubside: Hubside, browser: Any
     assert in_swahili["headline"] == verdicts.TRANSLATIONS[headline][0]
     assert in_swahili["sentence"] == verdicts.TRANSLATIONS[sentence][0]
     assert genuine["outcome"] == "genuine"
+    # A phone's screen: nothing wider, no text under 16 px, the verdict above the ways in.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate(SMALLEST_TEXT) >= 16
+    verdict_box = page.locator("#verdict").bounding_box()
+    assert verdict_box is not None and page.locator(".icon").is_visible()
+    assert verdict_box["y"] < page.locator("#check").bounding_box()["y"]  # type: ignore[index]
+    page.click("#languages a[lang=fr]")
+    assert shown(page)["headline"] == verdicts.TRANSLATIONS[headline][1]
+    context.close()
+
+
+def test_it_can_be_installed(hubside: Hubside, browser: Any) -> None:
+    context, page = open_verifier(browser, hubside.url)
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Playwright's browser contexts are incognito ones, where nothing installs.
+    assert [error["errorId"] for error in errors if error["errorId"] != "in-incognito"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert not manifest.get("errors"), manifest
+    context.close()
+
+
+def test_a_centre_s_plain_http_page_checks_photos_and_text(hubside: Hubside, browser: Any) -> None:
+    """Without a secure context there is no camera, no service worker and no WebCrypto:
+    the photo and the text still work, through the vendored Ed25519."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(hubside.url.replace("127.0.0.1", CENTRE) + "/verifier/")
+    page.wait_for_selector("body[data-refreshed]")
+    assert page.evaluate("isSecureContext") is False
+    assert page.locator("#scan").is_hidden()
+    assert verdict_of(page, hubside.revoked)["reason"] == Reason.CREDENTIAL_REVOKED
+    page.set_input_files("#photo", files=[qr_photo(hubside.genuine)])
+    page.wait_for_selector("#verdict[data-count='2']")
+    assert shown(page)["reason"] == Reason.GENUINE
+    assert page.evaluate("Boolean(globalThis.nacl)")  # the fallback did the checking
     context.close()
 
 

@@ -25,6 +25,7 @@ from sync.simulate import ScriptedNode, enrol, push, simulated_hub
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 360, "height": 640}
+CENTRE = "centre.test"
 
 
 @dataclass
@@ -79,7 +80,9 @@ def chromium(camera: Path | None = None) -> Iterator[Any]:
         pytest.skip("Debian's chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    args = ["--no-sandbox", "--disable-gpu"]
+    # centre.test stands for a centre's address on its own network: plain http, not a
+    # secure context (127.0.0.1 counts as one), as a phone on the centre's hotspot sees it.
+    args = ["--no-sandbox", "--disable-gpu", f"--host-resolver-rules=MAP {CENTRE} 127.0.0.1"]
     if camera is not None:
         args += [
             "--use-fake-device-for-media-stream",
@@ -126,6 +129,13 @@ def shown(page: Any) -> dict[str, str]:
         "sentence": box.locator(".sentence").inner_text(),
         "freshness": box.locator(".freshness").inner_text(),
     }
+
+
+SMALLEST_TEXT = """() => Math.min(...[...document.querySelectorAll("body *")]
+  .filter((e) => e.offsetParent !== null)
+  .filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+  .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
+"""The size in CSS pixels of the smallest visible text on the page."""
 
 
 def qr_photo(text: str) -> dict[str, Any]:

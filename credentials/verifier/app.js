@@ -30,7 +30,8 @@ function pickLanguage() {
 function formatDate(seconds) {
   try {
     const style = { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
-    return new Intl.DateTimeFormat(lang, style).format(new Date(seconds * 1000));
+    const locale = lang === "en" ? "en-GB" : lang; // "12 March 2027", as the other pages
+    return new Intl.DateTimeFormat(locale, style).format(new Date(seconds * 1000));
   } catch {
     return new Date(seconds * 1000).toISOString().slice(0, 10);
   }
