@@ -364,8 +364,48 @@ def signed_lists() -> dict[str, bytes]:
 
     flipped = bytearray(good)
     flipped[-1] ^= 1
+    raw = dumps_canonical(payload)  # a map of 7: 0xa7, then key 1
+    x_key = key(8)
+
+    def odd_certificate(body: bytes) -> bytes:
+        """A certificate for key 8 whose payload is ``body``, signed by the root."""
+        return sign1(ROOT, body, typ="application/vnd.fieldcred.node-cert+cose")
+
+    cert_fields = {
+        1: "ke-odd-08",
+        2: "Odd",
+        3: x_key.public_key,
+        4: ["*"],
+        5: int(T0.timestamp()),
+        6: int(T0.timestamp()) + 86400,
+    }
+    cert_raw = dumps_canonical(cert_fields)
     return {
         "trust list": good,
+        "trust list with a duplicate key": sign1(
+            ROOT, b"\xa8\x01\x00" + raw[1:], typ=TYP_TRUST_LIST
+        ),
+        "trust list of indefinite length": sign1(
+            ROOT, b"\xbf" + raw[1:] + b"\xff", typ=TYP_TRUST_LIST
+        ),
+        "trust list nested too deep": signed_list(
+            {**payload, 5: [{**payload[5][0], 12: [[["a", "b", ["c"]]]]}]}
+        ),
+        "trust list with a certificate keyed 1.0": signed_list(
+            {**payload, 4: [odd_certificate(b"\xa6\xf9\x3c\x00" + cert_raw[2:])]}
+        ),
+        "trust list with a certificate of a duplicate key": signed_list(
+            {**payload, 4: [odd_certificate(b"\xa7\x01\x61x" + cert_raw[1:])]}
+        ),
+        "trust list with a certificate of the legacy typ": signed_list(
+            {
+                **payload,
+                4: [sign1(ROOT, cert_raw, typ="fieldcred-node-cert")],
+            }
+        ),
+        "trust list with a certificate for no module": signed_list(
+            {**payload, 4: [odd_certificate(dumps_canonical({**cert_fields, 4: []}))]}
+        ),
         "trust list signed by another root": signed_list(
             {**payload, 3: [WRONG_ROOT.public_key]}, WRONG_ROOT
         ),
