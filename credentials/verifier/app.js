@@ -1,7 +1,7 @@
 // The page: three ways in (camera, photo, pasted text), one verdict, and the list it was
 // checked against. Verification itself is verify.js; words come from setup.json.
 
-import { fromHex, outcome, readTrustList, verify } from "./verify.js";
+import { fromHex, outcome, readTrustList, strip, verify } from "./verify.js";
 
 const DAY = 86400;
 const MAX_PHOTO_SIDE = 1600;
@@ -143,7 +143,7 @@ function render(kind, key, verdict, list) {
 /** Judge QR text; the time from text to verdict on screen is kept for the bench. */
 export async function check(text) {
   const started = performance.now();
-  text = text.trim();
+  text = strip(text); // as the /verify pages (credentials.verdicts.check) do
   if (!text) {
     render("cannot_check", "empty", null, null);
   } else if (!trust) {

@@ -693,11 +693,17 @@ export const Reason = Object.freeze({
 
 const PY_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
+/** White space stripped from both ends as Python's str.strip() does (not JS's trim,
+ * which also strips a byte-order mark and keeps U+001C to U+001F and U+0085). */
+export function strip(text) {
+  return text.replace(PY_SPACE, "");
+}
+
 function envelopeOf(input) {
   if (input.length > MAX_INPUT_CHARS) throw new Malformed("input is too long");
   if (typeof input === "string") {
     if (chars(input) > MAX_QR_TEXT + 16) throw new Malformed("QR text is longer than any QR code can hold");
-    const text = input.replace(PY_SPACE, "");
+    const text = strip(input);
     if (!text.startsWith(PREFIX)) throw new Malformed(`QR text must start with ${PREFIX}`);
     input = base45Decode(text.slice(PREFIX.length));
   }
