@@ -117,9 +117,6 @@ export class CborMap {
     const item = this.#items.get(keyId(key));
     return item === undefined ? undefined : item[1];
   }
-  keys() {
-    return [...this.#items.values()].map((item) => item[0]);
-  }
   entries() {
     return this.#items.values();
   }
