@@ -304,6 +304,7 @@ async function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("sw.js").catch(() => {});
   }
+  document.body.dataset.readyMs = performance.now().toFixed(0); // since navigation began
   document.body.dataset.ready = "true";
   document.body.dataset.listVersion = trust ? String(trust.version) : "";
   addEventListener("online", refresh);
