@@ -35,9 +35,11 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from credentials.verifier import VerifierApp
 from edge_node.errors import Busy, EdgeError, StorageError
 from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
+from edge_node.trust import pinned_roots
 from edge_node.web import api, pages_learner, pages_public, pages_staff
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES, describe_errors, pick_language
 from edge_node.web.render import address, render_html
@@ -102,6 +104,12 @@ class _BoundBodies:
         await self.app(scope, receive, send)
 
 
+def _list(node: Node) -> bytes | None:
+    """The installed trust list as the university signed it, for the offline verifier."""
+    row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
+    return None if row is None else bytes(row[0])
+
+
 def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -150,6 +158,9 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
         return _error_response(request, 500, "internal", "Something went wrong on the node")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(
+        "/verifier", VerifierApp(roots=lambda: pinned_roots(node), trust_list=lambda: _list(node))
+    )
     app.include_router(api.router)
     app.include_router(pages_public.router)
     app.include_router(pages_staff.router)

@@ -61,6 +61,7 @@ from starlette.types import Message
 
 from credentials import verdicts
 from credentials.qr import read_qr_photo
+from credentials.verifier import VerifierApp
 from fieldcred import pools
 from sync import alerts
 from sync.errors import Ambiguous, BadRequest, NotFound, SyncError, TooLarge
@@ -458,6 +459,12 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
     # staff log in again after a restart. Never the hub's name, which every page shows.
     secret = settings.session_secret or secrets.token_urlsafe(32)
     app = create_app(hub, title=settings.name, verify_form=lambda r, b: verify_page(r, b))
+    # The offline verifier a phone installs (credentials/verifier): the hub's root, its list.
+    roots = (hub.root_key.public_key,)
+    app.mount(
+        "/verifier",
+        VerifierApp(roots=lambda: roots, trust_list=lambda: nodes.latest_trust_list(hub.store)),
+    )
     signer = URLSafeTimedSerializer(secret, salt="staff")
     app.state.signer = signer
     known_devices = URLSafeTimedSerializer(secret, salt="known-device")

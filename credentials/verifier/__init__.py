@@ -1,0 +1,8 @@
+"""The offline web verifier: the browser implementation of :mod:`credentials.verification`
+(``verify.js``), its page, service worker and vendored libraries, and
+:class:`~credentials.verifier.serve.VerifierApp`, the plain ASGI app a hub or a centre
+mounts at ``/verifier``. See README.md in this folder."""
+
+from credentials.verifier.serve import VerifierApp
+
+__all__ = ["VerifierApp"]
