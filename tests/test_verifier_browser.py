@@ -94,6 +94,28 @@ def test_installed_by_one_visit_it_checks_offline(hubside: Hubside, browser: Any
     context.close()
 
 
+def test_a_copy_written_in_other_bytes_is_not_genuine_in_every_language(
+    hubside: Hubside, browser: Any
+) -> None:
+    """The genuine credential with its COSE tag written in two bytes instead of one: the
+    same signed content, but not the one form a centre writes. The page says so as the
+    hub does, in its words in English, Kiswahili and French."""
+    rewritten = to_qr_text(b"\xd8\x12" + from_qr_text(hubside.genuine)[1:])
+    trust = latest_trust(hubside.hub.store)
+    assert trust is not None and verify(rewritten, trust).reason == Reason.NOT_DETERMINISTIC
+    context, page = open_verifier(browser, hubside.url)
+    seen = verdict_of(page, rewritten)
+    assert (seen["outcome"], seen["reason"]) == ("not_genuine", Reason.NOT_DETERMINISTIC), seen
+    headline, sentence = verdicts.VERDICTS[Reason.NOT_DETERMINISTIC]
+    assert (seen["headline"], seen["sentence"]) == (headline, sentence)
+    for lang, index in (("sw", 0), ("fr", 1)):
+        page.click(f"#languages a[lang={lang}]")
+        words_shown = shown(page)
+        assert words_shown["headline"] == verdicts.TRANSLATIONS[headline][index]
+        assert words_shown["sentence"] == verdicts.TRANSLATIONS[sentence][index]
+    context.close()
+
+
 def test_it_can_be_installed(hubside: Hubside, browser: Any) -> None:
     context, page = open_verifier(browser, hubside.url)
     cdp = context.new_cdp_session(page)

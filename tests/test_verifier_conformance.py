@@ -1,7 +1,8 @@
 """The browser verifier (credentials/verifier/verify.js, in Chromium) and
 ``credentials.verification`` give the same reason on every shared vector: credentials of
-every kind, every single-bit flip of a reference credential, hostile CBOR, and trust
-lists (accepted, or refused for the same reason). Ed25519 both through WebCrypto and
+every kind, every single-bit flip of a reference credential, hostile CBOR, trust
+lists (accepted, or refused for the same reason), and bare CBOR items read as
+``credentials.cbor.loads_deterministic`` reads them. Ed25519 both through WebCrypto and
 through the vendored fallback."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from credentials.cbor import loads_deterministic
 from credentials.errors import CredentialError
 from credentials.qr import to_qr_text
 from credentials.trust import TrustList, read_trust_list
@@ -60,10 +62,18 @@ def _python(vectors: dict[str, Any]) -> dict[str, list[str]]:
             return type(error).__name__
         return "ok"
 
+    def deterministic(case: dict[str, str]) -> str:
+        try:
+            loads_deterministic(bytes.fromhex(case["data"]))
+        except CredentialError as error:
+            return type(error).__name__
+        return "ok"
+
     return {
         "credentials": [reason(case["text"], trust) for case in vectors["credentials"]],
         "flips": [reason(text, trust) for text in _flips(vectors["flips"]["cose"])],
         "trust_lists": [outcome(case) for case in vectors["trust_lists"]],
+        "cbor": [deterministic(case) for case in vectors["cbor"]],
     }
 
 
@@ -79,15 +89,18 @@ def test_python_gives_the_recorded_reasons() -> None:
     assert python["credentials"] == [case["reason"] for case in vectors["credentials"]]
     assert python["flips"] == vectors["flips"]["reasons"]
     assert python["trust_lists"] == [case["outcome"] for case in vectors["trust_lists"]]
+    assert python["cbor"] == [case["outcome"] for case in vectors["cbor"]]
     # The set reaches every reason and every refusal of a list.
     reasons = set(python["credentials"]) | set(python["flips"])
-    assert len(reasons) == 12, reasons
+    assert len(reasons) == 13, reasons
     assert set(python["trust_lists"]) == {
         "ok",
         "MalformedInput",
+        "NotDeterministic",
         "InvalidSignature",
         "UntrustedSigner",
     }
+    assert set(python["cbor"]) == {"ok", "MalformedInput", "NotDeterministic"}
 
 
 RUN = """async ({ vectors, flips, engine }) => {
@@ -111,7 +124,16 @@ RUN = """async ({ vectors, flips, engine }) => {
       lists.push(error.kind);
     }
   }
-  return { credentials, flips: flipped, trust_lists: lists, nacl: Boolean(globalThis.nacl) };
+  const cbor = [];
+  for (const c of vectors.cbor) {
+    try {
+      v.decodeDeterministic(v.fromHex(c.data));
+      cbor.push("ok");
+    } catch (error) {
+      cbor.push(error.kind);
+    }
+  }
+  return { credentials, flips: flipped, trust_lists: lists, cbor, nacl: Boolean(globalThis.nacl) };
 }"""
 
 
@@ -145,6 +167,7 @@ def test_the_browser_gives_python_s_reason_on_every_vector(page: Any, engine: st
         "credentials": [case["name"] for case in vectors["credentials"]],
         "flips": [f"bit {bit}" for bit in range(0, len(flips) * step, step)],
         "trust_lists": [case["name"] for case in vectors["trust_lists"]],
+        "cbor": [case["name"] for case in vectors["cbor"]],
     }
     differ = [
         (kind, name, want, got)

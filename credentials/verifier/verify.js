@@ -28,6 +28,10 @@ const ROUTES = ["course", "prior_learning"];
 export class Malformed extends Error {
   kind = "MalformedInput";
 }
+/** Well-formed CBOR, but not its one deterministic encoding (NotDeterministic). */
+class NotDeterministic extends Malformed {
+  kind = "NotDeterministic";
+}
 class UnsupportedAlgorithm extends Error {
   kind = "UnsupportedAlgorithm";
 }
@@ -98,27 +102,42 @@ function keyId(value) {
   return "t" + value.tag + "(" + keyId(value.value) + ")";
 }
 
+/** Python's == of two keys of one keyId: a simple value equals an integer or a bool, as a
+ * float does, but a simple value and a float are unequal (in a tuple too). */
+function sameKey(a, b) {
+  const simple = (value) => value !== null && typeof value === "object" && "simple" in value;
+  if ((simple(a) && typeof b === "number") || (simple(b) && typeof a === "number")) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.every((item, i) => sameKey(item, b[i]));
+  return true;
+}
+
 /** A decoded CBOR map: keys compared as Python compares them. */
 export class CborMap {
   #items = new Map();
+  #entries = [];
   get size() {
-    return this.#items.size;
+    return this.#entries.length;
   }
   add(key, value) {
     const id = keyId(key);
-    if (this.#items.has(id)) throw new Malformed("duplicate map key");
-    this.#items.set(id, [key, value]);
+    const same = this.#items.get(id) || [];
+    if (same.some(([other]) => sameKey(other, key))) throw new Malformed("duplicate map key");
+    const entry = [key, value];
+    this.#items.set(id, [...same, entry]);
+    this.#entries.push(entry);
+  }
+  #find(key) {
+    return (this.#items.get(keyId(key)) || []).find(([other]) => sameKey(other, key));
   }
   has(key) {
-    return this.#items.has(keyId(key));
+    return this.#find(key) !== undefined;
   }
   /** The value, or undefined when the key is absent (a CBOR null is null). */
   get(key) {
-    const item = this.#items.get(keyId(key));
-    return item === undefined ? undefined : item[1];
+    return this.#find(key)?.[1];
   }
   entries() {
-    return this.#items.values();
+    return this.#entries.values();
   }
   /** Every key is one of `allowed` (Python's set(keys) <= allowed). */
   keysWithin(allowed) {
@@ -131,11 +150,26 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** One CBOR item of untrusted bytes, or Malformed: no indefinite lengths, no duplicate
  * keys, no tag but those allowed, nesting at most maxDepth below the top, no trailing bytes. */
-export function decodeCbor(data, { maxBytes = 4096, maxDepth = 8, allowedTags = [] } = {}) {
+export function decodeCbor(data, options = {}) {
+  return decode(data, options).item;
+}
+
+/** credentials.cbor.loads_deterministic: decodeCbor, then NotDeterministic unless the bytes
+ * are what cbor2's canonical encoder writes for the item (shortest heads and floats, map
+ * keys sorted by the length of their encoding, then bytewise). */
+export function decodeDeterministic(data, options = {}) {
+  const { item, canonical } = decode(data, options);
+  if (!canonical) throw new NotDeterministic("not in deterministic encoding");
+  return item;
+}
+
+/** The item, and whether every head, float and key order was the canonical one. */
+function decode(data, { maxBytes = 4096, maxDepth = 8, allowedTags = [] } = {}) {
   if (data.length > maxBytes) throw new Malformed(`input is more than the ${maxBytes} allowed`);
   if (data.length === 0) throw new Malformed("input is empty");
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
+  let canonical = true;
 
   const need = (n) => {
     if (n > BigInt(data.length - at)) throw new Malformed("premature end of stream");
@@ -147,10 +181,14 @@ export function decodeCbor(data, { maxBytes = 4096, maxDepth = 8, allowedTags = 
     need(BigInt(size));
     const start = at;
     at += size;
-    if (size === 1) return BigInt(view.getUint8(start));
-    if (size === 2) return BigInt(view.getUint16(start));
-    if (size === 4) return BigInt(view.getUint32(start));
-    return view.getBigUint64(start);
+    let value;
+    if (size === 1) value = view.getUint8(start);
+    else if (size === 2) value = view.getUint16(start);
+    else if (size === 4) value = view.getUint32(start);
+    else value = view.getBigUint64(start);
+    // A head is shortest when its value needs every byte it was given.
+    if (value < { 1: 24, 2: 0x100, 4: 0x10000, 8: 0x100000000n }[size]) canonical = false;
+    return BigInt(value);
   };
   const item = (depth) => {
     if (depth > maxDepth) throw new Malformed("maximum nesting depth exceeded");
@@ -186,8 +224,13 @@ export function decodeCbor(data, { maxBytes = 4096, maxDepth = 8, allowedTags = 
       case 5: {
         need(value);
         const map = new CborMap();
+        let previous = null;
         for (let i = 0n; i < value; i++) {
+          const start = at;
           const key = item(depth + 1);
+          const encoded = data.subarray(start, at);
+          if (previous && keyOrder(previous, encoded) > 0) canonical = false;
+          previous = encoded;
           map.add(key, item(depth + 1));
         }
         return map;
@@ -213,23 +256,55 @@ export function decodeCbor(data, { maxBytes = 4096, maxDepth = 8, allowedTags = 
     if (info === 25) {
       need(2n);
       at += 2;
-      return halfFloat(view.getUint16(at - 2));
+      return float(halfFloat(view.getUint16(at - 2)), 2);
     }
     if (info === 26) {
       need(4n);
       at += 4;
-      return view.getFloat32(at - 4);
+      return float(view.getFloat32(at - 4), 4);
     }
     if (info === 27) {
       need(8n);
       at += 8;
-      return view.getFloat64(at - 8);
+      return float(view.getFloat64(at - 8), 8);
     }
     throw new Malformed(info === 31 ? "break where an item was expected" : "reserved value");
   };
+  // cbor2 writes every NaN as f9 7e00 and any other float in the fewest bytes that hold it.
+  const float = (value, size) => {
+    if (Number.isNaN(value) ? size !== 2 || view.getUint16(at - 2) !== 0x7e00 : size !== floatSize(value)) {
+      canonical = false;
+    }
+    return value;
+  };
   const result = item(0);
   if (at !== data.length) throw new Malformed("trailing bytes after the CBOR item");
-  return result;
+  return { item: result, canonical };
+}
+
+/** cbor2's canonical order of two encoded map keys: shorter first, then bytewise. */
+function keyOrder(a, b) {
+  if (a.length !== b.length) return a.length - b.length;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** Bytes after the head of a non-NaN float's shortest encoding: 2, 4 or 8. */
+function floatSize(value) {
+  if (!Number.isFinite(value) || fitsHalf(value)) return 2;
+  return Math.fround(value) === value ? 4 : 8;
+}
+
+/** Whether a finite number is exactly a half-precision float (11 significant bits). */
+function fitsHalf(value) {
+  const size = Math.abs(value);
+  if (size === 0) return true;
+  if (size > 65504) return false;
+  if (size < 2 ** -14) return Number.isInteger(size * 2 ** 24);
+  let exponent = Math.floor(Math.log2(size));
+  if (2 ** exponent > size) exponent--;
+  if (2 ** (exponent + 1) <= size) exponent++;
+  return Number.isInteger(size * 2 ** (10 - exponent));
 }
 
 function halfFloat(bits) {
@@ -359,7 +434,7 @@ function isA(typ, mediaType) {
 }
 
 export function decodeSign1(data, maxBytes = MAX_SIGN1_BYTES) {
-  const item = decodeCbor(data, { maxBytes, maxDepth: 3, allowedTags: [TAG_SIGN1] });
+  const item = decodeDeterministic(data, { maxBytes, maxDepth: 3, allowedTags: [TAG_SIGN1] });
   if (item === null || typeof item !== "object" || item.tag !== TAG_SIGN1) {
     throw new Malformed("not a COSE_Sign1 (CBOR tag 18)");
   }
@@ -369,7 +444,7 @@ export function decodeSign1(data, maxBytes = MAX_SIGN1_BYTES) {
   if (!isBytes(protectedBytes) || !isBytes(payload)) throw new Malformed("byte strings expected");
   if (!isMap(unprotected) || unprotected.size !== 0) throw new Malformed("unprotected header not empty");
   if (!isBytes(signature) || signature.length !== 64) throw new Malformed("the signature must be 64 bytes");
-  const header = decodeCbor(protectedBytes, { maxBytes: 256, maxDepth: 1 });
+  const header = decodeDeterministic(protectedBytes, { maxBytes: 256, maxDepth: 1 });
   if (!isMap(header) || !header.keysWithin([1n, 4n, 16n])) {
     throw new Malformed("protected header must be a map of alg, kid and typ only");
   }
@@ -420,12 +495,28 @@ function required(map, key) {
   return map.get(key);
 }
 
+/** credentials.claims._no_explicit_defaults: no expiry, no evidence and not a pathway are
+ * written by leaving the claim out; written out, they give a credential a second form. */
+function noExplicitDefaults(claims, micro) {
+  const defaults = [
+    [claims, 4n, null],
+    [micro, 8n, null],
+    [micro, 9n, false],
+  ];
+  for (const [map, key, value] of defaults) {
+    if (map.has(key) && map.get(key) === value) {
+      throw new NotDeterministic(`claim ${key} is written out with the value its absence means`);
+    }
+  }
+}
+
 /** credentials.claims.decode_claims and MicroCredential's checks. */
 export function decodeClaims(data) {
-  const claims = decodeCbor(data, { maxBytes: MAX_CLAIMS_BYTES, maxDepth: 3 });
+  const claims = decodeDeterministic(data, { maxBytes: MAX_CLAIMS_BYTES, maxDepth: 3 });
   if (!isMap(claims) || !claims.keysWithin(CLAIM_KEYS)) throw new Malformed("claims must be a map of known keys");
   const micro = claims.get(-65537n);
   if (!isMap(micro) || !micro.keysWithin(MC_KEYS)) throw new Malformed("the micro-credential claim must be a map");
+  noExplicitDefaults(claims, micro);
   const version = micro.get(2n);
   if (!Array.isArray(version) || version.length !== 3 || !version.every((part) => isInt(part) && part >= 0n)) {
     throw new Malformed("module version must be [major, minor, patch]");
@@ -477,7 +568,7 @@ function outcomesFromBitmap(bitmap) {
 function readNodeCertificate(data) {
   const envelope = decodeSign1(data, MAX_CERT_BYTES);
   if (!isA(envelope.typ, TYP_NODE_CERT)) throw new Malformed("not a node certificate");
-  const payload = decodeCbor(envelope.payload, { maxBytes: MAX_CERT_BYTES, maxDepth: 2 });
+  const payload = decodeDeterministic(envelope.payload, { maxBytes: MAX_CERT_BYTES, maxDepth: 2 });
   if (!isMap(payload)) throw new Malformed("node certificate payload must be a map");
   if (payload.size !== 6 || ![1n, 2n, 3n, 4n, 5n, 6n].every((key) => payload.has(key))) {
     throw new Malformed("node certificate must hold keys 1 to 6");
@@ -632,7 +723,7 @@ export async function readTrustList(data, pinnedRoots) {
 async function readTrustListUnchecked(data, pinnedRoots) {
   const envelope = decodeSign1(data, MAX_TRUST_LIST_BYTES);
   if (!isA(envelope.typ, TYP_TRUST_LIST)) throw new Malformed("not a trust list");
-  const payload = decodeCbor(envelope.payload, { maxBytes: MAX_TRUST_LIST_BYTES, maxDepth: 5 });
+  const payload = decodeDeterministic(envelope.payload, { maxBytes: MAX_TRUST_LIST_BYTES, maxDepth: 5 });
   if (!isMap(payload) || payload.size !== 7 || ![1n, 2n, 3n, 4n, 5n, 6n, 7n].every((k) => payload.has(k))) {
     throw new Malformed("a trust list payload is a map with keys 1 to 7");
   }
@@ -686,6 +777,7 @@ export const Reason = Object.freeze({
   CREDENTIAL_REVOKED: "credential_revoked",
   EXPIRED: "expired",
   UNKNOWN_MODULE: "unknown_module",
+  NOT_DETERMINISTIC: "not_deterministic",
 });
 
 const PY_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
@@ -718,7 +810,8 @@ export async function verify(input, trust, { now = Date.now() / 1000 } = {}) {
   try {
     envelope = envelopeOf(input);
   } catch (error) {
-    return fail(error instanceof UnsupportedAlgorithm ? Reason.UNSUPPORTED_ALG : Reason.MALFORMED);
+    if (error instanceof UnsupportedAlgorithm) return fail(Reason.UNSUPPORTED_ALG);
+    return fail(error instanceof NotDeterministic ? Reason.NOT_DETERMINISTIC : Reason.MALFORMED);
   }
   const certs = trust.nodes.get(hex(envelope.kid)) || [];
   if (!certs.length) return fail(Reason.UNKNOWN_ISSUER, { unverifiedIssuedAt: peekIssuedAt(envelope.payload) });
@@ -726,8 +819,8 @@ export async function verify(input, trust, { now = Date.now() / 1000 } = {}) {
   let credential;
   try {
     credential = decodeClaims(envelope.payload);
-  } catch {
-    return fail(Reason.MALFORMED);
+  } catch (error) {
+    return fail(error instanceof NotDeterministic ? Reason.NOT_DETERMINISTIC : Reason.MALFORMED);
   }
   return check(credential, certs, trust, now);
 }

@@ -11,6 +11,7 @@ read with the pinned root. Each records the reason (or the exception) Python giv
 from __future__ import annotations
 
 import json
+import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,7 +21,7 @@ from typing import Any
 
 import cbor2
 
-from credentials.cbor import dumps_canonical
+from credentials.cbor import dumps_canonical, loads_deterministic
 from credentials.certificates import NodeCertificate, issue_node_certificate
 from credentials.claims import claims_map
 from credentials.cose import sign1
@@ -117,9 +118,11 @@ def envelope(
 
 
 def claims_with(change: Callable[[dict[Any, Any]], None]) -> bytes:
+    """The reference claims changed, in deterministic encoding (so that the case is
+    judged on the change, not on the key order)."""
     claims = claims_map(credential())
     change(claims)
-    return cbor2.dumps(claims)
+    return dumps_canonical(claims)
 
 
 def raw_claims(data: bytes) -> str:
@@ -339,8 +342,77 @@ def credential_cases() -> dict[str, str]:
         "claims map of 2**32 entries declared": raw_claims(b"\xba\xff\xff\xff\xff"),
         "claims array key": raw_claims(b"\xa6\x81\x01\x01" + payload[1:]),
         "claims map key": raw_claims(b"\xa6\xa1\x01\x01\x01" + payload[1:]),
+        **not_deterministic_credentials(),
     }
     return cases
+
+
+def swap(data: bytes, old: bytes, new: bytes) -> bytes:
+    """``data`` with the one occurrence of ``old`` replaced by ``new``."""
+    assert data.count(old) == 1, old
+    return data.replace(old, new)
+
+
+def not_deterministic_credentials() -> dict[str, str]:
+    """Credentials in another encoding than the one deterministic form (RFC 8949 §4.2.1 as
+    cbor2 writes it), or with a claim written out with the value its absence means."""
+    k1 = NODES["ke-ksm-01"][0]
+    kid = k1.kid
+    cose = issue(k1, credential())
+    payload = dumps_canonical(claims_map(credential()))
+    protected = dumps_canonical({1: -8, 4: kid})
+    late_exp = claims_map(credential(expires_at=T0 + timedelta(days=9)))  # exp inserted last
+    reversed_micro = claims_map(credential())
+    reversed_micro[-65537] = dict(reversed(reversed_micro[-65537].items()))
+    score = struct.pack(">d", 85.0)
+    return {
+        "tag 18 in two bytes": to_qr_text(b"\xd8\x12" + cose[1:]),
+        "protected header length in two bytes": to_qr_text(
+            swap(cose, b"\x84\x4d", b"\x84\x58\x0d")
+        ),
+        "unprotected header in two bytes": to_qr_text(swap(cose, b"\xa0", b"\xb8\x00")),
+        "signature length in three bytes": to_qr_text(cose[:-66] + b"\x59\x00\x40" + cose[-64:]),
+        "alg -8 in two bytes": to_qr_text(
+            envelope(payload, protected=b"\xa2\x01\x38\x07\x04\x48" + kid)
+        ),
+        "header kid before alg": to_qr_text(
+            envelope(payload, protected=b"\xa2\x04\x48" + kid + b"\x01\x27")
+        ),
+        "header typ first": to_qr_text(
+            envelope(payload, protected=swap(protected, b"\xa2", b"\xa3\x10\x63cwt"))
+        ),
+        "claims exp after the micro-credential": raw_claims(cbor2.dumps(late_exp)),
+        "claims micro-credential keys reversed": raw_claims(cbor2.dumps(reversed_micro)),
+        "claims iat in nine bytes": raw_claims(swap(payload, b"\x06\x1a", b"\x06\x1b\0\0\0\0")),
+        "claims iss length in two bytes": raw_claims(swap(payload, b"\x01\x69", b"\x01\x78\x09")),
+        "claims route in two bytes": raw_claims(
+            swap(payload, b"\x05\x00\x06", b"\x05\x18\x00\x06")
+        ),
+        "claims status index in five bytes": raw_claims(
+            swap(payload, b"\x07\x19\x04\xd2", b"\x07\x1a\0\0\x04\xd2")
+        ),
+        "claims score 85.0 in eight bytes": raw_claims(
+            swap(payload, b"\x04\x18\x55", b"\x04\xfb" + score)
+        ),
+        "claims exp undefined after the micro-credential": raw_claims(
+            cbor2.dumps({**claims_map(credential()), 4: cbor2.undefined})
+        ),
+        "claims iss under key true, out of order": raw_claims(
+            cbor2.dumps(
+                {**{k: v for k, v in claims_map(credential()).items() if k != 1}, True: "ke-ksm-01"}
+            )
+        ),
+        "claims pathway false": raw_claims(claims_with(micro("pathway", False))),
+        "claims pathway false under key 9.0": raw_claims(
+            claims_with(lambda c: c[-65537].update({9.0: False}))
+        ),
+        "claims pathway 0": raw_claims(claims_with(micro("pathway", 0))),
+        "claims exp null under key 4.0": raw_claims(claims_with(claim(4.0, None))),  # type: ignore[arg-type]
+        "claims evidence null, exp too": raw_claims(
+            claims_with(lambda c: (c.update({4: None}), c[-65537].update({8: None})))
+        ),
+        "claims exp undefined, canonical": raw_claims(claims_with(claim(4, cbor2.undefined))),
+    }
 
 
 def trust_list_cases() -> dict[str, tuple[bytes, bytes]]:
@@ -436,11 +508,168 @@ def signed_lists() -> dict[str, bytes]:
         "trust list with a negative version": signed_list({**payload, 1: -1}),
         "trust list with a revoked centre as a number": signed_list({**payload, 6: {5: 0}}),
         "trust list with no roots": signed_list({**payload, 3: []}),
+        **not_deterministic_lists(payload, cert_fields, odd_certificate),
+    }
+
+
+def not_deterministic_lists(
+    payload: dict[int, Any],
+    cert_fields: dict[int, Any],
+    odd_certificate: Callable[[bytes], bytes],
+) -> dict[str, bytes]:
+    """Trust lists, and lists holding certificates, in another encoding than the
+    deterministic one; and catalogue entries written out with the values their absence
+    means (the catalogue has no such rule: they are read)."""
+    raw = dumps_canonical(payload)
+    cert_raw = dumps_canonical(cert_fields)
+    status = zlib.compress(bytes(16384))
+    two_status = (
+        b"\xa2"
+        + dumps_canonical("ke-ksm-01")
+        + dumps_canonical(status)
+        + dumps_canonical("ke-all-06")
+        + dumps_canonical(status)
+    )
+    with_empty_status = dumps_canonical({**payload, 7: {}})
+    assert with_empty_status.endswith(b"\x07\xa0")
+    root_kid = ROOT.kid
+
+    def unsorted_header(typ: str) -> bytes:
+        return b"\xa3\x04\x48" + root_kid + b"\x01\x27\x10" + dumps_canonical(typ)
+
+    cert_typ = "application/vnd.fieldcred.node-cert+cose"
+    entry = payload[5][0]
+    return {
+        "trust list version in two bytes": sign1(
+            ROOT, swap(raw[:3], b"\x01\x03", b"\x01\x18\x03") + raw[3:], typ=TYP_TRUST_LIST
+        ),
+        "trust list keys reversed": sign1(
+            ROOT,
+            b"\xa7"
+            + b"".join(
+                dumps_canonical(k) + dumps_canonical(v) for k, v in sorted(payload.items())[::-1]
+            ),
+            typ=TYP_TRUST_LIST,
+        ),
+        "trust list with a workload of eight bytes": sign1(
+            ROOT,
+            swap(raw, b"\x06\xf9\x46\x00", b"\x06\xfb" + struct.pack(">d", 6.0)),
+            typ=TYP_TRUST_LIST,
+        ),
+        "trust list with two status lists out of order": sign1(
+            ROOT, with_empty_status[:-1] + two_status, typ=TYP_TRUST_LIST
+        ),
+        "trust list with two status lists in order": sign1(
+            ROOT,
+            dumps_canonical({**payload, 7: {"ke-ksm-01": status, "ke-all-06": status}}),
+            typ=TYP_TRUST_LIST,
+        ),
+        "trust list with an unsorted header": envelope(
+            raw, protected=unsorted_header(TYP_TRUST_LIST), signer=ROOT
+        ),
+        "trust list with a catalogue entry of no pathway modules written out": signed_list(
+            {**payload, 5: [{**entry, 11: []}]}
+        ),
+        "trust list with a catalogue entry of EQF level null": signed_list(
+            {**payload, 5: [{**entry, 5: None}]}
+        ),
+        "trust list with a certificate's time in nine bytes": signed_list(
+            {**payload, 4: [odd_certificate(swap(cert_raw, b"\x05\x1a", b"\x05\x1b\0\0\0\0"))]}
+        ),
+        "trust list with a certificate's keys reversed": signed_list(
+            {**payload, 4: [odd_certificate(cbor2.dumps(dict(reversed(cert_fields.items()))))]}
+        ),
+        "trust list with a certificate of an unsorted header": signed_list(
+            {**payload, 4: [envelope(cert_raw, protected=unsorted_header(cert_typ), signer=ROOT)]}
+        ),
+    }
+
+
+def cbor_cases() -> dict[str, bytes]:
+    """Bare CBOR items, read as credentials.cbor.loads_deterministic reads them."""
+    return {
+        name: bytes.fromhex(data)
+        for name, data in {
+            "0": "00",
+            "1 in two bytes": "1801",
+            "23 in two bytes": "1817",
+            "24 in two bytes": "1818",
+            "255 in three bytes": "1900ff",
+            "256 in three bytes": "190100",
+            "65535 in five bytes": "1a0000ffff",
+            "2**32-1 in nine bytes": "1b00000000ffffffff",
+            "2**32 in nine bytes": "1b0000000100000000",
+            "-1 in two bytes": "3800",
+            "-25 in two bytes": "3818",
+            "tag 18 not allowed, in two bytes": "d81200",
+            "empty text in two bytes": "7800",
+            "text of one in two bytes": "780161",
+            "empty bytes in three bytes": "590000",
+            "empty array in two bytes": "9800",
+            "empty map in two bytes": "b800",
+            "1.0 half": "f93c00",
+            "1.0 single": "fa3f800000",
+            "1.0 double": "fb3ff0000000000000",
+            "0.1 double": "fb3fb999999999999a",
+            "0.1 single": "fa3dcccccd",
+            "-0.0 half": "f98000",
+            "-0.0 single": "fa80000000",
+            "65504.0 half": "f97bff",
+            "65504.0 single": "fa477fe000",
+            "65520.0 single": "fa477ff000",
+            "2**-24 half": "f90001",
+            "2**-24 single": "fa33800000",
+            "2**-25 single": "fa33000000",
+            "2**-14 half": "f90400",
+            "largest single": "fa7f7fffff",
+            "largest single in eight bytes": "fb47efffffe0000000",
+            "infinity half": "f97c00",
+            "infinity single": "fa7f800000",
+            "minus infinity double": "fbfff0000000000000",
+            "NaN half": "f97e00",
+            "NaN with a payload": "f97e01",
+            "NaN negative": "f9fe00",
+            "NaN single": "fa7fc00000",
+            "NaN double": "fb7ff8000000000000",
+            "undefined": "f7",
+            "simple 1": "e1",
+            "simple 40": "f828",
+            "keys 1 then 2": "a201000200",
+            "keys 2 then 1": "a202000100",
+            "keys -1 then 24 (length first)": "a22000181800",
+            "keys 24 then -1 (bytewise)": "a21818002000",
+            "keys 4 then 1.0": "a20400f93c0000",
+            "keys 1.0 then 4": "a2f93c00000400",
+            "keys 4 then true": "a20400f500",
+            "keys true then 4": "a2f5000400",
+            "keys b then ab": "a261620062616200",
+            "keys ab then b": "a262616200616200",
+            "keys NaN twice": "a2f97e0000f97e0001",
+            "keys simple 1 then 1.0": "a2e100f93c0000",
+            "keys 1.0 then simple 1": "a2f93c0000e100",
+            "keys simple 1 then 1": "a2e1000100",
+            "keys [simple 1] then [1.0]": "a281e10081f93c0000",
+            "keys 1 then [1]": "a20100810100",
+            "keys [1] then 1": "a28101000100",
+            "keys {2: 0, 1: 0} as a key": "a1a20200010000",
+            "a nested map unsorted": "81a202000100",
+            "an unsorted map after an indefinite array": "829f00ffa202000100",
+            "an unsorted map, then a trailing byte": "a20200010000",
+            "an unsorted map, a duplicate key later": "82a202000100a201000100",
+        }.items()
     }
 
 
 def python_reason(text: str, trust: TrustList, now: int) -> str:
     return str(verify(text, trust, now=datetime.fromtimestamp(now, UTC)).reason)
+
+
+def python_cbor_outcome(data: bytes) -> str:
+    try:
+        loads_deterministic(data)
+    except CredentialError as error:
+        return type(error).__name__
+    return "ok"
 
 
 def python_trust_outcome(data: bytes, pinned: bytes) -> str:
@@ -482,6 +711,10 @@ def build() -> dict[str, Any]:
                 "outcome": python_trust_outcome(data, pinned),
             }
             for name, (data, pinned) in trust_list_cases().items()
+        ],
+        "cbor": [
+            {"name": name, "data": data.hex(), "outcome": python_cbor_outcome(data)}
+            for name, data in cbor_cases().items()
         ],
     }
 
