@@ -2,8 +2,10 @@
 
 Untrusted input is size-checked before any parsing, decoded with a nesting cap,
 without indefinite lengths or duplicate map keys, and with every CBOR tag
-refused except those the caller names. Trailing bytes after the first item are
-an error, so one encoding has one meaning; signed documents are further read with
+refused except those the caller names. Map keys are integers or text only: Python
+takes ``true`` and ``1.0`` for the key ``1``, which would give a document a second
+byte form. Trailing bytes after the first item are an error, so one encoding has one
+meaning; signed documents are further read with
 :func:`loads_deterministic`, so one meaning has one encoding.
 """
 
@@ -75,7 +77,22 @@ def loads_untrusted(
         raise MalformedInput("not well-formed CBOR: declared length too large") from None
     if stream.tell() != len(data):
         raise MalformedInput("trailing bytes after the CBOR item")
+    _check_keys(item)
     return item
+
+
+def _check_keys(item: Any) -> None:
+    """Refuse a map key that is not an integer or text (depth is bounded by the decoder)."""
+    if isinstance(item, dict):
+        for key, value in item.items():
+            if type(key) not in (int, str):
+                raise MalformedInput("CBOR map keys must be integers or text")
+            _check_keys(value)
+    elif isinstance(item, list | tuple):
+        for value in item:
+            _check_keys(value)
+    elif isinstance(item, cbor2.CBORTag):
+        _check_keys(item.value)
 
 
 def dumps_canonical(obj: Any) -> bytes:

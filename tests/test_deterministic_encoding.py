@@ -26,7 +26,7 @@ from credentials.claims import (
     decode_claims,
 )
 from credentials.cose import COSE_SIGN1_TAG, _sig_structure, decode_sign1, sign1
-from credentials.errors import NotDeterministic
+from credentials.errors import MalformedInput, NotDeterministic
 from credentials.issuance import issue
 from credentials.trust import TYP_TRUST_LIST, read_trust_list, sign_trust_list
 from credentials.verdicts import TRANSLATIONS, VERDICTS
@@ -187,3 +187,15 @@ def test_a_content_pack_in_another_key_order_is_refused() -> None:
     bad = sign1(PACK_KEY, cbor2.dumps(dict(reversed(list(payload.items())))), typ=TYP_CONTENT_PACK)
     with pytest.raises(MalformedPack, match="deterministic"):
         read_pack(bad, pinned_roots=[PACK_KEY.public_key])
+
+
+@pytest.mark.parametrize("key", [True, 1.0], ids=["true", "1.0"])
+def test_a_claim_under_a_key_python_takes_for_an_integer_is_refused(key: Any) -> None:
+    """``true`` and ``1.0`` are equal to 1 in Python: under them iss would read as iss, a
+    second byte form of one credential."""
+    claims = claims_map(CREDENTIAL)
+    claims[key] = claims.pop(1)
+    payload = dumps_canonical(claims)
+    with pytest.raises(MalformedInput, match="integers or text"):
+        decode_claims(payload)
+    assert _verdict(_signed_claims(payload)) is Reason.MALFORMED

@@ -228,6 +228,10 @@ function decode(data, { maxBytes = 4096, maxDepth = 8, allowedTags = [] } = {}) 
         for (let i = 0n; i < value; i++) {
           const start = at;
           const key = item(depth + 1);
+          // As Python's door: true and 1.0 would pass for the key 1 there.
+          if (typeof key !== "bigint" && typeof key !== "string") {
+            throw new Malformed("CBOR map keys must be integers or text");
+          }
           const encoded = data.subarray(start, at);
           if (previous && keyOrder(previous, encoded) > 0) canonical = false;
           previous = encoded;
