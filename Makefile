@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # The guides' pictures: the journey test, writing its screenshots into docs/.
 screenshots: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ from edge_node.node import Node
 from sync.hub.ingest import Hub
 from sync.hub.store import open_store
 from sync.simulate import simulated_hub
+
+# Command-line errors are drawn in boxes as wide as the terminal: a long temporary path
+# (a worker's own folder when the suite runs in parallel) would break a word the tests
+# look for across two lines. Tests of narrow rendering set their own width.
+os.environ.setdefault("COLUMNS", "1000")
 
 
 @pytest.fixture(scope="session")
