@@ -38,15 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from linkemu import LinkEmulator
 
 from credentials.cose import decode_sign1, verify_sign1
+from hub.app import create_app
+from hub.ingest import Hub, answer
+from hub.server import BackgroundServer
+from hub.simulate import enrol, simulated_hub
+from hub.store import SqliteStore, Store, open_store
+from hub.xapi import statement_for
 from sync.bundles import export_bundle, import_bundle
 from sync.client import batch_message, next_batch, sync_once
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub, answer
-from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore, Store, open_store
-from sync.hub.xapi import statement_for
 from sync.protocol import open_envelope
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 LINK_BITS_S = 64_000
 ONE_WAY_DELAY_S = 0.150

@@ -27,12 +27,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from credentials.qr import to_qr_text
-from sync.hub.nodes import revoke_credential
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+from hub.nodes import revoke_credential
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.simulate import enrol, push, simulated_hub
+from hub.store import SqliteStore
+from hub.web import create_web_app
+from sync.simulate import ScriptedNode
 
 CHROMIUM = "/usr/bin/chromium"
 GOALS = {"first_load_kb": 150, "verdict_ms": 100}

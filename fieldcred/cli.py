@@ -30,7 +30,7 @@ COMMANDS = {
     "keys": ("credentials.cli", "keys_app"),
     "trust": ("credentials.cli", "trust_app"),
     "edge": ("edge_node.cli", "app"),
-    "hub": ("sync.cli", "app"),
+    "hub": ("hub.cli", "app"),
     "lms": ("lms_plugin.cli", "app"),
 }
 

@@ -27,7 +27,7 @@ import typer
 
 if TYPE_CHECKING:
     from edge_node.demo import DemoInfo
-    from sync.hub.demo import HubDemo
+    from hub.demo import HubDemo
 
 EDGE_PORT = 8080
 HUB_PORT = 8400
@@ -134,8 +134,8 @@ def _prepare(data: Path, *, edge_port: int, hub_port: int) -> tuple[HubDemo, Dem
     from credentials.errors import CredentialError
     from edge_node.demo import HubLink, prepare_demo
     from edge_node.errors import EdgeError
+    from hub.demo import enrol_demo_node, prepare_hub_demo
     from sync.errors import SyncError
-    from sync.hub.demo import enrol_demo_node, prepare_hub_demo
 
     hub_dir = data / "hub"
     try:

@@ -1,6 +1,6 @@
 """Offline results for a module, read from the hub's token-authenticated JSON API.
 
-The endpoint (``sync.hub.web``, scoped to the token's organisation)::
+The endpoint (``hub.web``, scoped to the token's organisation)::
 
     GET {HUB_URL}/api/v1/modules/{module_id}/results
     Authorization: Bearer {HUB_TOKEN}

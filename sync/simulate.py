@@ -1,11 +1,11 @@
 """A scripted node: learners, sittings and credentials written straight into an event
 log through ``credentials.issuance``, as the edge node would. The tests, the sync
-benchmark and the demo use it to build backlogs of any size quickly."""
+benchmark and the demo use it to build backlogs of any size quickly; ``hub.simulate``
+enrols one at an in-process hub and pushes its log there."""
 
 from __future__ import annotations
 
 import random
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,12 +15,8 @@ from credentials.certificates import make_request
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.keys import SigningKey
-from sync.client import ReissueRequest, batch_message
-from sync.eventlog import EventType, append_event, migrate_events, read_events
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import enrol_node
-from sync.hub.store import Store, migrate
-from sync.protocol import read_signed
+from sync.client import ReissueRequest
+from sync.eventlog import EventType, append_event, migrate_events
 
 GIVEN = ("Amina", "Baraka", "Chausiku", "Daudi", "Eshe", "Faraji", "Gati", "Halima", "Imani")
 FAMILY = ("Mwangi", "Otieno", "Njeri", "Kamau", "Wanjiru", "Achieng", "Mutua", "Chebet")
@@ -143,35 +139,3 @@ class ScriptedNode:
         """``credentials`` new learners, each registered, passing and credentialled."""
         for _ in range(credentials):
             self.sit_and_issue(self.register())
-
-
-ROOT_SEED = b"fieldcred-simulated-university!!"
-
-
-def simulated_hub(store: Store, *, root_key: SigningKey | None = None) -> Hub:
-    """A migrated hub over ``store`` with a fixed root key unless one is given."""
-    migrate(store)
-    return Hub(store, root_key or SigningKey.from_seed(ROOT_SEED))
-
-
-def enrol(hub: Hub, node: ScriptedNode, *, modules: tuple[str, ...] = ("soil-health",)) -> bytes:
-    """Enrol ``node`` for a year around now; return its certificate."""
-    now = datetime.now(UTC)
-    return enrol_node(
-        hub.store,
-        hub.root_key,
-        node.request(),
-        modules=modules,
-        not_before=now - timedelta(days=30),
-        not_after=now + timedelta(days=365),
-        organisation="university",
-        now=now,
-    )
-
-
-def push(hub: Hub, node: ScriptedNode, *, after: int = 0) -> dict[str, object]:
-    """Send the node's events after seq ``after`` through the hub's real ingest; the
-    fields of the hub's verified answer."""
-    events = read_events(node.db, after=after)
-    wire = batch_message(node.db, node.key, node.node_id, events, secrets.token_bytes(8))
-    return read_signed(answer(hub, wire), hub.root_key.public_key, "hub").fields

@@ -14,9 +14,9 @@ from content.documents import content_files
 from content.loading import SHIPPED, Catalogue, load_catalogue
 from credentials.keys import SigningKey
 from edge_node.node import Node
-from sync.hub.ingest import Hub
-from sync.hub.store import open_store
-from sync.simulate import simulated_hub
+from hub.ingest import Hub
+from hub.simulate import simulated_hub
+from hub.store import open_store
 
 # Command-line errors are drawn in boxes as wide as the terminal: a long temporary path
 # (a worker's own folder when the suite runs in parallel) would break a word the tests
@@ -79,7 +79,7 @@ def cheap_staff_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     many times: they check the throttle and the sessions, not the hash's strength."""
     from argon2 import PasswordHasher
 
-    from sync.hub import staff
+    from hub import staff
 
     cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
     monkeypatch.setattr(staff, "_hasher", cheap)

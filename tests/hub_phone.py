@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import create_web_app
+from hub.ingest import Hub
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.staff import add_staff
+from hub.web import create_web_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -15,17 +15,18 @@ from typer.testing import CliRunner
 from edge_node.node import open_node
 from edge_node.syncing import problems, sync_now
 from fieldcred.cli import app as cli
+from hub.forks import accept_branch
+from hub.ingest import Hub
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_staff
+from hub.store import MIGRATIONS
+from hub.web import create_web_app
 from sync import alerts
 from sync.client import apply_ack, status
 from sync.eventlog import head
-from sync.hub.forks import accept_branch
-from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.store import MIGRATIONS
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 from tests.test_edge_credentials import staff
 from tests.test_status_slots import demo_node, issue_one, served, synced_then_restored
 

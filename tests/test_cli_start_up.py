@@ -24,7 +24,7 @@ def test_the_script_loads_no_library_that_only_some_commands_use() -> None:
     assert json.loads(out) == []
 
 
-OTHER_CLIS = ("content.cli", "credentials.cli", "fieldcred.demo", "lms_plugin.cli", "sync.cli")
+OTHER_CLIS = ("content.cli", "credentials.cli", "fieldcred.demo", "lms_plugin.cli", "hub.cli")
 
 
 def test_the_server_process_holds_no_command_line_framework(tmp_path: Path) -> None:

@@ -30,11 +30,11 @@ from edge_node.events import EventType
 from edge_node.node import Node, open_node
 from edge_node.syncing import sync_now
 from edge_node.web.app import create_app
-from sync.hub.app import create_app as create_hub_app
-from sync.hub.nodes import enrol_node
-from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore
-from sync.simulate import simulated_hub
+from hub.app import create_app as create_hub_app
+from hub.nodes import enrol_node
+from hub.server import BackgroundServer
+from hub.simulate import simulated_hub
+from hub.store import SqliteStore
 from tests.test_edge_assessment import TEST_ROOT, WORKER, enrol, make_template
 from tests.test_edge_credentials import pass_module
 

@@ -15,11 +15,11 @@ from edge_node import trust
 from edge_node.demo import DemoInfo
 from edge_node.node import Node, open_node
 from edge_node.syncing import sync_now
+from hub.forks import accept_branch
+from hub.ingest import Hub
+from hub.nodes import request_reissue, shared_slots
+from hub.server import BackgroundServer
 from sync.client import reissue_requests
-from sync.hub.forks import accept_branch
-from sync.hub.ingest import Hub
-from sync.hub.nodes import request_reissue, shared_slots
-from sync.hub.server import BackgroundServer
 from tests.test_edge_credentials import staff
 from tests.test_status_slots import issue_one, served, slots, synced_then_restored
 

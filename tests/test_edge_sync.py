@@ -27,13 +27,13 @@ from edge_node.syncing import item_installer, sync_now
 from edge_node.trust import install_trust_list
 from edge_node.web.app import create_app as create_edge_app
 from fieldcred.cli import app as cli
-from sync.hub.app import create_app
-from sync.hub.demo import enrol_demo_node, prepare_hub_demo
-from sync.hub.nodes import enrol_node
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import open_hub
-from sync.hub.store import SqliteStore
-from sync.simulate import simulated_hub
+from hub.app import create_app
+from hub.demo import enrol_demo_node, prepare_hub_demo
+from hub.nodes import enrol_node
+from hub.server import BackgroundServer
+from hub.settings import open_hub
+from hub.simulate import simulated_hub
+from hub.store import SqliteStore
 
 
 def test_a_node_syncs_its_events_and_takes_the_hub_time(tmp_path: Path) -> None:

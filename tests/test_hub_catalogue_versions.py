@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from content.loading import load_catalogue
 from credentials.trust import read_trust_list
+from hub.ingest import Hub
+from hub.nodes import latest_trust_list, publish_pack, publish_trust_list
 from lms_plugin.publishing import export_pack
-from sync.hub.ingest import Hub
-from sync.hub.nodes import latest_trust_list, publish_pack, publish_trust_list
 
 
 def test_a_newer_pack_keeps_the_versions_published_before(hub: Hub) -> None:

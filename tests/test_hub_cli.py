@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from credentials.certificates import read_node_certificate
 from credentials.keys import load_private_key, load_public_key
 from fieldcred.cli import app
+from hub.settings import open_hub
 from sync.bundles import export_bundle, import_answer
 from sync.errors import SyncError
-from sync.hub.settings import open_hub
 from sync.simulate import ScriptedNode
 
 runner = CliRunner()
@@ -109,11 +109,11 @@ def test_bad_input_gets_clear_messages(data: Path, tmp_path: Path) -> None:
 def test_publish_pack_reaches_nodes_and_keeps_the_catalogue(data: Path, tmp_path: Path) -> None:
     from content.loading import load_catalogue
     from credentials.trust import read_trust_list
+    from hub.ingest import answer
+    from hub.nodes import latest_trust_list
     from lms_plugin.publishing import export_pack
     from sync.client import SyncReport, apply_items
     from sync.errors import SyncError
-    from sync.hub.ingest import answer
-    from sync.hub.nodes import latest_trust_list
     from sync.protocol import read_signed, seal
 
     hub, _ = open_hub(data)
@@ -159,8 +159,8 @@ def test_publish_pack_refuses_a_foreign_pack(data: Path, tmp_path: Path) -> None
 
 def test_the_demo_hub_is_created_once_and_reopened(tmp_path: Path) -> None:
     from credentials.trust import read_trust_list
-    from sync.hub.demo import TOKEN_FILE, enrol_demo_node, prepare_hub_demo
-    from sync.hub.staff import check_login, token_organisation
+    from hub.demo import TOKEN_FILE, enrol_demo_node, prepare_hub_demo
+    from hub.staff import check_login, token_organisation
 
     first = prepare_hub_demo(tmp_path / "hub")
     again = prepare_hub_demo(tmp_path / "hub")
@@ -188,7 +188,7 @@ def test_a_new_password_or_disabling_ends_the_staff_login(data: Path) -> None:
         hub_cli("add-staff", "wanjiru", "--data", str(data), "--password", "correct horse")[0] == 0
     )
     hub, _ = open_hub(data)
-    from sync.hub.staff import check_login, session_staff, start_session
+    from hub.staff import check_login, session_staff, start_session
 
     session = start_session(hub.store, "wanjiru", now=1_000_000_000)
     code, out = hub_cli(
@@ -208,7 +208,7 @@ def test_a_new_password_or_disabling_ends_the_staff_login(data: Path) -> None:
 
 
 def test_a_removed_api_token_is_refused(data: Path) -> None:
-    from sync.hub.staff import NotAuthenticated, token_organisation
+    from hub.staff import NotAuthenticated, token_organisation
 
     code, token = hub_cli("add-token", "open edx", "--data", str(data))
     assert code == 0

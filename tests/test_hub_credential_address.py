@@ -15,13 +15,14 @@ from fastapi.testclient import TestClient
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.ob3 import verify_open_badge
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_staff, add_token
+from hub.web import create_web_app
 from lms_plugin.hub_results import parse_results, results_csv
 from sync.eventlog import EventType
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff, add_token
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 SHADOWED = "5a" * 16
 """The credential id both centres use."""

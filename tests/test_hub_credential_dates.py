@@ -13,16 +13,17 @@ from fastapi.testclient import TestClient
 
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
+from hub import reports
+from hub.ingest import Hub, answer
+from hub.nodes import enrol_node
+from hub.settings import HubSettings
+from hub.simulate import push
+from hub.staff import add_staff
+from hub.web import create_web_app
 from sync import alerts
 from sync.bundles import export_bundle, import_bundle
 from sync.eventlog import EventType
-from sync.hub import reports
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import enrol_node
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, push
+from sync.simulate import ScriptedNode
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FUTURE = datetime(2035, 6, 1, tzinfo=UTC)

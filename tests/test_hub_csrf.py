@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from fastapi.routing import APIRoute
 
+from hub.ingest import Hub, answer
+from hub.settings import HubSettings
+from hub.simulate import enrol, simulated_hub
+from hub.staff import add_staff
+from hub.store import SqliteStore
+from hub.web import SESSION_COOKIE, create_web_app
 from sync.client import batch_message
 from sync.eventlog import read_events
-from sync.hub.ingest import Hub, answer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.store import SqliteStore
-from sync.hub.web import SESSION_COOKIE, create_web_app
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

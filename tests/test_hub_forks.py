@@ -11,12 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlite_utils import Database
 
-from sync.hub.forks import DecisionConflict, accept_branch, node_forks, reject_branch
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from hub.forks import DecisionConflict, accept_branch, node_forks, reject_branch
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_staff
+from hub.web import create_web_app
+from sync.simulate import ScriptedNode
 from tests.hub_phone import fits, staff_phone
 
 NODE = "node-f"

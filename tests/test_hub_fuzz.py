@@ -12,13 +12,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from hub.ingest import Hub, answer
+from hub.settings import HubSettings
+from hub.simulate import enrol
+from hub.staff import add_staff, add_token
+from hub.web import SESSION_COOKIE, create_web_app
 from sync.client import batch_message
 from sync.eventlog import read_events
-from sync.hub.ingest import Hub, answer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff, add_token
-from sync.hub.web import SESSION_COOKIE, create_web_app
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -29,8 +30,8 @@ schemathesis.serializer.alias("application/cose", "application/octet-stream")
 
 
 def test_the_hub_publishes_its_api() -> None:
-    from sync.hub.store import SqliteStore
-    from sync.simulate import simulated_hub
+    from hub.simulate import simulated_hub
+    from hub.store import SqliteStore
 
     hub = simulated_hub(SqliteStore(":memory:"))
     app = create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32))

@@ -14,9 +14,9 @@ import warnings
 import httpx
 import pytest
 
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import (
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.staff import (
     FREE_FAILURES,
     LOCKOUT_S,
     MAX_DELAY_S,
@@ -25,7 +25,7 @@ from sync.hub.staff import (
     add_staff,
     log_in,
 )
-from sync.hub.web import create_web_app
+from hub.web import create_web_app
 
 pytestmark = pytest.mark.usefixtures("cheap_staff_hashing")
 

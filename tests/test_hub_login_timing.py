@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from sync.hub.ingest import Hub
-from sync.hub.staff import NotAuthenticated, add_staff, check_login
+from hub.ingest import Hub
+from hub.staff import NotAuthenticated, add_staff, check_login
 
 
 def median_s(hub: Hub, username: str) -> float:

@@ -8,11 +8,11 @@ import re
 import time
 import warnings
 
-from sync.hub import reports
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import PAGE_ROWS, create_web_app
+from hub import reports
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.staff import add_staff
+from hub.web import PAGE_ROWS, create_web_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

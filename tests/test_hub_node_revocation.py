@@ -18,13 +18,14 @@ with warnings.catch_warnings():
 
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
+from hub.ingest import Hub
+from hub.nodes import latest_trust_list
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_staff
+from hub.web import create_web_app
 from sync.eventlog import EventType
-from sync.hub.ingest import Hub
-from sync.hub.nodes import latest_trust_list
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 __all__ = ["shared"]
 

@@ -11,12 +11,13 @@ from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.issuance import issue
 from credentials.ob3 import verify_open_badge
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_token
+from hub.web import create_web_app
 from sync.eventlog import EventType
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_token
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

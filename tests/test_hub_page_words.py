@@ -8,14 +8,15 @@ from pathlib import Path
 
 from test_status_slots import backup_of, restore
 
+from hub import reports
+from hub.ingest import Hub, answer
+from hub.settings import HubSettings
+from hub.simulate import enrol, push
+from hub.staff import add_staff
+from hub.web import ENTRY_LABELS, create_web_app
 from sync.client import batch_message
 from sync.eventlog import EventType, read_events
-from sync.hub import reports
-from sync.hub.ingest import Hub, answer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import ENTRY_LABELS, create_web_app
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

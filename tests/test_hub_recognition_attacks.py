@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.issuance import issue
+from hub.ingest import Hub
+from hub.nodes import revoke_node
+from hub.simulate import enrol, push
 from sync.eventlog import EventType
-from sync.hub.ingest import Hub
-from sync.hub.nodes import revoke_node
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 HOLDER = "Halima Achieng"
 

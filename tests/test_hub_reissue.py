@@ -18,6 +18,20 @@ from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.issuance import issue
 from credentials.trust import read_trust_list
+from hub import reports
+from hub.forks import accept_branch
+from hub.ingest import Hub, answer
+from hub.nodes import (
+    latest_trust_list,
+    pending_reissues,
+    request_reissue,
+    revoke_credential,
+    shared_slots,
+)
+from hub.settings import HubSettings
+from hub.simulate import push
+from hub.staff import add_staff
+from hub.web import create_web_app
 from sync.bundles import export_bundle, import_answer, import_bundle
 from sync.client import (
     ReissueRequest,
@@ -28,21 +42,8 @@ from sync.client import (
 )
 from sync.errors import BadRequest
 from sync.eventlog import EventType
-from sync.hub import reports
-from sync.hub.forks import accept_branch
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import (
-    latest_trust_list,
-    pending_reissues,
-    request_reissue,
-    revoke_credential,
-    shared_slots,
-)
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.web import create_web_app
 from sync.protocol import read_signed
-from sync.simulate import ScriptedNode, push
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -15,12 +15,13 @@ from credentials.certificates import NodeCertificate, issue_node_certificate
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, read_trust_list
 from credentials.verification import Reason, verify
+from hub.ingest import Hub
+from hub.nodes import enrol_node, latest_trust_list, revoke_node
+from hub.simulate import ROOT_SEED, push
+from hub.store import MIGRATIONS, migrate, open_store
 from sync.errors import Forbidden
 from sync.eventlog import EventType, append_event
-from sync.hub.ingest import Hub
-from sync.hub.nodes import enrol_node, latest_trust_list, revoke_node
-from sync.hub.store import MIGRATIONS, migrate, open_store
-from sync.simulate import ROOT_SEED, ScriptedNode, push
+from sync.simulate import ScriptedNode
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FIRST = (NOW - timedelta(days=30), NOW + timedelta(days=365), ("soil-health",))
@@ -135,7 +136,7 @@ def test_a_hub_of_an_older_version_keeps_its_certificates_through_a_renewal(
     with the certificate it holds; a renewal afterwards adds to it."""
     store = open_store(hub_store_url)
     try:
-        monkeypatch.setattr("sync.hub.store.MIGRATIONS", MIGRATIONS[:9])
+        monkeypatch.setattr("hub.store.MIGRATIONS", MIGRATIONS[:9])
         migrate(store)
         monkeypatch.undo()
         hub = Hub(store, SigningKey.from_seed(ROOT_SEED))

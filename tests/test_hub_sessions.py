@@ -11,10 +11,10 @@ import warnings
 
 import pytest
 
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff, set_disabled, set_password
-from sync.hub.web import SESSION_COOKIE, create_web_app
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.staff import add_staff, set_disabled, set_password
+from hub.web import SESSION_COOKIE, create_web_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from hub.ingest import answer
+from hub.simulate import enrol, simulated_hub
+from hub.store import MIGRATIONS, PostgresStore, SqliteStore, Store, migrate, open_store
 from sync.client import SyncReport, apply_ack, batch_message
 from sync.eventlog import read_events
-from sync.hub.ingest import answer
-from sync.hub.store import MIGRATIONS, PostgresStore, SqliteStore, Store, migrate, open_store
 from sync.protocol import read_signed
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 PG_URL = "postgresql://127.0.0.1:5432/test"
 
@@ -73,7 +74,7 @@ def test_a_hub_of_an_older_version_migrates_with_its_data(
 ) -> None:
     """A hub made before fork decisions, revocation slots and alert codes (0001-0005),
     with a forked node and credentials, gains the later migrations on either store."""
-    monkeypatch.setattr("sync.hub.store.MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr("hub.store.MIGRATIONS", MIGRATIONS[:5])
     migrate(store)
     monkeypatch.undo()
     fork_alert = (

@@ -12,10 +12,11 @@ import psycopg
 import pytest
 from test_hub_store import PG_URL, postgres_or_skip
 
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub
-from sync.hub.store import PostgresStore, StoreUnavailable
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from hub.app import create_app
+from hub.ingest import Hub
+from hub.simulate import enrol, simulated_hub
+from hub.store import PostgresStore, StoreUnavailable
+from sync.simulate import ScriptedNode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff, add_token
-from sync.hub.web import create_web_app
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.staff import add_staff, add_token
+from hub.web import create_web_app
 
 
 @pytest.fixture

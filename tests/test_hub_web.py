@@ -13,14 +13,15 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 
 from credentials.trust import read_trust_list
+from hub.ingest import Hub, answer
+from hub.settings import HubSettings
+from hub.simulate import enrol, simulated_hub
+from hub.staff import add_staff, add_token
+from hub.store import SqliteStore
+from hub.web import SESSION_COOKIE, create_web_app
 from sync.client import batch_message
 from sync.eventlog import read_events
-from sync.hub.ingest import Hub, answer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff, add_token
-from sync.hub.store import SqliteStore
-from sync.hub.web import SESSION_COOKIE, create_web_app
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 
 @pytest.fixture
@@ -313,9 +314,9 @@ def _web_messages() -> set[str]:
     translate themselves (``t(...)``, ``_tr(request)(...)``) and their error messages."""
     import ast
 
-    import sync.hub.web
+    import hub.web
 
-    tree = ast.parse(Path(sync.hub.web.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(hub.web.__file__).read_text(encoding="utf-8"))
     found: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
@@ -331,16 +332,16 @@ def _web_messages() -> set[str]:
     return {e.value for e in found if isinstance(e, ast.Constant) and isinstance(e.value, str)}
 
 
-TEMPLATES = Path(__file__).parent.parent / "sync" / "hub" / "templates"
+TEMPLATES = Path(__file__).parent.parent / "hub" / "templates"
 
 
 def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verdicts import JOINED_LATER, TRUST_LIST_DATE, VERDICTS
     from credentials.verification import Reason
+    from hub.staff import LoginLocked
+    from hub.translations import LANGUAGES, MESSAGES
+    from hub.web import BUSY, ENTRY_LABELS
     from sync import alerts
-    from sync.hub.staff import LoginLocked
-    from sync.hub.translations import LANGUAGES, MESSAGES
-    from sync.hub.web import BUSY, ENTRY_LABELS
 
     used = _template_messages() | _web_messages()
     used |= {text for pair in VERDICTS.values() for text in pair}

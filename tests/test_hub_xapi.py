@@ -13,13 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
+from hub.ingest import Hub, answer
+from hub.server import BackgroundServer
+from hub.simulate import enrol, simulated_hub
+from hub.store import SqliteStore
+from hub.xapi import FIRST_RETRY_S, MAX_RETRY_S, backoff_s, deliver_due, outbox_status
 from sync.client import batch_message
 from sync.eventlog import read_events
-from sync.hub.ingest import Hub, answer
-from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore
-from sync.hub.xapi import FIRST_RETRY_S, MAX_RETRY_S, backoff_s, deliver_due, outbox_status
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 BASE = "https://hub.example.org"
 

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 
 from test_hub_xapi import BASE, FakeLrs, hub, lrs
 
-from sync.hub.ingest import Hub
-from sync.hub.xapi import BATCH, forward_forever, outbox_status
-from sync.simulate import ScriptedNode, enrol, push
+from hub.ingest import Hub
+from hub.simulate import enrol, push
+from hub.xapi import BATCH, forward_forever, outbox_status
+from sync.simulate import ScriptedNode
 
 __all__ = ["hub", "lrs"]  # the fixtures, from the xAPI tests
 

@@ -619,14 +619,15 @@ def test_item_images_are_served_from_the_module_only(make: Make) -> None:
 def real_hub(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The hub's web app over HTTP, with two offline mulching results; yields (URL, token)."""
     uvicorn = pytest.importorskip("uvicorn")
+    from hub.ingest import answer
+    from hub.settings import HubSettings
+    from hub.simulate import enrol, simulated_hub
+    from hub.staff import add_token
+    from hub.store import SqliteStore
+    from hub.web import create_web_app
     from sync.client import batch_message
     from sync.eventlog import read_events
-    from sync.hub.ingest import answer
-    from sync.hub.settings import HubSettings
-    from sync.hub.staff import add_token
-    from sync.hub.store import SqliteStore
-    from sync.hub.web import create_web_app
-    from sync.simulate import ScriptedNode, enrol, simulated_hub
+    from sync.simulate import ScriptedNode
 
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store)

@@ -40,7 +40,7 @@ def keys(tmp_path: Path) -> Path:
 
 
 def lms(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["lms", *args])
+    result = runner.invoke(app, ["lms", *args], env={"COLUMNS": "1000"})  # no wrapped paths
     return result.exit_code, result.output
 
 

@@ -24,12 +24,12 @@ from PIL import Image
 from credentials.qr import qr_png, to_qr_text
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from sync.hub import staff
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
-from sync.simulate import simulated_hub
+from hub import staff
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.simulate import simulated_hub
+from hub.store import SqliteStore
+from hub.web import create_web_app
 from tests import hostile_photos
 from tests.test_edge_pages import csrf_of
 
@@ -196,8 +196,8 @@ BLOCKING = {
 """Functions that block for long: an ``async def`` hands them to a pool instead."""
 WEB_MODULES = [
     *sorted((ROOT / "edge_node" / "web").glob("*.py")),
-    ROOT / "sync" / "hub" / "web.py",
-    ROOT / "sync" / "hub" / "app.py",
+    ROOT / "hub" / "web.py",
+    ROOT / "hub" / "app.py",
 ]
 
 

@@ -100,10 +100,10 @@ def test_under_each_qr_the_hub_s_verify_address(seeded: Path) -> None:
 
 
 def test_no_verify_page_asks_for_text_the_paper_does_not_carry(seeded: Path) -> None:
-    from sync.hub.settings import HubSettings
-    from sync.hub.store import SqliteStore
-    from sync.hub.web import create_web_app
-    from sync.simulate import simulated_hub
+    from hub.settings import HubSettings
+    from hub.simulate import simulated_hub
+    from hub.store import SqliteStore
+    from hub.web import create_web_app
 
     hub_store = SqliteStore(seeded.parent / "hub.db")
     hub = TestClient(create_web_app(simulated_hub(hub_store), HubSettings(name="hub")))

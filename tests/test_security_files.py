@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from credentials.keys import SigningKey, load_private_key, save_private_key
-from sync.hub.settings import init_data_dir, open_hub
+from hub.settings import init_data_dir, open_hub
 
 
 def _others_may_read(path: Path) -> bool:

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sync.hub.ingest import Hub
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from hub.ingest import Hub
+from hub.settings import HubSettings
+from hub.simulate import enrol, simulated_hub
+from hub.staff import add_staff
+from hub.store import SqliteStore
+from hub.web import create_web_app
+from sync.simulate import ScriptedNode
 
 PART = b"x" * 65536
 

@@ -15,16 +15,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from credentials.trust import read_trust_list
+from hub import reports, xapi
+from hub.app import create_app
+from hub.ingest import Hub, answer
+from hub.nodes import enrol_node, latest_trust, latest_trust_list, revoke_node
+from hub.simulate import enrol, push
 from sync.bundles import export_bundle, import_bundle
 from sync.client import batch_message, locator, sync_once
 from sync.errors import BadRequest
 from sync.eventlog import hash_at, read_events
-from sync.hub import reports, xapi
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import enrol_node, latest_trust, latest_trust_list, revoke_node
 from sync.protocol import MAX_ANSWER_BYTES, VERSIONS, seal
-from sync.simulate import ScriptedNode, enrol, push
+from sync.simulate import ScriptedNode
 
 
 def _synced_node(hub: Hub, client: TestClient) -> ScriptedNode:

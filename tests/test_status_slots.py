@@ -25,20 +25,21 @@ from credentials.trust import read_trust_list
 from edge_node.demo import DemoInfo, HubLink, prepare_demo
 from edge_node.node import Node, open_node
 from edge_node.syncing import sync_now
+from hub.app import create_app
+from hub.forks import accept_branch, node_forks
+from hub.ingest import Hub, answer, lock_branches
+from hub.nodes import enrol_node, latest_trust_list, shared_slots
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.simulate import enrol, push, simulated_hub
+from hub.staff import add_staff
+from hub.store import open_store
+from hub.web import create_web_app
 from sync.bundles import export_bundle, import_answer, import_bundle
 from sync.client import SyncReport, apply_welcome, batch_message, slot_floor, sync_once
 from sync.eventlog import read_events
-from sync.hub.app import create_app
-from sync.hub.forks import accept_branch, node_forks
-from sync.hub.ingest import Hub, answer, lock_branches
-from sync.hub.nodes import enrol_node, latest_trust_list, shared_slots
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.staff import add_staff
-from sync.hub.store import open_store
-from sync.hub.web import create_web_app
 from sync.protocol import read_signed, seal
-from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+from sync.simulate import ScriptedNode
 from tests.hub_phone import fits, staff_phone
 from tests.test_edge_credentials import pass_module, staff
 

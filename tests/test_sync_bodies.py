@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from content.model import _ID as CONTENT_MODULE_ID
+from hub.ingest import Hub
+from hub.projection import LEARNER_FIELDS
 from sync.errors import InvalidEvent
 from sync.eventlog import (
     BODY_FIELDS,
@@ -27,8 +29,6 @@ from sync.eventlog import (
     read_events,
     record_bytes,
 )
-from sync.hub.ingest import Hub
-from sync.hub.projection import LEARNER_FIELDS
 from tests.test_sync_rogue_values import client, message, synced_node
 
 __all__ = ["client"]  # the fixture

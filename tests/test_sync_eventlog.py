@@ -189,8 +189,8 @@ def test_every_error_reason_is_documented() -> None:
     from pathlib import Path
 
     import sync.errors
-    from sync.hub.staff import NotAuthenticated
-    from sync.hub.store import StoreUnavailable
+    from hub.staff import NotAuthenticated
+    from hub.store import StoreUnavailable
 
     text = (Path(__file__).parent.parent / "docs" / "sync-protocol.md").read_text()
     classes = [

@@ -16,22 +16,23 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
+from hub.app import create_app
+from hub.ingest import Hub
+from hub.server import BackgroundServer, free_port
+from hub.settings import init_data_dir, open_hub
+from hub.simulate import enrol, simulated_hub
+from hub.store import SqliteStore
 from sync.client import acked_seq, sync_once
 from sync.eventlog import head
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer, free_port
-from sync.hub.settings import init_data_dir, open_hub
-from sync.hub.store import SqliteStore
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 HUB_SCRIPT = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
     import uvicorn
-    from sync.hub.app import create_app
-    from sync.hub.settings import open_hub
+    from hub.app import create_app
+    from hub.settings import open_hub
 
     hub, _ = open_hub(Path(sys.argv[1]))
     kill_at = int(sys.argv[3])

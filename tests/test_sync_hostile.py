@@ -15,16 +15,17 @@ from hypothesis import strategies as st
 
 from credentials.cose import sign1
 from credentials.keys import SigningKey
+from hub.app import create_app
+from hub.ingest import Hub, answer
+from hub.nodes import revoke_node
+from hub.simulate import enrol, simulated_hub
+from hub.store import SqliteStore
 from sync.client import batch_message, hello_message
 from sync.compression import compress
 from sync.errors import SyncError
 from sync.eventlog import read_events
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import revoke_node
-from sync.hub.store import SqliteStore
 from sync.protocol import MEDIA_TYPE, seal
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from credentials.keys import SigningKey
+from hub.app import create_app
+from hub.ingest import Hub
+from hub.server import BackgroundServer
+from hub.simulate import enrol
 from sync.client import SyncReport, status, sync_once
 from sync.eventlog import EventType, append_event, verify_log
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_renewed_certificate_reaches_only_its_node(hub: Hub, server: BackgroundS
 
 
 def test_staff_see_what_was_set_aside(hub: Hub, server: BackgroundServer) -> None:
-    from sync.hub.reports import quarantined
+    from hub.reports import quarantined
 
     node = make_node(hub)
     node.backlog(1)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from credentials.trust import read_trust_list
+from hub.ingest import Hub, answer
+from hub.nodes import enrol_node, latest_trust_list, publish_trust_list
+from hub.simulate import enrol
 from sync.client import pull_message
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import enrol_node, latest_trust_list, publish_trust_list
 from sync.protocol import read_signed
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode
 
 
 def pull(hub: Hub, node: ScriptedNode, after: int) -> dict[str, object]:

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from linkemu import LinkEmulator
 
+from hub.app import create_app
+from hub.ingest import Hub
+from hub.server import BackgroundServer
+from hub.simulate import enrol, simulated_hub
+from hub.store import SqliteStore
 from sync.client import SyncReport, acked_seq, sync_once
 from sync.eventlog import head
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub
-from sync.hub.server import BackgroundServer
-from sync.hub.store import SqliteStore
-from sync.simulate import ScriptedNode, enrol, simulated_hub
+from sync.simulate import ScriptedNode
 
 
 @pytest.fixture

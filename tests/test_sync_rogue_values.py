@@ -12,12 +12,13 @@ import cbor2
 import pytest
 from fastapi.testclient import TestClient
 
+from hub.app import create_app
+from hub.ingest import Hub
+from hub.simulate import enrol
 from sync.client import batch_message
 from sync.eventlog import Event, hash_at, read_events
-from sync.hub.app import create_app
-from sync.hub.ingest import Hub
 from sync.protocol import MAX_INT, VERSIONS, seal
-from sync.simulate import ScriptedNode, enrol
+from sync.simulate import ScriptedNode
 
 TOO_BIG = 2**64 - 1
 """The largest integer CBOR encodes without a bignum tag (which the hub refuses)."""

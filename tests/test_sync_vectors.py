@@ -16,13 +16,14 @@ from sqlite_utils import Database
 from credentials.claims import MicroCredential
 from credentials.issuance import issue
 from credentials.keys import SigningKey
+from hub.ingest import answer
+from hub.nodes import enrol_node
+from hub.simulate import simulated_hub
+from hub.store import SqliteStore
 from sync.compression import compress, decompress
 from sync.eventlog import append_event, genesis_hash, head, migrate_events, read_events
-from sync.hub.ingest import answer
-from sync.hub.nodes import enrol_node
-from sync.hub.store import SqliteStore
 from sync.protocol import read_signed, seal
-from sync.simulate import ScriptedNode, simulated_hub
+from sync.simulate import ScriptedNode
 
 VECTORS = Path(__file__).parent / "vectors" / "sync"
 NODE = "node-vector"

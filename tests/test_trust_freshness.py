@@ -140,10 +140,11 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     """A hub with one enrolled node, served by uvicorn; yields (URL, its root's JWK)."""
     import uvicorn
 
-    from sync.hub.settings import HubSettings
-    from sync.hub.store import SqliteStore
-    from sync.hub.web import create_web_app
-    from sync.simulate import ScriptedNode, enrol, simulated_hub
+    from hub.settings import HubSettings
+    from hub.simulate import enrol, simulated_hub
+    from hub.store import SqliteStore
+    from hub.web import create_web_app
+    from sync.simulate import ScriptedNode
 
     folder = tmp_path_factory.mktemp("hub")
     store = SqliteStore(folder / "hub.db")
@@ -205,7 +206,7 @@ def test_trust_fetch_never_replaces_a_newer_list(hub_url: tuple[str, Path], tmp_
     out = tmp_path / "trust.cbor"
     assert _fetch(url, jwk, out)[0] == 0
     hubs = read_trust_list(out.read_bytes())
-    from sync.simulate import ROOT_SEED
+    from hub.simulate import ROOT_SEED
 
     newer = TrustList(
         version=hubs.version + 1,
@@ -274,11 +275,12 @@ def test_every_trust_command_is_in_the_verifier_guide() -> None:
 
 def test_the_hub_s_verify_page_shows_the_date_of_its_list(tmp_path: Path) -> None:
     from credentials.qr import to_qr_text
-    from sync.hub.nodes import latest_trust
-    from sync.hub.settings import HubSettings
-    from sync.hub.store import SqliteStore
-    from sync.hub.web import create_web_app
-    from sync.simulate import ScriptedNode, enrol, simulated_hub
+    from hub.nodes import latest_trust
+    from hub.settings import HubSettings
+    from hub.simulate import enrol, simulated_hub
+    from hub.store import SqliteStore
+    from hub.web import create_web_app
+    from sync.simulate import ScriptedNode
 
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store)
@@ -336,11 +338,12 @@ def test_the_json_verify_answers_carry_the_list_s_date(tmp_path: Path) -> None:
     from edge_node.demo import prepare_demo
     from edge_node.node import open_node
     from edge_node.web.app import create_app
-    from sync.hub.nodes import latest_trust
-    from sync.hub.settings import HubSettings
-    from sync.hub.store import SqliteStore
-    from sync.hub.web import create_web_app
-    from sync.simulate import ScriptedNode, enrol, simulated_hub
+    from hub.nodes import latest_trust
+    from hub.settings import HubSettings
+    from hub.simulate import enrol, simulated_hub
+    from hub.store import SqliteStore
+    from hub.web import create_web_app
+    from sync.simulate import ScriptedNode
 
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store)

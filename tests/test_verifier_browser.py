@@ -15,8 +15,9 @@ from credentials.qr import from_qr_text, qr_png, to_qr_text
 from credentials.trust import read_trust_list
 from credentials.verification import Reason, verify
 from credentials.verifier import words
-from sync.hub.nodes import latest_trust
-from sync.simulate import ScriptedNode, enrol, push
+from hub.nodes import latest_trust
+from hub.simulate import enrol, push
+from sync.simulate import ScriptedNode
 from tests.verifier_browser import (
     CENTRE,
     PHONE,

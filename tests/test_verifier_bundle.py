@@ -19,10 +19,11 @@ from credentials.verifier import serve, words
 from edge_node.node import Node
 from edge_node.trust import install_trust_list, pin_root, pinned_roots
 from edge_node.web.app import create_app
-from sync.hub.settings import HubSettings
-from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
-from sync.simulate import ROOT_SEED, ScriptedNode, enrol, simulated_hub
+from hub.settings import HubSettings
+from hub.simulate import ROOT_SEED, enrol, simulated_hub
+from hub.store import SqliteStore
+from hub.web import create_web_app
+from sync.simulate import ScriptedNode
 
 BUNDLE = serve.BUNDLE
 

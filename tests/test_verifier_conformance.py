@@ -23,7 +23,7 @@ from credentials.qr import to_qr_text
 from credentials.trust import TrustList, read_trust_list
 from credentials.verification import verify
 from credentials.verifier import VerifierApp
-from sync.hub.server import BackgroundServer
+from hub.server import BackgroundServer
 from tests.verifier_browser import chromium
 
 VECTORS = Path(__file__).parent / "vectors" / "verifier"

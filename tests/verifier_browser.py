@@ -15,13 +15,14 @@ import pytest
 from PIL import Image
 
 from credentials.qr import qr_png, to_qr_text
-from sync.hub.ingest import Hub
-from sync.hub.nodes import revoke_credential
-from sync.hub.server import BackgroundServer
-from sync.hub.settings import HubSettings
-from sync.hub.store import SqliteStore
-from sync.hub.web import create_web_app
-from sync.simulate import ScriptedNode, enrol, push, simulated_hub
+from hub.ingest import Hub
+from hub.nodes import revoke_credential
+from hub.server import BackgroundServer
+from hub.settings import HubSettings
+from hub.simulate import enrol, push, simulated_hub
+from hub.store import SqliteStore
+from hub.web import create_web_app
+from sync.simulate import ScriptedNode
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 360, "height": 640}

@@ -4,10 +4,10 @@ sync app. Staff log in; nothing is public except ``/verify`` and ``/trust-list``
 Pages (in English, Kiswahili or French: ``?lang=``, then a cookie, then the browser's
 Accept-Language) work without JavaScript. ``GET /verify`` is a form anyone may use
 (QR text or a photo); its form post answers with a page, while a raw body still gets
-JSON. Staff sessions live on the hub (``sync.hub.staff``): the signed cookie names a
+JSON. Staff sessions live on the hub (``hub.staff``): the signed cookie names a
 session row, and logging out ends it. Staff forms carry a CSRF token bound to the
 session cookie; the log-in form refuses a post another site's page sent. A node's forks
-are resolved at ``/centres/{node_id}/forks`` (``sync.hub.forks``).
+are resolved at ``/centres/{node_id}/forks`` (``hub.forks``).
 
 A credential's address is its issuing node and its id (a node chooses its ids, so two
 centres may use the same one): its page is ``/credentials/{node_id}/{credential_id}``.
@@ -15,7 +15,7 @@ centres may use the same one): its page is ``/credentials/{node_id}/{credential_
 the centres when several do. A credential sharing its revocation slot is revoked at
 ``.../revoke`` only after a warning listing every credential on the slot, or first
 issued again by its centre on a slot of its own (``.../reissue``,
-``sync.hub.nodes.request_reissue``).
+``hub.nodes.request_reissue``).
 
 JSON API (``Authorization: Bearer <token>``, tokens from ``fieldcred hub add-token``),
 every answer limited to the token's organisation:
@@ -63,15 +63,13 @@ from credentials import verdicts
 from credentials.qr import read_qr_photo
 from credentials.verifier import VerifierApp
 from fieldcred import pools
-from sync import alerts
-from sync.errors import Ambiguous, BadRequest, NotFound, SyncError, TooLarge
-from sync.hub import forks, nodes, reports, xapi
-from sync.hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
-from sync.hub.app import create_app, is_form
-from sync.hub.ingest import Hub
-from sync.hub.projection import PRESENTED
-from sync.hub.settings import HubSettings
-from sync.hub.staff import (
+from hub import forks, nodes, reports, xapi
+from hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
+from hub.app import create_app, is_form
+from hub.ingest import Hub
+from hub.projection import PRESENTED
+from hub.settings import HubSettings
+from hub.staff import (
     SESSION_MAX_AGE_S,
     LoginLocked,
     NotAuthenticated,
@@ -81,14 +79,16 @@ from sync.hub.staff import (
     start_session,
     token_organisation,
 )
-from sync.hub.store import Store
-from sync.hub.translations import (
+from hub.store import Store
+from hub.translations import (
     LANG_COOKIE,
     LANGUAGE_NAMES,
     LANGUAGES,
     pick_language,
     translator,
 )
+from sync import alerts
+from sync.errors import Ambiguous, BadRequest, NotFound, SyncError, TooLarge
 
 SESSION_COOKIE = "fieldcred_hub"
 KNOWN_DEVICE_COOKIE = "fieldcred_hub_known"
@@ -298,7 +298,7 @@ def _paged(
 
 
 def _basis(t: Callable[..., str], basis: str) -> str:
-    """Why two learners are linked (``sync.hub.projection``), in the reader's language."""
+    """Why two learners are linked (``hub.projection``), in the reader's language."""
     node = basis.removeprefix(PRESENTED)
     return t(basis) if node == basis else t(PRESENTED + "{node}", node=node)
 
@@ -538,7 +538,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
 
     @app.exception_handler(SyncError)
     async def sync_error(request: Request, error: SyncError) -> Response:
-        from sync.hub.app import _sync_error
+        from hub.app import _sync_error
 
         if request.url.path.startswith("/sync/"):
             return _sync_error(error.status, error.reason, str(error))
@@ -1133,7 +1133,7 @@ def create_web_app(hub: Hub, settings: HubSettings) -> FastAPI:
         return entry
 
     def api_badge(organisation: str, node_id: str, credential_id: str) -> dict[str, Any]:
-        from sync.hub.exports import open_badge_for
+        from hub.exports import open_badge_for
 
         entry = _entry(store, organisation, node_id, credential_id)
         return open_badge_for(store, bytes(entry["cose"]), hub.root_key, settings)

@@ -1,4 +1,4 @@
-"""Commands of ``sync``: the university hub (a thin shell over ``sync.hub``)."""
+"""Commands of ``sync``: the university hub (a thin shell over ``hub``)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _open(data: Path, db: str | None = None) -> Any:
+    from hub.settings import open_hub
     from sync.errors import SyncError
-    from sync.hub.settings import open_hub
 
     try:
         return open_hub(data, db=db)
@@ -62,8 +62,8 @@ def init(
     ] = "university",
 ) -> None:
     """Create a hub: settings, university root key (mode 0600) and database."""
+    from hub.settings import init_data_dir
     from sync.errors import SyncError
-    from sync.hub.settings import init_data_dir
 
     try:
         init_data_dir(data, name=name, organisation=organisation)
@@ -87,13 +87,13 @@ def serve(
     """Serve /sync/v1 for nodes, the trust list, staff pages and the JSON API."""
     import uvicorn
 
-    from sync.hub.web import create_web_app
+    from hub.web import create_web_app
 
     hub, settings = _open(data, db)
     if settings.xapi_url:
         import threading
 
-        from sync.hub.xapi import forward_forever
+        from hub.xapi import forward_forever
 
         user, _, password = settings.xapi_auth.partition(":")
         threading.Thread(
@@ -129,8 +129,8 @@ def enrol_node(
     db: DbOption = None,
 ) -> None:
     """Sign a node's certificate request with the root key (also renews a certificate)."""
+    from hub import nodes
     from sync.errors import SyncError
-    from sync.hub import nodes
 
     chosen = tuple(m.strip() for m in modules.split(",") if m.strip())
     if not chosen:
@@ -162,8 +162,8 @@ def revoke_node(
     db: DbOption = None,
 ) -> None:
     """Revoke a node: its messages are refused; the next trust list says so."""
+    from hub import nodes
     from sync.errors import SyncError
-    from sync.hub import nodes
 
     hub, _ = _open(data, db)
     try:
@@ -180,8 +180,8 @@ def publish_pack(
     db: DbOption = None,
 ) -> None:
     """Send a content pack to every node on its next sync (or in its next bundle answer)."""
+    from hub import nodes
     from sync.errors import SyncError
-    from sync.hub import nodes
 
     hub, _ = _open(data, db)
     try:
@@ -201,9 +201,9 @@ def import_bundle(
     db: DbOption = None,
 ) -> None:
     """Apply a node's USB bundle; write the answer file to carry back to the node."""
+    from hub.ingest import answer as answer_message
     from sync import bundles
     from sync.errors import SyncError
-    from sync.hub.ingest import answer as answer_message
 
     hub, _ = _open(data, db)
     try:
@@ -236,8 +236,8 @@ def add_staff(
     db: DbOption = None,
 ) -> None:
     """Create a staff login for the hub's pages."""
+    from hub.staff import add_staff as create
     from sync.errors import SyncError
-    from sync.hub.staff import add_staff as create
 
     hub, settings = _open(data, db)
     try:
@@ -260,8 +260,8 @@ def set_staff_password(
     """Give a staff login a new password; every session it holds ends."""
     import time
 
+    from hub.staff import set_password
     from sync.errors import SyncError
-    from sync.hub.staff import set_password
 
     hub, _ = _open(data, db)
     try:
@@ -282,8 +282,8 @@ def disable_staff(
     with --enable let it log in again."""
     import time
 
+    from hub.staff import set_disabled
     from sync.errors import SyncError
-    from sync.hub.staff import set_disabled
 
     hub, _ = _open(data, db)
     try:
@@ -303,7 +303,7 @@ def add_token(
     db: DbOption = None,
 ) -> None:
     """Create a JSON API token scoped to one organisation; it is printed once."""
-    from sync.hub.staff import add_token as create
+    from hub.staff import add_token as create
 
     hub, settings = _open(data, db)
     token = create(hub.store, label, organisation or settings.organisation)
@@ -317,7 +317,7 @@ def remove_token(
     db: DbOption = None,
 ) -> None:
     """Remove the JSON API tokens with this label: they are refused from then on."""
-    from sync.hub.staff import remove_tokens
+    from hub.staff import remove_tokens
 
     hub, _ = _open(data, db)
     count = remove_tokens(hub.store, label)

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey, load_private_key, public_jwk, save_private_key
+from hub.ingest import Hub
+from hub.store import migrate, open_store
 from sync.errors import BadRequest
-from sync.hub.ingest import Hub
-from sync.hub.store import migrate, open_store
 
 SETTINGS_FILE = "settings.json"
 ROOT_KEY_FILE = "root.key"

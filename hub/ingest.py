@@ -15,7 +15,7 @@ Revocation slots: the hub notes the highest status index it has seen in a node's
 credentials on any branch, and its ``welcome`` carries it (``slot_floor``), so a node
 restored from an old backup learns which slots its lost credentials took. The
 ``welcome`` also carries the credentials staff asked the node to issue again on a slot
-of their own (``reissue``, ``sync.hub.nodes.request_reissue``): the node answers with a
+of their own (``reissue``, ``hub.nodes.request_reissue``): the node answers with a
 ``credential.issued`` event whose body names the one it ``replaces``.
 """
 
@@ -40,6 +40,9 @@ from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError, NotDeterministic
 from credentials.keys import SigningKey
 from credentials.verification import Verdict, issuing_certificate
+from hub.nodes import pending_reissues, publish_trust_list
+from hub.projection import project_events
+from hub.store import Store
 from sync import alerts
 from sync.alerts import Alert
 from sync.errors import (
@@ -59,9 +62,6 @@ from sync.eventlog import (
     genesis_hash,
     record_bytes,
 )
-from sync.hub.nodes import pending_reissues, publish_trust_list
-from sync.hub.projection import project_events
-from sync.hub.store import Store
 from sync.protocol import (
     MAX_INT,
     MAX_WIRE_BYTES,
@@ -80,7 +80,7 @@ CLOCK_TOLERANCE_S = 300
 PULL_BUDGET_BYTES = MAX_WIRE_BYTES // 2
 _QUALITIES = frozenset(ClockQuality)
 REJECTED = 2
-"""``branches.held`` of a branch staff rejected (``sync.hub.forks``); 1 is held for review."""
+"""``branches.held`` of a branch staff rejected (``hub.forks``); 1 is held for review."""
 _SIGNED_HERE = frozenset((EventType.credential_issued, EventType.pathway_issued))
 """Event types whose credential this node itself signed."""
 
@@ -244,7 +244,7 @@ def _ensure_main(store: Store, node_id: str, now: int) -> None:
 
 def lock_branches(store: Store, node_id: str) -> None:
     """Hold the node's branch rows until the transaction ends, so a batch and a staff
-    decision on a branch (``sync.hub.forks``) never interleave. Several hub processes may
+    decision on a branch (``hub.forks``) never interleave. Several hub processes may
     share one PostgreSQL database; SQLite's ``BEGIN IMMEDIATE`` (``Store.transaction``)
     already takes the one write lock before anything is read."""
     if store.dialect == "postgresql":

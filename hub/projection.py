@@ -19,13 +19,13 @@ from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError
 from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
+from hub import xapi
+from hub.nodes import latest_trust
+from hub.store import Store
 from sync.eventlog import EVENT_TYPES, EventType
-from sync.hub import xapi
-from sync.hub.nodes import latest_trust
-from sync.hub.store import Store
 
 if TYPE_CHECKING:
-    from sync.hub.ingest import Incoming
+    from hub.ingest import Incoming
 
 PRESENTED = "presented a credential issued at "
 """The basis of a link made by a recognition, before the issuing node's id."""
@@ -413,7 +413,7 @@ def _presented(store: Store, node_id: str, cose: bytes) -> MicroCredential:
         raise _NotBelieved("a node cannot recognise a credential it issued itself")
     if credential.pathway:
         raise _NotBelieved("a pathway credential cannot be recognised as a module")
-    # The verifier's own judgement, as for the node's own credentials (``sync.hub.ingest``).
+    # The verifier's own judgement, as for the node's own credentials (``hub.ingest``).
     found = issuing_certificate(credential, certs)
     if isinstance(found, Verdict):
         if found.reason is Reason.NODE_CERT_OUT_OF_SCOPE:

@@ -8,10 +8,10 @@ from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.keys import SigningKey
 from credentials.ob3 import IssuerProfile, open_badge
+from hub.nodes import latest_trust
+from hub.settings import HubSettings
+from hub.store import Store
 from sync.errors import NotFound
-from sync.hub.nodes import latest_trust
-from sync.hub.settings import HubSettings
-from sync.hub.store import Store
 
 
 def open_badge_for(

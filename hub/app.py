@@ -4,7 +4,7 @@ A thin shell: each route parses the request, calls one library function and shap
 the answer. Errors of ``sync`` carry their status; one handler renders them as CBOR
 for nodes, JSON for the API and HTML for staff.
 
-How it runs (``sync.hub.server``): one process, one asyncio event loop, under uvicorn.
+How it runs (``hub.server``): one process, one asyncio event loop, under uvicorn.
 
 * On the loop: reading request bodies (bounded), parsing forms, rendering error pages,
   and checking a credential's signature (well under a millisecond). Nothing that takes
@@ -12,7 +12,7 @@ How it runs (``sync.hub.server``): one process, one asyncio event loop, under uv
 * In Starlette's thread pool (40 threads): every plain ``def`` route (staff pages, the
   JSON API, the trust list) and every database call of an ``async def`` one
   (``run_in_threadpool``: a sync batch, the verify pages' trust list). The store
-  (``sync.hub.store``) is one connection behind one lock: the hub has one writer at a
+  (``hub.store``) is one connection behind one lock: the hub has one writer at a
   time, in whichever thread holds the lock.
 * In bounded pools (``fieldcred.pools``), answered 503 with ``Retry-After`` when full for
   a few seconds: photos of QR codes, 2 at once, each refused from its header when
@@ -38,10 +38,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from credentials.cbor import dumps_canonical
 from credentials.errors import CredentialError
+from hub.api_models import ErrorOut, VerifyOut
+from hub.ingest import Hub, answer
+from hub.nodes import latest_trust, latest_trust_list
 from sync.errors import BadRequest, SyncError, TooLarge
-from sync.hub.api_models import ErrorOut, VerifyOut
-from sync.hub.ingest import Hub, answer
-from sync.hub.nodes import latest_trust, latest_trust_list
 from sync.protocol import MAX_WIRE_BYTES, MEDIA_TYPE
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from credentials.errors import CredentialError
 from credentials.keys import SigningKey
 from credentials.status import StatusList
 from credentials.trust import TrustList, read_trust_list, sign_trust_list
+from hub.store import Store
 from sync.errors import BadRequest, NotFound
-from sync.hub.store import Store
 
 MAX_REASON = 500
 """Characters in the reason staff give for a revocation or a fork decision."""

@@ -15,8 +15,8 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hub.store import Store
 from sync.errors import BadRequest, NotFound, SyncError
-from sync.hub.store import Store
 
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash("no staff member has this password")

@@ -1,6 +1,6 @@
 """Staff decisions on a node's fork branches: look at both sides, then accept or reject.
 
-Ingest (``sync.hub.ingest``) opens a child branch when a node sends a different event
+Ingest (``hub.ingest``) opens a child branch when a node sends a different event
 at a seq the hub already holds, and *holds* it. ``branches.held`` says what happens to
 a branch's events, now and for the batches that follow on it:
 
@@ -26,18 +26,18 @@ from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
-from sync.errors import NotFound, SyncError
-from sync.eventlog import EventType
-from sync.hub.ingest import (
+from hub.ingest import (
     MAX_BODY_BYTES,
     MAX_BODY_DEPTH,
     REJECTED,
     Incoming,
     lock_branches,
 )
-from sync.hub.nodes import check_reason, publish_trust_list
-from sync.hub.projection import project_events
-from sync.hub.store import Store
+from hub.nodes import check_reason, publish_trust_list
+from hub.projection import project_events
+from hub.store import Store
+from sync.errors import NotFound, SyncError
+from sync.eventlog import EventType
 
 IN_RESULTS, HELD = 0, 1
 _CREDENTIAL_TYPES = (EventType.credential_issued, EventType.pathway_issued)

@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from credentials.certificates import ALL_MODULES
-from sync.hub import nodes
-from sync.hub.settings import ROOT_KEY_FILE, SETTINGS_FILE, init_data_dir, open_hub
-from sync.hub.staff import (
+from hub import nodes
+from hub.settings import ROOT_KEY_FILE, SETTINGS_FILE, init_data_dir, open_hub
+from hub.staff import (
     NotAuthenticated,
     add_staff,
     add_token,
     staff_organisation,
     token_organisation,
 )
-from sync.hub.store import Store
+from hub.store import Store
 
 NAME = "Demo University"
 STAFF = ("staff", "fieldcred-staff")

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from sync.hub.store import Store
+from hub.store import Store
 
 log = logging.getLogger(__name__)
 NAMESPACE = uuid.UUID("6f1c3c2e-4d0b-5b7e-9a57-1f0d2c6e8a41")
