@@ -26,12 +26,13 @@ from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
+from hub.incoming import Incoming
 from hub.ingest import (
     MAX_BODY_BYTES,
     MAX_BODY_DEPTH,
     REJECTED,
-    Incoming,
     lock_branches,
+    quarantine_set_aside,
 )
 from hub.nodes import check_reason, publish_trust_list
 from hub.projection import project_events
@@ -282,13 +283,22 @@ def _project_branch(store: Store, node_id: str, branch: int) -> bool:
         batch = (int(received_at), None if not_before is None else int(not_before))
         if run and batch != key:
             assert key is not None
-            revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+            revoked |= _project_run(store, node_id, run, key)
             run = []
         key = batch
         run.append((event, bool(time_flag)))
     if run and key is not None:
-        revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+        revoked |= _project_run(store, node_id, run, key)
     return revoked
+
+
+def _project_run(
+    store: Store, node_id: str, run: list[tuple[Incoming, bool]], batch: tuple[int, int | None]
+) -> bool:
+    """Project one stored batch's events and quarantine those projection set aside."""
+    projected = project_events(store, node_id, run, received_at=batch[0], not_before=batch[1])
+    quarantine_set_aside(store, node_id, projected.set_aside)
+    return projected.revoked
 
 
 def accept_branch(

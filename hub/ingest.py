@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -40,6 +40,7 @@ from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError, NotDeterministic
 from credentials.keys import SigningKey
 from credentials.verification import Verdict, issuing_certificate
+from hub.incoming import Incoming, SetAside
 from hub.nodes import pending_reissues, publish_trust_list
 from hub.projection import project_events
 from hub.store import Store
@@ -129,23 +130,6 @@ class NodeCert:
             or ALL_MODULES in self.granted
             or module_id in self.granted
         )
-
-
-@dataclass(slots=True)
-class Incoming:
-    """One new event, verified, on its way into the store."""
-
-    seq: int
-    type: str
-    at: int
-    quality: str
-    body: bytes
-    hash: bytes
-    quarantine: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    credential: MicroCredential | None = None
-    alert: Alert | None = None
-    """What staff and the node are told of this event, beyond its quarantine reason."""
 
 
 class OutsideCertificate(InvalidEvent):
@@ -614,14 +598,28 @@ def _store_events(
         "UPDATE branches SET tip_seq = ?, tip_hash = ? WHERE node_id = ? AND branch = ?",
         [last.seq, last.hash, node.node_id, branch],
     )
-    if not held and project_events(
+    if held:
+        return
+    projected = project_events(
         store,
         node.node_id,
         [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
         received_at=now,
         not_before=not_before,
-    ):
+    )
+    quarantine_set_aside(store, node.node_id, projected.set_aside)
+    if projected.revoked:
         publish_trust_list(store, hub.root_key, now=datetime.fromtimestamp(now, UTC))
+
+
+def quarantine_set_aside(store: Store, node_id: str, set_aside: list[SetAside]) -> None:
+    """Quarantine events already stored that projection set aside, as poison: kept in
+    the chain, out of results."""
+    if set_aside:
+        store.executemany(
+            "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
+            [(s.reason, node_id, s.seq, s.hash) for s in set_aside],
+        )
 
 
 def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
@@ -20,12 +20,10 @@ from credentials.errors import CredentialError
 from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
 from hub import xapi
+from hub.incoming import Incoming, Projected, SetAside
 from hub.nodes import latest_trust
 from hub.store import Store
 from sync.eventlog import EVENT_TYPES, EventType
-
-if TYPE_CHECKING:
-    from hub.ingest import Incoming
 
 PRESENTED = "presented a credential issued at "
 """The basis of a link made by a recognition, before the issuing node's id."""
@@ -128,10 +126,12 @@ def project_events(
     *,
     received_at: int,
     not_before: int | None,
-) -> bool:
+) -> Projected:
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
-    queue their xAPI statements in the same transaction. True if a credential was revoked
-    (by the node, or a replacement of a revoked one): the caller publishes a trust list."""
+    queue their xAPI statements in the same transaction. Answers whether a credential was
+    revoked (by the node, or a replacement of a revoked one: the caller publishes a trust
+    list) and the events set aside, which the caller quarantines (``hub.ingest``)."""
+    set_aside: list[SetAside] = []
     credentials: list[tuple[Any, ...]] = []
     replacements: list[tuple[MicroCredential, str]] = []
     revoked = False
@@ -196,7 +196,7 @@ def project_events(
                 try:
                     _pathway_parts(store, node_id, body, credential)
                 except _NotBelieved as error:
-                    _set_aside(store, node_id, event, str(error))
+                    set_aside.append(SetAside(event.seq, event.hash, str(error)))
                     continue
             credentials.append(
                 (
@@ -223,7 +223,9 @@ def project_events(
                 replacements.append((credential, body["replaces"].hex()))
         elif kind is EventType.credential_recognised:
             _flush_learners(store, node_id, learners)
-            _recognise(store, node_id, event)
+            refused = _recognise(store, node_id, event)
+            if refused is not None:
+                set_aside.append(refused)
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials, received_at)
@@ -237,7 +239,7 @@ def project_events(
         _link_recognised(store, node_id, credential_ids)
     xapi.enqueue(store, statements, received_at)
     replaced = [_replace(store, node_id, new, old_id, received_at) for new, old_id in replacements]
-    return revoked or any(replaced)
+    return Projected(revoked or any(replaced), set_aside)
 
 
 def _revoked_by_node(store: Store, node_id: str, credential_id: str, at: int, reason: str) -> None:
@@ -459,15 +461,6 @@ def _holder_here(store: Store, node_id: str, learner_id: str, credential: MicroC
         raise _NotBelieved(f"the presented credential is recognised already for learner {other}")
 
 
-def _set_aside(store: Store, node_id: str, event: Incoming, reason: str) -> None:
-    """Quarantine an event already stored, as poison: kept in the chain, out of results."""
-    event.quarantine = reason
-    store.execute(
-        "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
-        [reason, node_id, event.seq, event.hash],
-    )
-
-
 def _pathway_parts(
     store: Store, node_id: str, body: dict[str, Any], pathway: MicroCredential
 ) -> None:
@@ -501,16 +494,15 @@ def _pathway_parts(
         )
 
 
-def _recognise(store: Store, node_id: str, event: Incoming) -> None:
+def _recognise(store: Store, node_id: str, event: Incoming) -> SetAside | None:
     """Record a recognition the hub believes, and link the learner with the holder's record
-    at the issuing node; quarantine one it does not (poison, like any malformed event)."""
+    at the issuing node; set aside one it does not (poison, like any malformed event)."""
     body = event.fields
     try:
         credential = _presented(store, node_id, body["cose"])
         _holder_here(store, node_id, body["learner"], credential)
     except _NotBelieved as error:
-        _set_aside(store, node_id, event, str(error))
-        return
+        return SetAside(event.seq, event.hash, str(error))
     issuer, credential_id = credential.issuer, credential.credential_id.hex()
     store.execute(
         "INSERT INTO recognitions (node_id, seq, learner_id, issuer_node, credential_id, "
@@ -526,6 +518,7 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
         ],
     )
     _link_recognised(store, issuer, [credential_id])
+    return None
 
 
 def _link_recognised(store: Store, issuer: str, credential_ids: list[str]) -> None:
