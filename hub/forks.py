@@ -120,13 +120,13 @@ def _chain_rows(store: Store, node_id: str, branch: int, after: int) -> list[tup
     current: int | None = branch
     upper: int | None = None
     while current is not None:
-        row = store.one(
+        row = store.record(
             "SELECT parent, base_seq FROM branches WHERE node_id = ? AND branch = ?",
             [node_id, current],
         )
         if row is None:
             break
-        parent, base = row[0], int(row[1])
+        parent, base = row["parent"], int(row["base_seq"])
         rows[:0] = store.query(
             "SELECT seq, type, at, quarantine, body FROM events WHERE node_id = ? "
             "AND branch = ? AND seq > ? AND seq <= ? ORDER BY seq",
@@ -157,12 +157,16 @@ def _side(branch: int, rows: list[tuple[Any, ...]]) -> Side:
 
 
 def _decision(store: Store, node_id: str, branch: int) -> Decision | None:
-    row = store.one(
+    row = store.record(
         "SELECT decision, reason, staff, decided_at FROM fork_decisions "
         "WHERE node_id = ? AND branch = ?",
         [node_id, branch],
     )
-    return None if row is None else Decision(str(row[0]), str(row[1]), str(row[2]), int(row[3]))
+    if row is None:
+        return None
+    return Decision(
+        str(row["decision"]), str(row["reason"]), str(row["staff"]), int(row["decided_at"])
+    )
 
 
 def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
@@ -179,7 +183,10 @@ def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
             "SELECT status_index FROM credentials WHERE node_id = ?", [node_id]
         )
     }
-    held_by_branch = {0: IN_RESULTS, **{int(row[0]): int(row[4]) for row in branches}}
+    held_by_branch = {
+        0: IN_RESULTS,
+        **{int(branch): int(held) for branch, _, _, _, held, _ in branches},
+    }
     forks = []
     for branch, parent, base, tip, held, created_at in branches:
         fork_side = _side(int(branch), _chain_rows(store, node_id, int(branch), int(base)))
@@ -215,19 +222,19 @@ def nodes_with_held_forks(store: Store, organisation: str) -> set[str]:
         "WHERE n.organisation = ? AND b.held = ?",
         [organisation, HELD],
     )
-    return {str(row[0]) for row in rows}
+    return {str(node_id) for (node_id,) in rows}
 
 
 def _branch_state(store: Store, node_id: str, branch: int) -> tuple[int, int]:
     """The branch's ``held`` value and its parent's; 404 for branch 0 or an unknown one."""
-    row = store.one(
-        "SELECT b.held, p.held FROM branches b JOIN branches p ON p.node_id = b.node_id "
-        "AND p.branch = b.parent WHERE b.node_id = ? AND b.branch = ?",
+    row = store.record(
+        "SELECT b.held AS held, p.held AS parent_held FROM branches b JOIN branches p "
+        "ON p.node_id = b.node_id AND p.branch = b.parent WHERE b.node_id = ? AND b.branch = ?",
         [node_id, branch],
     )
     if row is None:
         raise NotFound(f"centre {node_id} has no fork branch {branch}")
-    return int(row[0]), int(row[1])
+    return int(row["held"]), int(row["parent_held"])
 
 
 def _record(

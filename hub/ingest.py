@@ -139,7 +139,7 @@ class OutsideCertificate(InvalidEvent):
 
 def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
     """The node whose key has id ``kid``, its stored certificate re-checked against the root."""
-    row = hub.store.one(
+    row = hub.store.record(
         "SELECT c.certificate, n.revoked_at FROM node_certs c "
         "JOIN nodes n ON n.node_id = c.node_id WHERE c.kid = ?",
         [kid],
@@ -147,10 +147,10 @@ def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
     if row is None:
         raise Unauthenticated(f"unknown key {kid.hex()}: this node is not enrolled with this hub")
     try:
-        cert = check_node_certificate(bytes(row[0]), (hub.root_key.public_key,))
+        cert = check_node_certificate(bytes(row["certificate"]), (hub.root_key.public_key,))
     except CredentialError as error:
         raise Unauthenticated(f"the node's certificate does not check out ({error})") from None
-    revoked_at = None if row[1] is None else int(row[1])
+    revoked_at = None if row["revoked_at"] is None else int(row["revoked_at"])
     return NodeCert(cert.node_id, cert.public_key, cert, revoked_at, kid, hub.store)
 
 
@@ -195,7 +195,10 @@ def _branches(store: Store, node_id: str) -> dict[int, tuple[int | None, int, in
         "WHERE node_id = ? ORDER BY branch",
         [node_id],
     )
-    return {int(r[0]): (r[1], int(r[2]), int(r[3]), bytes(r[4]), int(r[5])) for r in rows}
+    return {
+        int(branch): (parent, int(base), int(tip), bytes(tip_hash), int(held))
+        for branch, parent, base, tip, tip_hash, held in rows
+    }
 
 
 def _hash_at(store: Store, node_id: str, branch: int, seq: int) -> bytes | None:
@@ -566,10 +569,12 @@ def _store_events(
         [node.node_id, new[0].seq, node.node_id],
     )
     rows = []
+    flags = []
     for event in new:
         flagged = event.quality == ClockQuality.untrusted or event.at > now + CLOCK_TOLERANCE_S
         if not_before is not None and event.at < not_before - CLOCK_TOLERANCE_S:
             flagged = True
+        flags.append(flagged)
         rows.append(
             (
                 node.node_id,
@@ -603,7 +608,7 @@ def _store_events(
     projected = project_events(
         store,
         node.node_id,
-        [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
+        [(e, f) for e, f in zip(new, flags, strict=True) if e.quarantine is None],
         received_at=now,
         not_before=not_before,
     )
@@ -644,5 +649,5 @@ def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         items.append([int(item_id), str(kind), data])
         budget -= len(data)
         cursor = int(item_id)
-    more = (bool(rows) and cursor != int(rows[-1][0])) or len(rows) == 200
+    more = len(items) < len(rows) or len(rows) == 200
     return {"m": "items", "items": items, "cursor": cursor, "more": more}

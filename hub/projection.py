@@ -72,7 +72,7 @@ def _flush_learners(store: Store, node_id: str, rows: list[tuple[Any, ...]]) -> 
         rows,
     )
     # Without a birth year a name alone is too weak to suggest a link.
-    keys = {row[4]: row[1] for row in rows if not str(row[4]).endswith("|")}
+    keys = {key: learner for _, learner, _, _, key, *_ in rows if not str(key).endswith("|")}
     for start in range(0, len(keys), 500):
         chunk = list(keys)[start : start + 500]
         marks = ", ".join("?" * len(chunk))
@@ -101,12 +101,12 @@ def _update(store: Store, node_id: str, body: dict[str, Any]) -> None:
             [value, node_id, body["id"]],
         )
     if "name" in changes or "birth_year" in changes:
-        row = store.one(
+        row = store.record(
             "SELECT name, birth_year FROM learners WHERE node_id = ? AND learner_id = ?",
             [node_id, body["id"]],
         )
         if row is not None:
-            key = match_key(str(row[0]), row[1])
+            key = match_key(str(row["name"]), row["birth_year"])
             store.execute(
                 "UPDATE learners SET match_key = ? WHERE node_id = ? AND learner_id = ?",
                 [key, node_id, body["id"]],
@@ -276,7 +276,7 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
     its slot's bit is unset); if it was revoked meanwhile, the replacement is revoked too
     (True). A replacement nobody asked for, or with other claims, is an ordinary
     credential."""
-    row = store.one(
+    row = store.record(
         "SELECT c.cose, c.status, c.revocation_reason FROM reissues r JOIN credentials c "
         "ON c.node_id = r.node_id AND c.credential_id = r.credential_id "
         "WHERE r.node_id = ? AND r.credential_id = ? AND r.replacement_id IS NULL",
@@ -284,7 +284,7 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
     )
     if row is None:
         return False
-    old = decode_claims(decode_sign1(bytes(row[0])).payload)
+    old = decode_claims(decode_sign1(bytes(row["cose"])).payload)
     if replace(old, credential_id=new.credential_id, status_index=new.status_index) != new:
         return False
     new_id = new.credential_id.hex()
@@ -293,11 +293,11 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
         "WHERE node_id = ? AND credential_id = ?",
         [new_id, at, node_id, old_id],
     )
-    if row[1] == "revoked":
+    if row["status"] == "revoked":
         store.execute(
             "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
             "WHERE node_id = ? AND credential_id = ?",
-            [at, _replaced_reason(old_id, row[2]), node_id, new_id],
+            [at, _replaced_reason(old_id, row["revocation_reason"]), node_id, new_id],
         )
         return True
     store.execute(
@@ -403,7 +403,7 @@ def _presented(store: Store, node_id: str, cose: bytes) -> MicroCredential:
             "enrolled with this hub holds"
         )
     try:
-        certs = [read_node_certificate(bytes(row[0]))[0] for row in rows]
+        certs = [read_node_certificate(bytes(certificate))[0] for (certificate,) in rows]
     except CredentialError as error:
         raise _NotBelieved(f"the issuing node's certificate is unreadable ({error})") from None
     if not verify_sign1(envelope, certs[0].public_key):
@@ -484,7 +484,7 @@ def _pathway_parts(
                 f"the pathway credential counts credential {part}, which learner {learner} "
                 "does not hold at this node"
             )
-        modules.update(str(row[0]) for row in found)
+        modules.update(str(module_id) for (module_id,) in found)
     trust = latest_trust(store)
     entry = None if trust is None else trust.entry(pathway.module_id, pathway.module_version)
     missing = [] if entry is None else [m for m in entry.pathway_modules if m not in modules]
