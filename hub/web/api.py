@@ -15,7 +15,6 @@ from hub.exports import open_badge_for
 from hub.staff import NotAuthenticated
 from hub.tables import api_credential_path, only_holder, registry_entry
 from hub.web.context import SESSION_COOKIE, Ctx, FormExpired, Scope
-from hub.web.pages_staff import end_this_session
 
 router = APIRouter()
 
@@ -25,7 +24,7 @@ def api_logout(ctx: Ctx, response: Response) -> LoggedOut:
     """End the staff session of the session cookie (its copies stop working too)."""
     if not ctx.same_origin():
         raise FormExpired("This form has expired. Go back, reload the page and try again.")
-    if not end_this_session(ctx):
+    if not ctx.end_session():
         raise NotAuthenticated("no staff session is running")
     response.delete_cookie(SESSION_COOKIE)
     return LoggedOut(ended=True)

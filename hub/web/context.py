@@ -26,7 +26,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hub.app import is_form
 from hub.ingest import Hub
 from hub.settings import HubSettings
-from hub.staff import SESSION_MAX_AGE_S, NotAuthenticated, session_staff, token_organisation
+from hub.staff import (
+    SESSION_MAX_AGE_S,
+    NotAuthenticated,
+    end_session,
+    session_staff,
+    token_organisation,
+)
 from hub.store import Store
 from hub.tables import PAGE_ROWS
 from hub.translations import LANG_COOKIE, LANGUAGE_NAMES, LANGUAGES, pick_language, translator
@@ -136,6 +142,15 @@ class HubCtx:
         except BadSignature:
             return None
         return value if isinstance(value, str) else None
+
+    def end_session(self) -> bool:
+        """End the staff session the cookie names; whether one was running."""
+        session_id = self.session_id
+        now = int(time.time())
+        if session_id is None or session_staff(self.store, session_id, now=now) is None:
+            return False
+        end_session(self.store, session_id, now=now)
+        return True
 
     def known_device(self, username: str) -> bool:
         """Whether this browser logged in as ``username`` before (its signed cookie)."""

@@ -19,9 +19,7 @@ from hub.staff import (
     SESSION_MAX_AGE_S,
     LoginLocked,
     NotAuthenticated,
-    end_session,
     log_in,
-    session_staff,
     start_session,
 )
 from hub.tables import credential_path, only_holder, registry_entry
@@ -98,22 +96,12 @@ async def login(
     return response
 
 
-def end_this_session(ctx: HubCtx) -> bool:
-    """End the session the cookie names; whether one was running."""
-    session_id = ctx.session_id
-    now = int(time.time())
-    if session_id is None or session_staff(ctx.store, session_id, now=now) is None:
-        return False
-    end_session(ctx.store, session_id, now=now)
-    return True
-
-
 @router.post("/logout")
 def logout(ctx: Ctx, csrf: Annotated[str, Form()] = "") -> Response:
     # Another site cannot log staff out; a session already gone needs no token.
     if ctx.csrf and not ctx.csrf_ok(csrf):
         raise FormExpired("This form has expired. Go back, reload the page and try again.")
-    end_this_session(ctx)
+    ctx.end_session()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
