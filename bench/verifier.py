@@ -32,7 +32,7 @@ from hub.server import BackgroundServer
 from hub.settings import HubSettings
 from hub.simulate import enrol, push, simulated_hub
 from hub.store import SqliteStore
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,23 +1,11 @@
-"""The hub's web app: ``/sync/v1`` for nodes, the public trust list, staff pages, JSON API.
+"""The sync app: ``/sync/v1`` for nodes, the public trust list and ``/verify`` for a raw
+body, with the request-size bounds and error answers every hub route shares.
 
 A thin shell: each route parses the request, calls one library function and shapes
-the answer. Errors of ``sync`` carry their status; one handler renders them as CBOR
-for nodes, JSON for the API and HTML for staff.
-
-How it runs (``hub.server``): one process, one asyncio event loop, under uvicorn.
-
-* On the loop: reading request bodies (bounded), parsing forms, rendering error pages,
-  and checking a credential's signature (well under a millisecond). Nothing that takes
-  the store's lock or waits on the database.
-* In Starlette's thread pool (40 threads): every plain ``def`` route (staff pages, the
-  JSON API, the trust list) and every database call of an ``async def`` one
-  (``run_in_threadpool``: a sync batch, the verify pages' trust list). The store
-  (``hub.store``) is one connection behind one lock: the hub has one writer at a
-  time, in whichever thread holds the lock.
-* In bounded pools (``fieldcred.pools``), answered 503 with ``Retry-After`` when full for
-  a few seconds: photos of QR codes, 2 at once, each refused from its header when
-  reading it would take over 48 MiB (``credentials.qr``); argon2 checks of staff
-  passwords at log-in, 2 at once (64 MiB each).
+the answer. Errors of ``sync`` carry their status; nodes get them as CBOR, everyone
+else as JSON. The web app (``hub.web.app``) adds the staff pages, the JSON API and the
+verification pages on top, renders errors as pages for staff, and states how the hub
+runs: which work is on the event loop, which in threads.
 """
 
 from __future__ import annotations
@@ -65,7 +53,8 @@ async def read_bounded(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _sync_error(status: int, reason: str, message: str) -> Response:
+def sync_error_response(status: int, reason: str, message: str) -> Response:
+    """A refusal as a node reads it: CBOR."""
     return Response(
         dumps_canonical({"error": reason, "message": message}),
         status_code=status,
@@ -163,12 +152,12 @@ def create_app(
     @app.exception_handler(SyncError)
     async def sync_error(request: Request, error: SyncError) -> Response:
         if request.url.path.startswith("/sync/"):
-            return _sync_error(error.status, error.reason, str(error))
+            return sync_error_response(error.status, error.reason, str(error))
         return JSONResponse({"error": error.reason, "message": str(error)}, error.status)
 
     @app.exception_handler(CredentialError)
     async def credential_error(request: Request, error: CredentialError) -> Response:
-        return _sync_error(400, "malformed_batch", str(error))
+        return sync_error_response(400, "malformed_batch", str(error))
 
     async def sync_route(request: Request) -> Response:
         wire = await read_bounded(request, MAX_WIRE_BYTES)

@@ -87,7 +87,7 @@ def serve(
     """Serve /sync/v1 for nodes, the trust list, staff pages and the JSON API."""
     import uvicorn
 
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
 
     hub, settings = _open(data, db)
     if settings.xapi_url:

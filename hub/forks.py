@@ -26,12 +26,13 @@ from credentials.claims import MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.keys import SigningKey
+from hub.incoming import Incoming
 from hub.ingest import (
     MAX_BODY_BYTES,
     MAX_BODY_DEPTH,
     REJECTED,
-    Incoming,
     lock_branches,
+    quarantine_set_aside,
 )
 from hub.nodes import check_reason, publish_trust_list
 from hub.projection import project_events
@@ -119,13 +120,13 @@ def _chain_rows(store: Store, node_id: str, branch: int, after: int) -> list[tup
     current: int | None = branch
     upper: int | None = None
     while current is not None:
-        row = store.one(
+        row = store.record(
             "SELECT parent, base_seq FROM branches WHERE node_id = ? AND branch = ?",
             [node_id, current],
         )
         if row is None:
             break
-        parent, base = row[0], int(row[1])
+        parent, base = row["parent"], int(row["base_seq"])
         rows[:0] = store.query(
             "SELECT seq, type, at, quarantine, body FROM events WHERE node_id = ? "
             "AND branch = ? AND seq > ? AND seq <= ? ORDER BY seq",
@@ -156,12 +157,16 @@ def _side(branch: int, rows: list[tuple[Any, ...]]) -> Side:
 
 
 def _decision(store: Store, node_id: str, branch: int) -> Decision | None:
-    row = store.one(
+    row = store.record(
         "SELECT decision, reason, staff, decided_at FROM fork_decisions "
         "WHERE node_id = ? AND branch = ?",
         [node_id, branch],
     )
-    return None if row is None else Decision(str(row[0]), str(row[1]), str(row[2]), int(row[3]))
+    if row is None:
+        return None
+    return Decision(
+        str(row["decision"]), str(row["reason"]), str(row["staff"]), int(row["decided_at"])
+    )
 
 
 def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
@@ -178,7 +183,10 @@ def node_forks(store: Store, organisation: str, node_id: str) -> list[Fork]:
             "SELECT status_index FROM credentials WHERE node_id = ?", [node_id]
         )
     }
-    held_by_branch = {0: IN_RESULTS, **{int(row[0]): int(row[4]) for row in branches}}
+    held_by_branch = {
+        0: IN_RESULTS,
+        **{int(branch): int(held) for branch, _, _, _, held, _ in branches},
+    }
     forks = []
     for branch, parent, base, tip, held, created_at in branches:
         fork_side = _side(int(branch), _chain_rows(store, node_id, int(branch), int(base)))
@@ -214,19 +222,19 @@ def nodes_with_held_forks(store: Store, organisation: str) -> set[str]:
         "WHERE n.organisation = ? AND b.held = ?",
         [organisation, HELD],
     )
-    return {str(row[0]) for row in rows}
+    return {str(node_id) for (node_id,) in rows}
 
 
 def _branch_state(store: Store, node_id: str, branch: int) -> tuple[int, int]:
     """The branch's ``held`` value and its parent's; 404 for branch 0 or an unknown one."""
-    row = store.one(
-        "SELECT b.held, p.held FROM branches b JOIN branches p ON p.node_id = b.node_id "
-        "AND p.branch = b.parent WHERE b.node_id = ? AND b.branch = ?",
+    row = store.record(
+        "SELECT b.held AS held, p.held AS parent_held FROM branches b JOIN branches p "
+        "ON p.node_id = b.node_id AND p.branch = b.parent WHERE b.node_id = ? AND b.branch = ?",
         [node_id, branch],
     )
     if row is None:
         raise NotFound(f"centre {node_id} has no fork branch {branch}")
-    return int(row[0]), int(row[1])
+    return int(row["held"]), int(row["parent_held"])
 
 
 def _record(
@@ -282,13 +290,22 @@ def _project_branch(store: Store, node_id: str, branch: int) -> bool:
         batch = (int(received_at), None if not_before is None else int(not_before))
         if run and batch != key:
             assert key is not None
-            revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+            revoked |= _project_run(store, node_id, run, key)
             run = []
         key = batch
         run.append((event, bool(time_flag)))
     if run and key is not None:
-        revoked |= project_events(store, node_id, run, received_at=key[0], not_before=key[1])
+        revoked |= _project_run(store, node_id, run, key)
     return revoked
+
+
+def _project_run(
+    store: Store, node_id: str, run: list[tuple[Incoming, bool]], batch: tuple[int, int | None]
+) -> bool:
+    """Project one stored batch's events and quarantine those projection set aside."""
+    projected = project_events(store, node_id, run, received_at=batch[0], not_before=batch[1])
+    quarantine_set_aside(store, node_id, projected.set_aside)
+    return projected.revoked
 
 
 def accept_branch(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -40,6 +40,7 @@ from credentials.cose import decode_sign1, verify_sign1
 from credentials.errors import CredentialError, NotDeterministic
 from credentials.keys import SigningKey
 from credentials.verification import Verdict, issuing_certificate
+from hub.incoming import Incoming, SetAside
 from hub.nodes import pending_reissues, publish_trust_list
 from hub.projection import project_events
 from hub.store import Store
@@ -131,23 +132,6 @@ class NodeCert:
         )
 
 
-@dataclass(slots=True)
-class Incoming:
-    """One new event, verified, on its way into the store."""
-
-    seq: int
-    type: str
-    at: int
-    quality: str
-    body: bytes
-    hash: bytes
-    quarantine: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    credential: MicroCredential | None = None
-    alert: Alert | None = None
-    """What staff and the node are told of this event, beyond its quarantine reason."""
-
-
 class OutsideCertificate(InvalidEvent):
     """A credential this node signed, dated when none of its key's certificates was valid
     for the module: a verifier refuses it, so the hub keeps it out of results too."""
@@ -155,7 +139,7 @@ class OutsideCertificate(InvalidEvent):
 
 def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
     """The node whose key has id ``kid``, its stored certificate re-checked against the root."""
-    row = hub.store.one(
+    row = hub.store.record(
         "SELECT c.certificate, n.revoked_at FROM node_certs c "
         "JOIN nodes n ON n.node_id = c.node_id WHERE c.kid = ?",
         [kid],
@@ -163,10 +147,10 @@ def lookup_node(hub: Hub, kid: bytes) -> NodeCert:
     if row is None:
         raise Unauthenticated(f"unknown key {kid.hex()}: this node is not enrolled with this hub")
     try:
-        cert = check_node_certificate(bytes(row[0]), (hub.root_key.public_key,))
+        cert = check_node_certificate(bytes(row["certificate"]), (hub.root_key.public_key,))
     except CredentialError as error:
         raise Unauthenticated(f"the node's certificate does not check out ({error})") from None
-    revoked_at = None if row[1] is None else int(row[1])
+    revoked_at = None if row["revoked_at"] is None else int(row["revoked_at"])
     return NodeCert(cert.node_id, cert.public_key, cert, revoked_at, kid, hub.store)
 
 
@@ -211,7 +195,10 @@ def _branches(store: Store, node_id: str) -> dict[int, tuple[int | None, int, in
         "WHERE node_id = ? ORDER BY branch",
         [node_id],
     )
-    return {int(r[0]): (r[1], int(r[2]), int(r[3]), bytes(r[4]), int(r[5])) for r in rows}
+    return {
+        int(branch): (parent, int(base), int(tip), bytes(tip_hash), int(held))
+        for branch, parent, base, tip, tip_hash, held in rows
+    }
 
 
 def _hash_at(store: Store, node_id: str, branch: int, seq: int) -> bytes | None:
@@ -582,10 +569,12 @@ def _store_events(
         [node.node_id, new[0].seq, node.node_id],
     )
     rows = []
+    flags = []
     for event in new:
         flagged = event.quality == ClockQuality.untrusted or event.at > now + CLOCK_TOLERANCE_S
         if not_before is not None and event.at < not_before - CLOCK_TOLERANCE_S:
             flagged = True
+        flags.append(flagged)
         rows.append(
             (
                 node.node_id,
@@ -614,14 +603,28 @@ def _store_events(
         "UPDATE branches SET tip_seq = ?, tip_hash = ? WHERE node_id = ? AND branch = ?",
         [last.seq, last.hash, node.node_id, branch],
     )
-    if not held and project_events(
+    if held:
+        return
+    projected = project_events(
         store,
         node.node_id,
-        [(e, bool(r[10])) for e, r in zip(new, rows, strict=True) if e.quarantine is None],
+        [(e, f) for e, f in zip(new, flags, strict=True) if e.quarantine is None],
         received_at=now,
         not_before=not_before,
-    ):
+    )
+    quarantine_set_aside(store, node.node_id, projected.set_aside)
+    if projected.revoked:
         publish_trust_list(store, hub.root_key, now=datetime.fromtimestamp(now, UTC))
+
+
+def quarantine_set_aside(store: Store, node_id: str, set_aside: list[SetAside]) -> None:
+    """Quarantine events already stored that projection set aside, as poison: kept in
+    the chain, out of results."""
+    if set_aside:
+        store.executemany(
+            "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
+            [(s.reason, node_id, s.seq, s.hash) for s in set_aside],
+        )
 
 
 def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
@@ -646,5 +649,5 @@ def pull(hub: Hub, node: NodeCert, fields: dict[str, Any]) -> dict[str, Any]:
         items.append([int(item_id), str(kind), data])
         budget -= len(data)
         cursor = int(item_id)
-    more = (bool(rows) and cursor != int(rows[-1][0])) or len(rows) == 200
+    more = len(items) < len(rows) or len(rows) == 200
     return {"m": "items", "items": items, "cursor": cursor, "more": more}

@@ -71,8 +71,8 @@ def enrol_node(
     except CredentialError as error:
         raise BadRequest(f"the certificate request was refused: {error}") from None
     with store.transaction():
-        known = store.one("SELECT revoked_at FROM nodes WHERE node_id = ?", [cert.node_id])
-        if known is not None and known[0] is not None:
+        known = store.record("SELECT revoked_at FROM nodes WHERE node_id = ?", [cert.node_id])
+        if known is not None and known["revoked_at"] is not None:
             raise BadRequest(f"node {cert.node_id} was revoked; enrol it under a new id")
         # One key, one node: the hub finds a node by its key, and a revocation by its id.
         holder = store.scalar("SELECT node_id FROM node_certs WHERE kid = ?", [cert.kid])
@@ -197,13 +197,13 @@ def revoke_credential(
     another node's same id is left alone."""
     reason = check_reason(reason)
     with store.transaction():
-        known = store.one(
+        known = store.record(
             "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
             [credential_id, node_id],
         )
         if known is None:
             raise NotFound(f"no credential {credential_id}")
-        if known[0] == "replaced":
+        if known["status"] == "replaced":
             found = reissue(store, node_id, credential_id)
             raise BadRequest(
                 f"credential {credential_id} was replaced by credential "
@@ -272,12 +272,12 @@ def request_reissue(
 
 def reissue(store: Store, node_id: str, credential_id: str) -> Reissue | None:
     """The reissue staff asked of this credential, or the one it is the replacement of."""
-    rows = store.query(
+    row = store.record(
         "SELECT credential_id, staff, reason, requested_at, replacement_id, replaced_at "
         "FROM reissues WHERE node_id = ? AND (credential_id = ? OR replacement_id = ?)",
         [node_id, credential_id, credential_id],
     )
-    return Reissue(*rows[0]) if rows else None
+    return None if row is None else Reissue(**row)
 
 
 MAX_REISSUES = 100
@@ -356,8 +356,10 @@ def current_trust_list(store: Store, root_key: SigningKey, *, now: datetime) -> 
     # Every certificate ever issued: a verifier picks the one valid when a credential was
     # issued (a renewal's window starts later; the earlier credentials need the old one).
     certs = tuple(
-        bytes(r[0])
-        for r in store.query("SELECT certificate FROM node_cert_history ORDER BY kid, seq")
+        bytes(certificate)
+        for (certificate,) in store.query(
+            "SELECT certificate FROM node_cert_history ORDER BY kid, seq"
+        )
     )
     revoked = {
         str(node): datetime.fromtimestamp(int(at), UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from credentials.certificates import read_node_certificate
 from credentials.claims import MicroCredential, decode_claims
@@ -20,12 +20,10 @@ from credentials.errors import CredentialError
 from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
 from hub import xapi
+from hub.incoming import Incoming, Projected, SetAside
 from hub.nodes import latest_trust
 from hub.store import Store
 from sync.eventlog import EVENT_TYPES, EventType
-
-if TYPE_CHECKING:
-    from hub.ingest import Incoming
 
 PRESENTED = "presented a credential issued at "
 """The basis of a link made by a recognition, before the issuing node's id."""
@@ -74,7 +72,7 @@ def _flush_learners(store: Store, node_id: str, rows: list[tuple[Any, ...]]) -> 
         rows,
     )
     # Without a birth year a name alone is too weak to suggest a link.
-    keys = {row[4]: row[1] for row in rows if not str(row[4]).endswith("|")}
+    keys = {key: learner for _, learner, _, _, key, *_ in rows if not str(key).endswith("|")}
     for start in range(0, len(keys), 500):
         chunk = list(keys)[start : start + 500]
         marks = ", ".join("?" * len(chunk))
@@ -103,12 +101,12 @@ def _update(store: Store, node_id: str, body: dict[str, Any]) -> None:
             [value, node_id, body["id"]],
         )
     if "name" in changes or "birth_year" in changes:
-        row = store.one(
+        row = store.record(
             "SELECT name, birth_year FROM learners WHERE node_id = ? AND learner_id = ?",
             [node_id, body["id"]],
         )
         if row is not None:
-            key = match_key(str(row[0]), row[1])
+            key = match_key(str(row["name"]), row["birth_year"])
             store.execute(
                 "UPDATE learners SET match_key = ? WHERE node_id = ? AND learner_id = ?",
                 [key, node_id, body["id"]],
@@ -128,10 +126,12 @@ def project_events(
     *,
     received_at: int,
     not_before: int | None,
-) -> bool:
+) -> Projected:
     """Apply accepted, unheld events (each with its clock flag) to the hub's tables, and
-    queue their xAPI statements in the same transaction. True if a credential was revoked
-    (by the node, or a replacement of a revoked one): the caller publishes a trust list."""
+    queue their xAPI statements in the same transaction. Answers whether a credential was
+    revoked (by the node, or a replacement of a revoked one: the caller publishes a trust
+    list) and the events set aside, which the caller quarantines (``hub.ingest``)."""
+    set_aside: list[SetAside] = []
     credentials: list[tuple[Any, ...]] = []
     replacements: list[tuple[MicroCredential, str]] = []
     revoked = False
@@ -196,7 +196,7 @@ def project_events(
                 try:
                     _pathway_parts(store, node_id, body, credential)
                 except _NotBelieved as error:
-                    _set_aside(store, node_id, event, str(error))
+                    set_aside.append(SetAside(event.seq, event.hash, str(error)))
                     continue
             credentials.append(
                 (
@@ -223,7 +223,9 @@ def project_events(
                 replacements.append((credential, body["replaces"].hex()))
         elif kind is EventType.credential_recognised:
             _flush_learners(store, node_id, learners)
-            _recognise(store, node_id, event)
+            refused = _recognise(store, node_id, event)
+            if refused is not None:
+                set_aside.append(refused)
         elif kind is EventType.credential_revoked:
             if credentials:
                 _flush_credentials(store, credentials, received_at)
@@ -237,7 +239,7 @@ def project_events(
         _link_recognised(store, node_id, credential_ids)
     xapi.enqueue(store, statements, received_at)
     replaced = [_replace(store, node_id, new, old_id, received_at) for new, old_id in replacements]
-    return revoked or any(replaced)
+    return Projected(revoked or any(replaced), set_aside)
 
 
 def _revoked_by_node(store: Store, node_id: str, credential_id: str, at: int, reason: str) -> None:
@@ -274,7 +276,7 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
     its slot's bit is unset); if it was revoked meanwhile, the replacement is revoked too
     (True). A replacement nobody asked for, or with other claims, is an ordinary
     credential."""
-    row = store.one(
+    row = store.record(
         "SELECT c.cose, c.status, c.revocation_reason FROM reissues r JOIN credentials c "
         "ON c.node_id = r.node_id AND c.credential_id = r.credential_id "
         "WHERE r.node_id = ? AND r.credential_id = ? AND r.replacement_id IS NULL",
@@ -282,7 +284,7 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
     )
     if row is None:
         return False
-    old = decode_claims(decode_sign1(bytes(row[0])).payload)
+    old = decode_claims(decode_sign1(bytes(row["cose"])).payload)
     if replace(old, credential_id=new.credential_id, status_index=new.status_index) != new:
         return False
     new_id = new.credential_id.hex()
@@ -291,11 +293,11 @@ def _replace(store: Store, node_id: str, new: MicroCredential, old_id: str, at: 
         "WHERE node_id = ? AND credential_id = ?",
         [new_id, at, node_id, old_id],
     )
-    if row[1] == "revoked":
+    if row["status"] == "revoked":
         store.execute(
             "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
             "WHERE node_id = ? AND credential_id = ?",
-            [at, _replaced_reason(old_id, row[2]), node_id, new_id],
+            [at, _replaced_reason(old_id, row["revocation_reason"]), node_id, new_id],
         )
         return True
     store.execute(
@@ -401,7 +403,7 @@ def _presented(store: Store, node_id: str, cose: bytes) -> MicroCredential:
             "enrolled with this hub holds"
         )
     try:
-        certs = [read_node_certificate(bytes(row[0]))[0] for row in rows]
+        certs = [read_node_certificate(bytes(certificate))[0] for (certificate,) in rows]
     except CredentialError as error:
         raise _NotBelieved(f"the issuing node's certificate is unreadable ({error})") from None
     if not verify_sign1(envelope, certs[0].public_key):
@@ -459,15 +461,6 @@ def _holder_here(store: Store, node_id: str, learner_id: str, credential: MicroC
         raise _NotBelieved(f"the presented credential is recognised already for learner {other}")
 
 
-def _set_aside(store: Store, node_id: str, event: Incoming, reason: str) -> None:
-    """Quarantine an event already stored, as poison: kept in the chain, out of results."""
-    event.quarantine = reason
-    store.execute(
-        "UPDATE events SET quarantine = ? WHERE node_id = ? AND seq = ? AND hash = ?",
-        [reason, node_id, event.seq, event.hash],
-    )
-
-
 def _pathway_parts(
     store: Store, node_id: str, body: dict[str, Any], pathway: MicroCredential
 ) -> None:
@@ -491,7 +484,7 @@ def _pathway_parts(
                 f"the pathway credential counts credential {part}, which learner {learner} "
                 "does not hold at this node"
             )
-        modules.update(str(row[0]) for row in found)
+        modules.update(str(module_id) for (module_id,) in found)
     trust = latest_trust(store)
     entry = None if trust is None else trust.entry(pathway.module_id, pathway.module_version)
     missing = [] if entry is None else [m for m in entry.pathway_modules if m not in modules]
@@ -501,16 +494,15 @@ def _pathway_parts(
         )
 
 
-def _recognise(store: Store, node_id: str, event: Incoming) -> None:
+def _recognise(store: Store, node_id: str, event: Incoming) -> SetAside | None:
     """Record a recognition the hub believes, and link the learner with the holder's record
-    at the issuing node; quarantine one it does not (poison, like any malformed event)."""
+    at the issuing node; set aside one it does not (poison, like any malformed event)."""
     body = event.fields
     try:
         credential = _presented(store, node_id, body["cose"])
         _holder_here(store, node_id, body["learner"], credential)
     except _NotBelieved as error:
-        _set_aside(store, node_id, event, str(error))
-        return
+        return SetAside(event.seq, event.hash, str(error))
     issuer, credential_id = credential.issuer, credential.credential_id.hex()
     store.execute(
         "INSERT INTO recognitions (node_id, seq, learner_id, issuer_node, credential_id, "
@@ -526,6 +518,7 @@ def _recognise(store: Store, node_id: str, event: Incoming) -> None:
         ],
     )
     _link_recognised(store, issuer, [credential_id])
+    return None
 
 
 def _link_recognised(store: Store, issuer: str, credential_ids: list[str]) -> None:

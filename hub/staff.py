@@ -47,19 +47,19 @@ def add_staff(store: Store, username: str, password: str, organisation: str) -> 
 
 def check_login(store: Store, username: str, password: str) -> str:
     """The staff member's organisation, or :class:`NotAuthenticated` (same words either way)."""
-    row = store.one(
+    row = store.record(
         "SELECT password_hash, organisation FROM staff WHERE username = ? AND disabled = 0",
         [username],
     )
     try:
         # An unknown name costs the same hashing as a wrong password: the time taken must
         # not tell which usernames exist.
-        _hasher.verify(_UNKNOWN if row is None else str(row[0]), password)
+        _hasher.verify(_UNKNOWN if row is None else str(row["password_hash"]), password)
         if row is None:
             raise VerificationError
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated("wrong username or password") from None
-    return str(row[1])
+    return str(row["organisation"])
 
 
 class LoginLocked(SyncError):
@@ -164,8 +164,8 @@ def _record_failures(store: Store, pair: str, user: str, now: int) -> None:
 
 
 def _failures(store: Store, key: str) -> tuple[int, int]:
-    row = store.one("SELECT failures, first_at FROM login_failures WHERE key = ?", [key])
-    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+    row = store.record("SELECT failures, first_at FROM login_failures WHERE key = ?", [key])
+    return (0, 0) if row is None else (int(row["failures"]), int(row["first_at"]))
 
 
 def _set_failures(store: Store, key: str, failures: int, first_at: int, locked_until: int) -> None:
@@ -201,7 +201,7 @@ def start_session(store: Store, username: str, *, now: int) -> str:
 def session_staff(store: Store, session_id: str, *, now: int) -> tuple[str, str] | None:
     """The username and organisation of a session still running (not ended, not older
     than ``SESSION_MAX_AGE_S``, its account not disabled), or None."""
-    row = store.one(
+    row = store.record(
         "SELECT s.username, st.organisation, s.last_seen_at FROM staff_sessions s "
         "JOIN staff st ON st.username = s.username "
         "WHERE s.id = ? AND s.ended_at IS NULL AND s.created_at > ? AND st.disabled = 0",
@@ -209,12 +209,12 @@ def session_staff(store: Store, session_id: str, *, now: int) -> tuple[str, str]
     )
     if row is None:
         return None
-    if now - int(row[2]) >= SEEN_EVERY_S:
+    if now - int(row["last_seen_at"]) >= SEEN_EVERY_S:
         with store.transaction():
             store.execute(
                 "UPDATE staff_sessions SET last_seen_at = ? WHERE id = ?", [now, session_id]
             )
-    return str(row[0]), str(row[1])
+    return str(row["username"]), str(row["organisation"])
 
 
 def end_session(store: Store, session_id: str, *, now: int) -> None:

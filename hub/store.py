@@ -90,6 +90,11 @@ class Store:
         with self._locked():
             return self._raw_records(self._sql(sql), params)
 
+    def record(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row as a dict keyed by column name (or ``AS`` alias), or None."""
+        rows = self.records(sql, params)
+        return rows[0] if rows else None
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
@@ -481,7 +486,7 @@ def migrate(store: Store) -> list[str]:
     store.execute(
         "CREATE TABLE IF NOT EXISTS hub_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
     )
-    done = {row[0] for row in store.query("SELECT name FROM hub_migrations")}
+    done = {row["name"] for row in store.records("SELECT name FROM hub_migrations")}
     applied = []
     for name, statements in MIGRATIONS:
         if name in done:

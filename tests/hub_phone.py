@@ -13,7 +13,7 @@ from hub.ingest import Hub
 from hub.server import BackgroundServer
 from hub.settings import HubSettings
 from hub.staff import add_staff
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -22,7 +22,7 @@ from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_staff
 from hub.store import MIGRATIONS
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync import alerts
 from sync.client import apply_ack, status
 from sync.eventlog import head

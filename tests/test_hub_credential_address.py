@@ -19,7 +19,7 @@ from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_staff, add_token
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from lms_plugin.hub_results import parse_results, results_csv
 from sync.eventlog import EventType
 from sync.simulate import ScriptedNode

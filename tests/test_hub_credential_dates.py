@@ -19,7 +19,7 @@ from hub.nodes import enrol_node
 from hub.settings import HubSettings
 from hub.simulate import push
 from hub.staff import add_staff
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync import alerts
 from sync.bundles import export_bundle, import_bundle
 from sync.eventlog import EventType

@@ -16,7 +16,7 @@ from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_staff
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
 from tests.hub_phone import fits, staff_phone
 

@@ -16,7 +16,8 @@ from hub.ingest import Hub, answer
 from hub.settings import HubSettings
 from hub.simulate import enrol
 from hub.staff import add_staff, add_token
-from hub.web import SESSION_COOKIE, create_web_app
+from hub.web.app import create_web_app
+from hub.web.context import SESSION_COOKIE
 from sync.client import batch_message
 from sync.eventlog import read_events
 from sync.simulate import ScriptedNode

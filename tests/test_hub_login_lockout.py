@@ -25,7 +25,7 @@ from hub.staff import (
     add_staff,
     log_in,
 )
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 
 pytestmark = pytest.mark.usefixtures("cheap_staff_hashing")
 

@@ -12,7 +12,8 @@ from hub import reports
 from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.staff import add_staff
-from hub.web import PAGE_ROWS, create_web_app
+from hub.tables import PAGE_ROWS
+from hub.web.app import create_web_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -23,7 +23,7 @@ from hub.nodes import latest_trust_list
 from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_staff
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.eventlog import EventType
 from sync.simulate import ScriptedNode
 

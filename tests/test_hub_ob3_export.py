@@ -15,7 +15,7 @@ from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_token
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.eventlog import EventType
 from sync.simulate import ScriptedNode
 

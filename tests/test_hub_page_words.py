@@ -13,7 +13,8 @@ from hub.ingest import Hub, answer
 from hub.settings import HubSettings
 from hub.simulate import enrol, push
 from hub.staff import add_staff
-from hub.web import ENTRY_LABELS, create_web_app
+from hub.tables import ENTRY_LABELS
+from hub.web.app import create_web_app
 from sync.client import batch_message
 from sync.eventlog import EventType, read_events
 from sync.simulate import ScriptedNode

@@ -31,7 +31,7 @@ from hub.nodes import (
 from hub.settings import HubSettings
 from hub.simulate import push
 from hub.staff import add_staff
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.bundles import export_bundle, import_answer, import_bundle
 from sync.client import (
     ReissueRequest,

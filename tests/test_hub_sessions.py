@@ -14,7 +14,8 @@ import pytest
 from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.staff import add_staff, set_disabled, set_password
-from hub.web import SESSION_COOKIE, create_web_app
+from hub.web.app import create_web_app
+from hub.web.context import SESSION_COOKIE
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -127,6 +128,6 @@ def test_a_session_older_than_twelve_hours_is_refused(staff: Hub) -> None:
 def test_a_cookie_from_before_sessions_is_refused(staff: Hub) -> None:
     """The cookie once held the username alone; such a cookie names no session."""
     client = device(staff)
-    signer = client.app.state.signer  # type: ignore[attr-defined]
+    signer = client.app.state.web.signer  # type: ignore[attr-defined]
     client.cookies.set(SESSION_COOKIE, signer.dumps("wanjiru"))
     assert not works(client)

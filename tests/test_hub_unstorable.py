@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.staff import add_staff, add_token
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from hub.settings import HubSettings
 from hub.simulate import enrol, simulated_hub
 from hub.staff import add_staff, add_token
 from hub.store import SqliteStore
-from hub.web import SESSION_COOKIE, create_web_app
+from hub.web.app import create_web_app
+from hub.web.context import SESSION_COOKIE
 from sync.client import batch_message
 from sync.eventlog import read_events
 from sync.simulate import ScriptedNode
@@ -311,24 +312,27 @@ def _template_messages() -> set[str]:
 
 def _web_messages() -> set[str]:
     """Titles, headings and columns the staff pages hand to the templates, the words they
-    translate themselves (``t(...)``, ``_tr(request)(...)``) and their error messages."""
+    translate themselves (``t(...)``, ``ctx.t(...)``) and their error messages."""
     import ast
 
-    import hub.web
-
-    tree = ast.parse(Path(hub.web.__file__).read_text(encoding="utf-8"))
+    hub_dir = Path(__file__).parent.parent / "hub"
     found: list[ast.expr] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and key.value in ("heading", "columns", "link"):
-                    found += value.elts if isinstance(value, ast.List) else [value]
-        elif isinstance(node, ast.Call) and node.args:
-            name = getattr(node.func, "id", "")
-            if isinstance(node.func, ast.Call) or name in ("t", "FormExpired", "TooLarge"):
-                found.append(node.args[0])
-            elif name == "page" and len(node.args) > 2:
-                found.append(node.args[2])
+    for path in [hub_dir / "tables.py", *sorted((hub_dir / "web").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value in (
+                        "heading",
+                        "columns",
+                        "link",
+                    ):
+                        found += value.elts if isinstance(value, ast.List) else [value]
+            elif isinstance(node, ast.Call) and node.args:
+                func = node.func
+                name = getattr(func, "id", "") or getattr(func, "attr", "")
+                if name in ("t", "page", "FormExpired", "TooLarge"):
+                    found.append(node.args[0])
     return {e.value for e in found if isinstance(e, ast.Constant) and isinstance(e.value, str)}
 
 
@@ -339,8 +343,9 @@ def test_every_message_has_kiswahili_and_french() -> None:
     from credentials.verdicts import JOINED_LATER, TRUST_LIST_DATE, VERDICTS
     from credentials.verification import Reason
     from hub.staff import LoginLocked
+    from hub.tables import ENTRY_LABELS
     from hub.translations import LANGUAGES, MESSAGES
-    from hub.web import BUSY, ENTRY_LABELS
+    from hub.web.context import BUSY
     from sync import alerts
 
     used = _template_messages() | _web_messages()

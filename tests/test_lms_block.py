@@ -624,7 +624,7 @@ def real_hub(tmp_path: Path) -> Iterator[tuple[str, str]]:
     from hub.simulate import enrol, simulated_hub
     from hub.staff import add_token
     from hub.store import SqliteStore
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
     from sync.client import batch_message
     from sync.eventlog import read_events
     from sync.simulate import ScriptedNode

@@ -29,7 +29,7 @@ from hub.server import BackgroundServer
 from hub.settings import HubSettings
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from tests import hostile_photos
 from tests.test_edge_pages import csrf_of
 
@@ -196,7 +196,7 @@ BLOCKING = {
 """Functions that block for long: an ``async def`` hands them to a pool instead."""
 WEB_MODULES = [
     *sorted((ROOT / "edge_node" / "web").glob("*.py")),
-    ROOT / "hub" / "web.py",
+    *sorted((ROOT / "hub" / "web").glob("*.py")),
     ROOT / "hub" / "app.py",
 ]
 

@@ -103,7 +103,7 @@ def test_no_verify_page_asks_for_text_the_paper_does_not_carry(seeded: Path) -> 
     from hub.settings import HubSettings
     from hub.simulate import simulated_hub
     from hub.store import SqliteStore
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
 
     hub_store = SqliteStore(seeded.parent / "hub.db")
     hub = TestClient(create_web_app(simulated_hub(hub_store), HubSettings(name="hub")))

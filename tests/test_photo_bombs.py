@@ -22,7 +22,7 @@ from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from tests import hostile_photos
 from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import csrf_of, login

@@ -13,7 +13,7 @@ from hub.settings import HubSettings
 from hub.simulate import enrol, simulated_hub
 from hub.staff import add_staff
 from hub.store import SqliteStore
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
 
 PART = b"x" * 65536

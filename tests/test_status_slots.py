@@ -34,7 +34,7 @@ from hub.settings import HubSettings
 from hub.simulate import enrol, push, simulated_hub
 from hub.staff import add_staff
 from hub.store import open_store
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.bundles import export_bundle, import_answer, import_bundle
 from sync.client import SyncReport, apply_welcome, batch_message, slot_floor, sync_once
 from sync.eventlog import read_events

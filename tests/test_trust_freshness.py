@@ -143,7 +143,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     from hub.settings import HubSettings
     from hub.simulate import enrol, simulated_hub
     from hub.store import SqliteStore
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
     from sync.simulate import ScriptedNode
 
     folder = tmp_path_factory.mktemp("hub")
@@ -279,7 +279,7 @@ def test_the_hub_s_verify_page_shows_the_date_of_its_list(tmp_path: Path) -> Non
     from hub.settings import HubSettings
     from hub.simulate import enrol, simulated_hub
     from hub.store import SqliteStore
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
     from sync.simulate import ScriptedNode
 
     store = SqliteStore(tmp_path / "hub.db")
@@ -342,7 +342,7 @@ def test_the_json_verify_answers_carry_the_list_s_date(tmp_path: Path) -> None:
     from hub.settings import HubSettings
     from hub.simulate import enrol, simulated_hub
     from hub.store import SqliteStore
-    from hub.web import create_web_app
+    from hub.web.app import create_web_app
     from sync.simulate import ScriptedNode
 
     store = SqliteStore(tmp_path / "hub.db")

@@ -22,7 +22,7 @@ from edge_node.web.app import create_app
 from hub.settings import HubSettings
 from hub.simulate import ROOT_SEED, enrol, simulated_hub
 from hub.store import SqliteStore
-from hub.web import create_web_app
+from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
 
 BUNDLE = serve.BUNDLE

@@ -1,0 +1,1 @@
+"""The hub's staff pages, JSON API and public verification (``hub.web.app``)."""
