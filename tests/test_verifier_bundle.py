@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from credentials import verdicts
+from credentials.i18n import gettext
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, sign_trust_list
 from credentials.verifier import serve, words
@@ -45,8 +46,11 @@ def test_the_verdicts_and_words_are_credentials_verdicts_own(hub_client: TestCli
     assert setup["roots"] == [simulated_hub_root().public_key.hex()]
     for key, (headline, sentence) in verdicts.VERDICTS.items():
         assert setup["verdicts"][str(key)] == [headline, sentence]
-    for english, (swahili, french) in verdicts.TRANSLATIONS.items():
-        assert setup["words"][english] == {"sw": swahili, "fr": french}
+    for english in serve.page_messages():
+        assert setup["words"][english] == {
+            "sw": gettext("sw", english),
+            "fr": gettext("fr", english),
+        }
     assert setup["verdicts"][words.NEWER_THAN_LIST] == list(words.VERDICTS[words.NEWER_THAN_LIST])
 
 

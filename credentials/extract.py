@@ -1,0 +1,103 @@
+"""Finding the software's messages for the catalogues (``make translations``, and the test
+that the catalogues are complete): Babel's own Python extractor, plus what the project's
+conventions make a message without a call to ``_()``.
+
+A section of ``babel.cfg`` using this extractor may name, besides Babel's keywords:
+
+``calls``
+    callables whose argument is a message, ``name`` (the first) or ``name:N`` (the
+    N-th): the errors whose words a page shows, a hub page's title;
+``factories``
+    callables returning a translator, called at once (``_tr(request)("...")``);
+``constants``
+    module-level names bound to a message, or to a tuple or dict of messages;
+``dict_keys``
+    keys of dict literals whose value (a string or a list of strings) is a message;
+``kwargs``
+    keyword arguments whose string value is a message (``error="..."``).
+
+Only Babel imports this module; the software itself never does.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Iterator
+from typing import IO, Any
+
+from babel.messages.extract import extract_python
+
+Found = tuple[Any, ...]
+"""(line, function, message or messages, comments[, context]): Babel's own shape."""
+
+
+def extract(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: dict[str, Any],
+) -> Iterator[Found]:
+    source = fileobj.read()
+    fileobj.seek(0)
+    names = {name: None for name in keywords}
+    yield from extract_python(fileobj, names, comment_tags, options)  # type: ignore[arg-type]
+    conventions = {key: str(options.get(key, "")).split() for key in _CONVENTIONS}
+    if any(conventions.values()):
+        for lineno, message in _conventional(ast.parse(source), **conventions):
+            yield lineno, "_", message, []
+
+
+_CONVENTIONS = ("calls", "factories", "constants", "dict_keys", "kwargs")
+
+
+def _conventional(
+    tree: ast.AST,
+    calls: list[str],
+    factories: list[str],
+    constants: list[str],
+    dict_keys: list[str],
+    kwargs: list[str],
+) -> Iterator[tuple[int, str]]:
+    positions = dict(_call(spec) for spec in calls)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _name(node.func)
+            if name in positions and positions[name] < len(node.args):
+                yield from _strings(node.args[positions[name]])
+            if isinstance(node.func, ast.Call) and _name(node.func.func) in factories:
+                yield from _strings(node.args[0] if node.args else None)
+            for keyword in node.keywords:
+                if keyword.arg in kwargs:
+                    yield from _strings(keyword.value)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id in constants for t in targets):
+                yield from _strings(node.value)
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in dict_keys:
+                    yield from _strings(value)
+
+
+def _strings(node: ast.expr | None) -> Iterator[tuple[int, str]]:
+    """The message strings of a string, or of a list, tuple or dict's values."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+        yield node.lineno, node.value
+    elif isinstance(node, ast.List | ast.Tuple):
+        for item in node.elts:
+            yield from _strings(item)
+    elif isinstance(node, ast.Dict):
+        for value in node.values:
+            yield from _strings(value)
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _call(spec: str) -> tuple[str, int]:
+    """``name`` (its first argument is the message) or ``name:N`` (its N-th)."""
+    name, _, position = spec.partition(":")
+    return name, int(position or 1) - 1
