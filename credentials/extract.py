@@ -2,6 +2,7 @@
 that the catalogues are complete): Babel's own Python extractor, plus what the project's
 conventions make a message without a call to ``_()``.
 
+Calls to ``counted(singular, plural)`` (:mod:`credentials.i18n`) are plural messages.
 A section of ``babel.cfg`` using this extractor may name, besides Babel's keywords:
 
 ``calls``
@@ -39,8 +40,15 @@ def extract(
 ) -> Iterator[Found]:
     source = fileobj.read()
     fileobj.seek(0)
-    names = {name: None for name in keywords}
-    yield from extract_python(fileobj, names, comment_tags, options)  # type: ignore[arg-type]
+    names = {name: None for name in [*keywords, "counted"]}
+    for lineno, funcname, messages, comments in extract_python(
+        fileobj,
+        names,
+        comment_tags,
+        options,  # type: ignore[arg-type]
+    ):
+        # credentials.i18n.counted(singular, plural) is a plural message, as ngettext's.
+        yield lineno, "ngettext" if funcname == "counted" else funcname, messages, comments
     conventions = {key: str(options.get(key, "")).split() for key in _CONVENTIONS}
     if any(conventions.values()):
         for lineno, message in _conventional(ast.parse(source), **conventions):

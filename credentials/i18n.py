@@ -24,6 +24,18 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "fieldcred"
 
 
+_SINGULARS: dict[str, str] = {}
+"""The singular of each message made by :func:`counted`, by its plural."""
+
+
+def counted(singular: str, plural: str) -> str:
+    """A message that counts ``{n}`` and travels as one id (an error's template): its
+    plural is the id; :func:`gettext` and a page's ``_`` pick the form ``n`` takes.
+    ``make translations`` extracts it as a plural message."""
+    _SINGULARS[plural] = singular
+    return plural
+
+
 def N_(msgid: str) -> str:
     """Mark ``msgid`` as a message where it is defined; it is translated where shown."""
     return msgid
@@ -41,8 +53,21 @@ def _fill(text: str, values: dict[str, object]) -> str:
 
 
 def gettext(lang: str, msgid: str, **values: object) -> str:
-    """``msgid`` in ``lang``, placeholders filled when values are given."""
+    """``msgid`` in ``lang``, placeholders filled when values are given; a message made by
+    :func:`counted` takes the form its ``n`` needs."""
+    singular = _SINGULARS.get(msgid)
+    count = values.get("n")
+    if singular is not None and isinstance(count, int):
+        return _fill(catalogue(lang).ngettext(singular, msgid, count), values)
     return _fill(catalogue(lang).gettext(msgid), values)
+
+
+def english(msgid: str, **values: object) -> str:
+    """``msgid`` as English text (an API's message, a log line), its count's form chosen."""
+    return gettext(_ENGLISH, msgid, **values)
+
+
+_ENGLISH = "en"
 
 
 def ngettext(lang: str, singular: str, plural: str, n: int, **values: object) -> str:

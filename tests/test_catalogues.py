@@ -45,6 +45,8 @@ def extracted() -> set[tuple[str | None, str]]:
     assert (None, "Check a credential") in found and ("result", "Passed") in found
     assert (None, "{n} learner") in found
     assert len(found) > 400
+    # A lang-first call (``gettext("en", ...)``) read as a message by mistake.
+    assert not found & {(None, lang) for lang in LANGUAGES}
     return found
 
 
@@ -97,3 +99,7 @@ def test_a_count_and_a_context_take_the_language_s_forms() -> None:
     assert pgettext("sw", "result", "Passed") == "Amefaulu"
     assert translate("sw", "Passed") == "Waliofaulu"
     assert translate("xx", "Passed") == "Passed"
+    locked = "Too many failed log-ins. Try again in {n} minutes."
+    assert translate("en", locked, n=1) == "Too many failed log-ins. Try again in 1 minute."
+    assert translate("fr", locked, n=2).endswith("Réessayez dans 2 minutes.")
+    assert translate("fr", locked, n=1).endswith("Réessayez dans 1 minute.")

@@ -35,6 +35,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from credentials.i18n import english
 from credentials.verifier import VerifierApp
 from edge_node.errors import Busy, EdgeError, StorageError
 from edge_node.i18n import N_
@@ -62,7 +63,7 @@ def _error_response(
     """JSON under ``/api/``, else a page: ``message`` is English, with ``{placeholders}``
     filled from ``params`` after the page translates it."""
     if _is_api(request):
-        text = message.format(**params) if params else message
+        text = english(message, **params) if params else message
         return JSONResponse({"error": code, "message": text}, status_code=status)
     node: Node = request.app.state.node
     return render_html(
