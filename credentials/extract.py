@@ -17,16 +17,20 @@ A section of ``babel.cfg`` using this extractor may name, besides Babel's keywor
 ``kwargs``
     keyword arguments whose string value is a message (``error="..."``).
 
-Only Babel imports this module; the software itself never does.
+:func:`extract_verifier` reads the browser verifier's bundle: the ``data-t`` attributes
+of its HTML and the ``t("...")`` and ``detail(details, "...")`` calls of its script.
+
+Only Babel and the tests import this module; the software itself never does.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Iterator
+from html.parser import HTMLParser
 from typing import IO, Any
 
-from babel.messages.extract import extract_python
+from babel.messages.extract import extract_javascript, extract_python
 
 Found = tuple[Any, ...]
 """(line, function, message or messages, comments[, context]): Babel's own shape."""
@@ -109,3 +113,41 @@ def _call(spec: str) -> tuple[str, int]:
     """``name`` (its first argument is the message) or ``name:N`` (its N-th)."""
     name, _, position = spec.partition(":")
     return name, int(position or 1) - 1
+
+
+_SCRIPT_CALLS = {"t": 0, "detail": 1}
+"""The verifier script's translating calls, with the position of their message."""
+
+
+def extract_verifier(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: dict[str, Any],
+) -> Iterator[Found]:
+    """The messages of the verifier's ``index.html`` (``data-t``) or ``app.js``."""
+    if str(options.get("kind", "script")) == "html":
+        parser = _Marked()
+        parser.feed(fileobj.read().decode("utf-8"))
+        for lineno, message in parser.found:
+            yield lineno, "_", message, []
+        return
+    names = dict.fromkeys(_SCRIPT_CALLS)
+    found: Iterator[Any] = extract_javascript(fileobj, names, comment_tags, options)  # type: ignore[arg-type]
+    for lineno, funcname, messages, comments in found:
+        arguments = messages if isinstance(messages, tuple | list) else (messages,)
+        position = _SCRIPT_CALLS[str(funcname)]
+        text = arguments[position] if position < len(arguments) else None
+        if isinstance(text, str) and text:
+            yield lineno, "_", text, list(comments or [])
+
+
+class _Marked(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "data-t" and value:
+                self.found.append((self.getpos()[0], value))

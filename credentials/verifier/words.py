@@ -38,7 +38,6 @@ WORDS: tuple[str, ...] = (
     N_("Looking for a newer list…"),
     N_("Offline: using the list kept on this phone."),
     N_("Connect to the internet once to get the university's list."),
-    N_("Works without internet after this first visit."),
     N_("Name"),
     N_("Module"),
     N_("Outcomes achieved"),
