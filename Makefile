@@ -47,5 +47,5 @@ translations: $(STAMP)
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
 		--project fieldcred -o $(LOCALE)/fieldcred.pot .
 	$(VENV)/bin/pybabel update -i $(LOCALE)/fieldcred.pot -d $(LOCALE) -D fieldcred \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(VENV)/bin/pybabel compile -d $(LOCALE) -D fieldcred --statistics
