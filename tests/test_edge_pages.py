@@ -223,6 +223,27 @@ def test_a_crowded_session_page_stays_small(node: Node) -> None:
     assert len(client.get("/dashboard").content) < 50 * 1024
 
 
+def test_a_session_counts_its_learners_in_the_reader_s_plural(node: Node) -> None:
+    from edge_node import assessment, learners
+
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    client.get("/lang/fr")
+    for count, words in ((0, "0 apprenant"), (1, "1 apprenant"), (2, "2 apprenants")):
+        page = client.get(f"/sessions/{session.id}").text
+        assert f"<p>{words}</p>" in page, (count, words)
+        assert words in client.get("/dashboard").text, (count, words)
+        learner = learners.register(
+            node, learners.LearnerDetails(name=f"Learner {count}", consent=True), by="test"
+        )
+        assessment.join(
+            node, session_code=session.code, learner_code=learner.code, pin=None, client="t"
+        )
+    client.get("/lang/sw")
+    assert "<p>wanafunzi 3</p>" in client.get(f"/sessions/{session.id}").text
+
+
 def test_an_admin_sets_the_time_from_the_browser_and_adds_a_worker(node: Node) -> None:
     import time as clock_time
 
