@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench install screenshots
+.PHONY: demo test lint format bench install screenshots translations
 
 install: $(STAMP)
 
@@ -38,3 +38,14 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The interface's words: extract the messages from the sources (babel.cfg) into a
+# template, merge it into each language's catalogue, compile the .mo files the software
+# reads. Translators (or Weblate/Crowdin) edit the .po files; commit .po and .mo together.
+LOCALE := credentials/locale
+translations: $(STAMP)
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
+		--project fieldcred -o $(LOCALE)/fieldcred.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/fieldcred.pot -d $(LOCALE) -D fieldcred \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d $(LOCALE) -D fieldcred --statistics

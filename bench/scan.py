@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.edge import free_port, start_server  # noqa: E402
+from credentials.languages import LANGUAGES  # noqa: E402
 from credentials.qr import decode_qr_image, qr_version, to_qr_text  # noqa: E402
 from edge_node import learners  # noqa: E402
 from edge_node.demo import SEED_LEARNER, WORKER, _pass_one_module, prepare_demo  # noqa: E402
@@ -45,7 +46,6 @@ LONG_NAME = "Achieng Wanjiru Otieno-Kamau Nyambura Ak"
 assert len(LONG_NAME) == 40
 LONGEST_MODULE = "soil-health"
 """The shipped module with the most outcome text (in French): the fullest certificate."""
-LANGUAGES = ("en", "sw", "fr")
 CARDS = {
     # card: (page suffix, printed element, printable width in mm: page less its margins)
     "A4": ("/certificate", ".certificate", 210 - 2 * 12),

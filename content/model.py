@@ -19,9 +19,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from credentials.claims import MAX_OUTCOMES, MODULE_VERSION
+from credentials.languages import LANGUAGES as LANGUAGES
 
-LANGUAGES: tuple[str, ...] = ("en", "sw", "fr")
-"""Languages every learner-facing string is written in; English is the fallback."""
+# LANGUAGES (credentials.languages): every learner-facing string is written in each;
+# English is the fallback.
 
 FALLBACK_LANGUAGE = "en"
 

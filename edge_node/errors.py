@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from credentials.i18n import counted
+
 
 class EdgeError(Exception):
     """Base of every error the edge node raises on purpose."""
@@ -63,6 +65,12 @@ class Busy(EdgeError):
         self.retry_after_s = retry_after_s
 
 
+TRY_AGAIN_IN = counted(
+    "Too many failed log-ins. Try again in {n} minute.",
+    "Too many failed log-ins. Try again in {n} minutes.",
+)
+
+
 class Locked(EdgeError):
     """Too many failed log-ins: the account or address is locked for a while."""
 
@@ -71,7 +79,7 @@ class Locked(EdgeError):
 
     def __init__(self, *, retry_after_s: int) -> None:
         super().__init__(
-            "Too many failed log-ins. Try again in {n} minute(s).",
+            TRY_AGAIN_IN,
             params={"n": max(1, math.ceil(retry_after_s / 60))},
         )
         self.retry_after_s = retry_after_s

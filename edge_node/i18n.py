@@ -1,18 +1,9 @@
-"""The interface's words in English, Kiswahili and French.
-
-Messages are keyed by their English text (gettext style); ``translations.py`` holds
-the Kiswahili and French. A test checks that every message used in a template or
-page has both.
-"""
+"""The interface's words in English, Kiswahili and French: the project's gettext
+catalogues (:mod:`credentials.i18n`), keyed by the English text."""
 
 from __future__ import annotations
 
-from edge_node.translations import MESSAGES
+from credentials.i18n import N_, Translator, gettext, ngettext, pgettext
+from credentials.languages import LANGUAGES
 
-LANGUAGES = ("en", "sw", "fr")
-
-
-def gettext(lang: str, msgid: str) -> str:
-    if lang == "en":
-        return msgid
-    return MESSAGES.get(msgid, {}).get(lang, msgid)
+__all__ = ["LANGUAGES", "N_", "Translator", "gettext", "ngettext", "pgettext"]

@@ -15,6 +15,7 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from credentials.i18n import counted, english
 from hub.store import Store
 from sync.errors import BadRequest, NotFound, SyncError
 
@@ -68,12 +69,15 @@ class LoginLocked(SyncError):
 
     status = 429
     reason = "locked"
-    template = "Too many failed log-ins. Try again in {n} minute(s)."
+    template = counted(
+        "Too many failed log-ins. Try again in {n} minute.",
+        "Too many failed log-ins. Try again in {n} minutes.",
+    )
 
     def __init__(self, retry_after_s: int) -> None:
         self.retry_after_s = retry_after_s
         self.params = {"n": -(-retry_after_s // 60)}
-        super().__init__(self.template.format(**self.params))
+        super().__init__(english(self.template, **self.params))
 
 
 FREE_FAILURES = 10

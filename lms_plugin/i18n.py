@@ -14,9 +14,10 @@ import gettext
 from collections.abc import Callable
 from pathlib import Path
 
+from credentials.languages import LANGUAGE_NAMES as LANGUAGE_NAMES
+
 LOCALE_DIR = Path(__file__).resolve().parent / "translations"
 DOMAIN = "text"
-LANGUAGE_NAMES = {"en": "English", "sw": "Kiswahili", "fr": "Français"}
 
 
 @functools.lru_cache(maxsize=8)

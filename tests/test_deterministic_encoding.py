@@ -27,9 +27,10 @@ from credentials.claims import (
 )
 from credentials.cose import COSE_SIGN1_TAG, _sig_structure, decode_sign1, sign1
 from credentials.errors import MalformedInput, NotDeterministic
+from credentials.i18n import gettext
 from credentials.issuance import issue
 from credentials.trust import TYP_TRUST_LIST, read_trust_list, sign_trust_list
-from credentials.verdicts import TRANSLATIONS, VERDICTS
+from credentials.verdicts import VERDICTS
 from credentials.verification import Reason, verify
 from tests.test_content_packs import KEY as PACK_KEY
 from tests.test_content_packs import PACK
@@ -172,7 +173,7 @@ def test_a_trust_list_with_a_longer_head_is_refused() -> None:
 def test_the_verdict_reads_in_three_languages() -> None:
     headline, sentence = VERDICTS[Reason.NOT_DETERMINISTIC]
     for english in (headline, sentence):
-        kiswahili, french = TRANSLATIONS[english]
+        kiswahili, french = gettext("sw", english), gettext("fr", english)
         assert len({english, kiswahili, french}) == 3
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from credentials.claims import MicroCredential
+from credentials.i18n import gettext
 from credentials.issuance import issue
 from hub import reports
 from hub.ingest import Hub, answer
@@ -101,10 +102,8 @@ def test_the_alert_is_on_the_overview_in_the_readers_language(hub: Hub) -> None:
     add_staff(hub.store, "wanjiru", "correct horse", "university")
     client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
     client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
-    sentence, kiswahili, french = (
-        alerts.TEMPLATES[alerts.OUTSIDE_CERTIFICATE],
-        *alerts.TRANSLATIONS[alerts.TEMPLATES[alerts.OUTSIDE_CERTIFICATE]],
-    )
+    sentence = alerts.TEMPLATES[alerts.OUTSIDE_CERTIFICATE]
+    kiswahili, french = gettext("sw", sentence), gettext("fr", sentence)
     for lang, text in (("en", sentence), ("sw", kiswahili), ("fr", french)):
         page = client.get(f"/?lang={lang}").text
         assert text.format(seq=3).replace("'", "&#39;") in page, lang

@@ -301,79 +301,16 @@ def test_verify_form_never_fails_with_a_server_error(client: TestClient) -> None
 # -- languages -------------------------------------------------------------------------
 
 
-def _template_messages() -> set[str]:
-    found: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
-        text = template.read_text(encoding="utf-8")
-        for match in re.finditer(r"_\('((?:[^'\\]|\\.)*)'", text):
-            found.add(match.group(1).replace("\\'", "'"))
-    return found
-
-
-def _web_messages() -> set[str]:
-    """Titles, headings and columns the staff pages hand to the templates, the words they
-    translate themselves (``t(...)``, ``ctx.t(...)``) and their error messages."""
-    import ast
-
-    hub_dir = Path(__file__).parent.parent / "hub"
-    found: list[ast.expr] = []
-    for path in [hub_dir / "tables.py", *sorted((hub_dir / "web").glob("*.py"))]:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(key, ast.Constant) and key.value in (
-                        "heading",
-                        "columns",
-                        "link",
-                    ):
-                        found += value.elts if isinstance(value, ast.List) else [value]
-            elif isinstance(node, ast.Call) and node.args:
-                func = node.func
-                name = getattr(func, "id", "") or getattr(func, "attr", "")
-                if name in ("t", "page", "FormExpired", "TooLarge"):
-                    found.append(node.args[0])
-    return {e.value for e in found if isinstance(e, ast.Constant) and isinstance(e.value, str)}
-
-
-TEMPLATES = Path(__file__).parent.parent / "hub" / "templates"
-
-
-def test_every_message_has_kiswahili_and_french() -> None:
-    from credentials.verdicts import JOINED_LATER, TRUST_LIST_DATE, VERDICTS
+def test_every_reason_has_a_verdict_and_the_store_s_words_are_translated() -> None:
+    """That every message a page marks is in the catalogues: tests/test_catalogues.py."""
+    from credentials.i18n import gettext
+    from credentials.verdicts import VERDICTS
     from credentials.verification import Reason
-    from hub.staff import LoginLocked
-    from hub.tables import ENTRY_LABELS
-    from hub.translations import LANGUAGES, MESSAGES
-    from hub.web.context import BUSY
-    from sync import alerts
+    from hub.translations import STORED_WORDS
 
-    used = _template_messages() | _web_messages()
-    used |= {text for pair in VERDICTS.values() for text in pair}
-    used |= {TRUST_LIST_DATE, JOINED_LATER}
-    used |= {"Name", "Module", "Outcomes achieved", "Level (EQF)", "Date", "Valid until"}
-    used |= {"Issuing centre", "yes", "no", "clock", "active", "revoked", "Please log in."}
-    # Words from the store and the staff module the pages show through the table.
-    used |= {"gender", "age band", "centre", "wrong username or password", "replaced"}
-    used |= {LoginLocked.template, BUSY}
-    used |= {"same name and birth year", "held: on a forked branch"}
-    used |= {"presented a credential issued at {node}"}
-    # The registry entry's field names on the credential page.
-    used |= set(ENTRY_LABELS.values())
-    # Equity groups: the edge node's genders, the age bands and their fallbacks.
-    used |= {"female", "male", "other", "unstated", "unknown", "under 18", "50 and over"}
-    # A node's alerts, rendered on the overview by their code.
-    used |= set(alerts.TEMPLATES.values())
-    assert len(used) > 120
-    missing = sorted(text for text in used if text not in MESSAGES)
-    assert not missing, missing
-    assert not set(MESSAGES) - used, set(MESSAGES) - used
     assert set(Reason) <= set(VERDICTS)
-    for english, languages in MESSAGES.items():
-        placeholders = set(re.findall(r"{\w+}", english))
-        for lang in LANGUAGES:
-            assert languages[lang].strip(), (english, lang)
-            assert set(re.findall(r"{\w+}", languages[lang])) == placeholders, (english, lang)
+    for word in STORED_WORDS:
+        assert gettext("sw", word) != word, word
 
 
 @pytest.mark.parametrize(

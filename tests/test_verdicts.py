@@ -11,13 +11,14 @@ import pytest
 
 from credentials.certificates import NodeCertificate, issue_node_certificate
 from credentials.claims import encode_claims
+from credentials.i18n import gettext
 from credentials.issuance import issue
 from credentials.keys import SigningKey
 from credentials.qr import qr_png, to_qr_text
 from credentials.sample import SAMPLE_ENTRY, SAMPLE_NODE_ID, sample_credential
 from credentials.status import StatusList
 from credentials.trust import TrustList
-from credentials.verdicts import TRANSLATIONS, VERDICTS, Check, check
+from credentials.verdicts import VERDICTS, Check, check
 from credentials.verification import Reason
 
 ROOT = SigningKey.from_seed(bytes(range(32)))
@@ -136,7 +137,7 @@ def test_each_verdict_reads_in_english_kiswahili_and_french(case: str) -> None:
     make, _ = CASES[case]
     verdict = make()
     for english in (verdict.headline, verdict.sentence):
-        kiswahili, french = TRANSLATIONS[english]
+        kiswahili, french = gettext("sw", english), gettext("fr", english)
         assert kiswahili.strip() and french.strip()
         assert len({english, kiswahili, french}) == 3
 

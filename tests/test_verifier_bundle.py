@@ -10,9 +10,12 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from babel.messages.extract import extract_from_file
 from fastapi.testclient import TestClient
 
 from credentials import verdicts
+from credentials.extract import extract_verifier
+from credentials.i18n import gettext
 from credentials.keys import SigningKey
 from credentials.trust import TrustList, sign_trust_list
 from credentials.verifier import serve, words
@@ -45,19 +48,24 @@ def test_the_verdicts_and_words_are_credentials_verdicts_own(hub_client: TestCli
     assert setup["roots"] == [simulated_hub_root().public_key.hex()]
     for key, (headline, sentence) in verdicts.VERDICTS.items():
         assert setup["verdicts"][str(key)] == [headline, sentence]
-    for english, (swahili, french) in verdicts.TRANSLATIONS.items():
-        assert setup["words"][english] == {"sw": swahili, "fr": french}
+    for english in serve.page_messages():
+        assert setup["words"][english] == {
+            "sw": gettext("sw", english),
+            "fr": gettext("fr", english),
+        }
     assert setup["verdicts"][words.NEWER_THAN_LIST] == list(words.VERDICTS[words.NEWER_THAN_LIST])
 
 
 def _page_messages() -> set[str]:
     """Every English message the page may show: marked in the HTML, passed to t() or to
-    detail() in app.js, and every verdict's headline and sentence."""
-    html = (BUNDLE / "index.html").read_text()
-    script = (BUNDLE / "app.js").read_text()
-    found = set(re.findall(r'data-t="([^"]+)"', html))
-    found |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', script))
-    found |= set(re.findall(r'detail\(details, "([^"]+)"', script))
+    detail() in app.js (as ``make translations`` extracts them), and every verdict's
+    headline and sentence."""
+    found = set()
+    for name, options in (("index.html", {"kind": "html"}), ("app.js", {})):
+        for _line, message, _comments, _context in extract_from_file(
+            extract_verifier, str(BUNDLE / name), options=options
+        ):
+            found.add(message)
     for headline, sentence in [*verdicts.VERDICTS.values(), *words.VERDICTS.values()]:
         found |= {headline, sentence}
     return found

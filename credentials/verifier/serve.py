@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from credentials import verdicts
+from credentials.i18n import gettext
+from credentials.languages import LANGUAGE_NAMES, LANGUAGES
 from credentials.verifier import words
 
 BUNDLE = Path(__file__).resolve().parent
-LANGUAGES = {"en": "English", "sw": "Kiswahili", "fr": "Français"}
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -78,13 +79,25 @@ def setup_document(roots: Sequence[bytes]) -> dict[str, Any]:
     """What the page needs besides code: roots, verdicts, words, languages."""
     headlines = {str(key): list(text) for key, text in verdicts.VERDICTS.items()}
     headlines.update({key: list(text) for key, text in words.VERDICTS.items()})
-    translations = {**verdicts.TRANSLATIONS, **words.TRANSLATIONS}
     return {
         "roots": [root.hex() for root in roots],
-        "languages": LANGUAGES,
+        "languages": LANGUAGE_NAMES,
         "verdicts": headlines,
-        "words": {en: {"sw": sw, "fr": fr} for en, (sw, fr) in translations.items()},
+        "words": {
+            english: {lang: gettext(lang, english) for lang in LANGUAGES if lang != "en"}
+            for english in page_messages()
+        },
     }
+
+
+def page_messages() -> list[str]:
+    """Every message the page may show, as the catalogues hold it: the verdicts, the
+    details of a credential, the notes on the list and the page's own words."""
+    found = [text for pair in verdicts.VERDICTS.values() for text in pair]
+    found += [text for pair in words.VERDICTS.values() for text in pair]
+    found += [verdicts.TRUST_LIST_DATE, verdicts.JOINED_LATER, *verdicts.DETAIL_LABELS]
+    found += words.WORDS
+    return list(dict.fromkeys(found))
 
 
 def service_worker(assets: dict[str, Asset], setup: bytes) -> bytes:

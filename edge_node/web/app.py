@@ -35,8 +35,10 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from credentials.i18n import english
 from credentials.verifier import VerifierApp
 from edge_node.errors import Busy, EdgeError, StorageError
+from edge_node.i18n import N_
 from edge_node.node import Node
 from edge_node.storage import describe_sqlite_error
 from edge_node.trust import pinned_roots
@@ -61,7 +63,7 @@ def _error_response(
     """JSON under ``/api/``, else a page: ``message`` is English, with ``{placeholders}``
     filled from ``params`` after the page translates it."""
     if _is_api(request):
-        text = message.format(**params) if params else message
+        text = english(message, **params) if params else message
         return JSONResponse({"error": code, "message": text}, status_code=status)
     node: Node = request.app.state.node
     return render_html(
@@ -96,7 +98,9 @@ class _BoundBodies:
             declared = Headers(scope=scope).get("content-length")
             if declared is None or not declared.isdigit() or int(declared) > limit:
                 message = (
-                    "The photo is too large (8 MB at most)" if photo else "The form is too large"
+                    N_("The photo is too large (8 MB at most)")
+                    if photo
+                    else N_("The form is too large")
                 )
                 response = _error_response(Request(scope), 413, "too_large", message)
                 await response(scope, receive, send)
@@ -143,7 +147,7 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        message = str(error.detail) if error.status_code != 404 else "Page not found"
+        message = str(error.detail) if error.status_code != 404 else N_("Page not found")
         return _error_response(request, error.status_code, "http", message)
 
     @app.exception_handler(sqlite3.Error)

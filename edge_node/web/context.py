@@ -10,10 +10,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response, UploadFile
 from pydantic import BaseModel, ValidationError
 
+from credentials.languages import from_accept_language
 from credentials.qr import PhotoReading, read_qr_photo
 from edge_node.accounts import session_role
 from edge_node.errors import BadRequest, Forbidden, Unauthorized
-from edge_node.i18n import gettext
+from edge_node.i18n import LANGUAGES, N_, gettext
 from edge_node.learners import current_id
 from edge_node.node import Node
 from edge_node.sessions import end_session, session_ended
@@ -22,7 +23,6 @@ from fieldcred import pools
 
 T = TypeVar("T")
 
-LANGUAGES = ("en", "sw", "fr")
 MAX_FORM_BYTES = 64 * 1024
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 """A phone's photo of a QR code (1-3 MB is usual)."""
@@ -32,11 +32,7 @@ def pick_language(request: Request, default: str) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return str(chosen)
-    for part in request.headers.get("accept-language", "").split(",")[:8]:
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return default
+    return from_accept_language(request.headers.get("accept-language", ""), default)
 
 
 @dataclass
@@ -225,35 +221,35 @@ def parse(model: type[BaseModel], data: dict[str, Any], lang: str | None = None)
 
 
 FIELD_LABELS = {
-    "name": "Name",
-    "phone": "Phone",
-    "birth_year": "Year of birth",
-    "gender": "Gender",
-    "village": "Village",
-    "language": "Preferred language",
-    "pin": "PIN",
-    "consent": "Consent",
-    "page": "Page",
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "birth_year": N_("Year of birth"),
+    "gender": N_("Gender"),
+    "village": N_("Village"),
+    "language": N_("Preferred language"),
+    "pin": N_("PIN"),
+    "consent": N_("Consent"),
+    "page": N_("Page"),
 }
 """The label a page gives each field a form or an address can get wrong."""
 
-_NUMBER = "{field} must be a number."
+_NUMBER = N_("{field} must be a number.")
 SENTENCES = {
-    "missing": "{field} is required.",
-    "string_too_short": "{field} must be at least {limit} characters.",
-    "string_too_long": "{field} must be at most {limit} characters.",
+    "missing": N_("{field} is required."),
+    "string_too_short": N_("{field} must be at least {limit} characters."),
+    "string_too_long": N_("{field} must be at most {limit} characters."),
     "int_parsing": _NUMBER,
     "int_type": _NUMBER,
     "int_from_float": _NUMBER,
     "float_parsing": _NUMBER,
     "float_type": _NUMBER,
-    "greater_than_equal": "{field} must be {limit} or more.",
-    "greater_than": "{field} must be more than {limit}.",
-    "less_than_equal": "{field} must be {limit} or less.",
-    "less_than": "{field} must be less than {limit}.",
-    "string_pattern_mismatch": "{field} is not written as asked.",
+    "greater_than_equal": N_("{field} must be {limit} or more."),
+    "greater_than": N_("{field} must be more than {limit}."),
+    "less_than_equal": N_("{field} must be {limit} or less."),
+    "less_than": N_("{field} must be less than {limit}."),
+    "string_pattern_mismatch": N_("{field} is not written as asked."),
 }
-"""Pydantic's common error types as a sentence a page translates (``translations.py``)."""
+"""Pydantic's common error types as a sentence a page translates (``credentials.i18n``)."""
 
 
 def describe_errors(errors: list[Any], lang: str | None = None) -> str:

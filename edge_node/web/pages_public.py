@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from credentials.languages import LANGUAGES
 from edge_node import accounts, assessment, catalogue, learners, verifying
 from edge_node.errors import BadRequest, NotFound, Unauthorized
-from edge_node.web.context import LANGUAGES, CtxDep
+from edge_node.web.context import CtxDep
 from edge_node.web.render import render
 from edge_node.web.security import learner_principal, staff_principal
 

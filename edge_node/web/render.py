@@ -1,4 +1,5 @@
-"""Jinja2 pages: one environment, the translation function and the shared layout values."""
+"""Jinja2 pages: one environment (with ``jinja2.ext.i18n``), the reader's catalogue and the
+shared layout values."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from credentials.claims import MAX_HOLDER_NAME
-from edge_node.i18n import gettext
+from credentials.languages import LANGUAGE_NAMES
+from edge_node.i18n import Translator
 from edge_node.web.context import Ctx
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -21,9 +23,10 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     auto_reload=False,
+    extensions=["jinja2.ext.i18n"],
 )
 env.globals["MAX_HOLDER_NAME"] = MAX_HOLDER_NAME
-env.globals["LANGUAGES"] = (("en", "English"), ("sw", "Kiswahili"), ("fr", "Français"))
+env.globals["LANGUAGES"] = tuple(LANGUAGE_NAMES.items())
 
 
 def address(request: Request) -> str:
@@ -41,12 +44,9 @@ def render_html(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    def _(msgid: str, **kwargs: Any) -> str:
-        text = gettext(lang, msgid)
-        return text.format(**kwargs) if kwargs else text
-
+    words = Translator(lang).template_values()
     html = env.get_template(template).render(
-        _=_, lang=lang, node_name=node_name, path=path, **values
+        **words, lang=lang, node_name=node_name, path=path, **values
     )
     return HTMLResponse(html, status_code=status)
 
