@@ -137,6 +137,16 @@ def tree_rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def high_water_mb(pid: int) -> float:
+    """The most resident memory ``pid`` has held since it started (VmHWM), in MB: a
+    peak no sampling can miss, however short the burst (a log-in's argon2 hash)."""
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def guide_environment() -> dict[str, str]:
     """The ``Environment=`` lines of the systemd unit in the centre admin's guide."""
     text = GUIDE.read_text(encoding="utf-8")
@@ -199,26 +209,25 @@ class Bench:
         )
         self.session_code = session["code"]
 
-    async def register(self, count: int) -> list[str]:
+    async def register(self, count: int, *, pin: str | None = None) -> list[str]:
         conn = Connection(self.port)
         codes = []
         for index in range(count):
+            details = {"name": f"Bench Learner {index}", "consent": True, "language": "sw"}
             learner = await self.call(
                 conn,
                 "POST",
                 "/api/v1/learners",
-                {"name": f"Bench Learner {index}", "consent": True, "language": "sw"},
+                {**details, **({"pin": pin} if pin else {})},
                 self.worker_token,
             )
             codes.append(learner["code"])
         return codes
 
-    async def join(self, conn: Connection, code: str) -> tuple[str, str]:
+    async def join(self, conn: Connection, code: str, pin: str | None = None) -> tuple[str, str]:
+        body = {"session_code": self.session_code, "learner_code": code}
         joined = await self.call(
-            conn,
-            "POST",
-            "/api/v1/join",
-            {"session_code": self.session_code, "learner_code": code},
+            conn, "POST", "/api/v1/join", {**body, **({"pin": pin} if pin else {})}
         )
         return joined["token"], joined["sitting_id"]
 
@@ -339,9 +348,17 @@ async def hostile_phase(
     return figures, peak, tally
 
 
+async def join_at_once(bench: Bench, codes: list[str], pin: str | None = None) -> float:
+    """Seconds until every learner of ``codes``, all joining at the same moment, is in."""
+    conns = [Connection(bench.port) for _ in codes]
+    started = time.perf_counter()
+    await asyncio.gather(*(bench.join(c, code, pin) for c, code in zip(conns, codes, strict=True)))
+    return time.perf_counter() - started
+
+
 async def run_phases(
     bench: Bench, pid: int, quick: bool
-) -> tuple[dict[int, dict[str, float]], float, float, float, tuple[Any, ...]]:
+) -> tuple[dict[int, dict[str, float]], float, dict[str, float], float, tuple[Any, ...]]:
     await bench.setup()
     duration = 3.0 if quick else 12.0
     per_level = {1: 15 if quick else 60, 10: 60 if quick else 250, 50: 120 if quick else 500}
@@ -349,6 +366,7 @@ async def run_phases(
     codes = await bench.register(
         sum(per_level.values()) + 50 + (40 if quick else 150) + hostile_count
     )
+    pin_codes = await bench.register(50, pin="2468")
     hostile_codes = codes[-hostile_count:]
     codes = codes[:-hostile_count]
     results: dict[int, dict[str, float]] = {}
@@ -376,12 +394,10 @@ async def run_phases(
             f"({results[concurrency]['requests']} requests)"
         )
     # 50 learners join at the same moment.
-    joiners = codes[offset : offset + 50]
+    joins = {"join50_s": await join_at_once(bench, codes[offset : offset + 50])}
     offset += 50
-    conns = [Connection(bench.port) for _ in joiners]
-    started = time.perf_counter()
-    await asyncio.gather(*(bench.join(c, code) for c, code in zip(conns, joiners, strict=True)))
-    join50 = time.perf_counter() - started
+    # And 50 whose cards have a PIN (each checked on the way in).
+    joins["join50_pin_s"] = await join_at_once(bench, pin_codes, "2468")
     # Issuance: submitted sittings, then the worker scores them as fast as the node issues.
     waiting = codes[offset:]
     conns = [Connection(bench.port) for _ in range(10)]
@@ -411,7 +427,7 @@ async def run_phases(
         f"{bench.errors - errors_before} failed); peak RSS {hostile_rss:.1f} MB; "
         f"neighbour's answers {dict(sorted(tally.items()))}"
     )
-    return results, peak_rss, join50, issued_per_s, neighbour
+    return results, peak_rss, joins, issued_per_s, neighbour
 
 
 def page_sizes(port: int, data_dir: Path) -> dict[str, int]:
@@ -494,13 +510,16 @@ def main() -> None:
         )
         bench = Bench(port, module)
         phases = asyncio.run(run_phases(bench, server.pid, args.quick))
-        results, load_rss, join50, issued, (hostile_figures, hostile_rss, _) = phases
+        results, load_rss, joins, issued, (hostile_figures, hostile_rss, _) = phases
         print(f"RSS under load: {load_rss:.1f} MB")
-        print(f"50 learners joining at once: all in after {join50:.2f} s")
+        print(f"50 learners joining at once: all in after {joins['join50_s']:.2f} s")
+        print(f"50 learners with PINs joining at once: in after {joins['join50_pin_s']:.2f} s")
         print(f"credentials issued: {issued:.1f}/s")
         sizes = page_sizes(port, data_dir)
         for path, size in sorted(sizes.items()):
             print(f"page {path:<28} {size / 1024:6.1f} KB")
+        peak_rss = high_water_mb(server.pid)
+        print(f"peak RSS of the node over the whole run (VmHWM): {peak_rss:.1f} MB")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -516,7 +535,9 @@ def main() -> None:
         "p50_ms_c50": round(results[50]["p50_ms"], 1),
         "p95_ms_c50": round(results[50]["p95_ms"], 1),
         "p99_ms_c50": round(results[50]["p99_ms"], 1),
-        "join50_s": round(join50, 2),
+        "join50_s": round(joins["join50_s"], 2),
+        "join50_pin_s": round(joins["join50_pin_s"], 2),
+        "peak_rss_mb": round(peak_rss, 1),
         "issued_per_s": round(issued, 1),
         "hostile_p99_ms_c50": round(hostile_figures["p99_ms"], 1),
         "hostile_rss_mb": round(hostile_rss, 1),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,18 +18,35 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
+from edge_node.config import PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST, EdgeSettings
 from edge_node.errors import BadRequest, Conflict, Locked, NotFound, PinLocked, Unauthorized
 from edge_node.storage import transaction
 
-_hasher = PasswordHasher()
+
+@cache
+def password_hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    """argon2id at this cost, one lane: the pool already runs two at once on a board's
+    few cores (the node's settings give the cost: ``password_time_cost``,
+    ``password_memory_kib``)."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def hasher_for(settings: EdgeSettings) -> PasswordHasher:
+    """The hasher of staff passwords at the cost a node's settings give."""
+    return password_hasher(settings.password_time_cost, settings.password_memory_kib)
+
+
+_hasher = password_hasher(PASSWORD_TIME_COST, PASSWORD_MEMORY_KIB)
+"""The cost of hashes made where no node's settings are at hand (argon2 reads the cost of a
+hash it checks from the hash itself)."""
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """Verified against when the username is unknown, so that an unknown user costs the
     same time as a wrong password and the two cannot be told apart (made on first use:
     hashing at import would slow every start-up)."""
-    return _hasher.hash(secrets.token_hex(16))
+    return hasher.hash(secrets.token_hex(16))
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$"
@@ -78,10 +97,17 @@ def check_account(username: str, password: str) -> None:
     _check_password(password)
 
 
-def create_account(db: Database, *, username: str, password: str, role: Role) -> Account:
+def create_account(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    hasher: PasswordHasher | None = None,
+) -> Account:
     check_account(username, password)
     account = Account(id=secrets.token_hex(8), username=username, role=Role(role))
-    password_hash = _hasher.hash(password)
+    password_hash = (hasher or _hasher).hash(password)
     with transaction(db):
         if db.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
             raise Conflict(f"The username {username!r} is taken")
@@ -178,7 +204,13 @@ def recent_changes(db: Database, limit: int = 20) -> list[Change]:
 
 
 def set_password(
-    db: Database, username: str, password: str, *, at: datetime, by: str = "terminal"
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    at: datetime,
+    by: str = "terminal",
+    hasher: PasswordHasher | None = None,
 ) -> Account:
     """Give an account a new password, end its sessions and lift its lockout (``edge
     set-password``, for whoever holds the node's terminal); a disabled account stays
@@ -189,7 +221,7 @@ def set_password(
     ).fetchone()
     if row is None:
         raise NotFound(f"No account is named {username!r}")
-    password_hash = _hasher.hash(password)
+    password_hash = (hasher or _hasher).hash(password)
     with transaction(db):
         db.execute(
             "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
@@ -317,12 +349,15 @@ def authenticate(
     client: str,
     throttle: Throttle | None = None,
     now: float | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Account:
     """Check a username and password. Failures are counted per account and address
     (``throttle``), and per account from all addresses (:func:`account_ceiling`); past
     their free tries each makes the next wait longer. A success clears only the count of
-    its own address: someone's log-in elsewhere leaves an attacker's count as it is."""
+    its own address: someone's log-in elsewhere leaves an attacker's count as it is; and
+    a hash made at another cost than ``hasher``'s is made again at its cost."""
     throttle = throttle or Throttle()
+    hasher = hasher or _hasher
     now = time.time() if now is None else now
     pair, account = _pair_key(username, client), _user_key(username)
     check_not_locked(db, [pair], now, throttle)
@@ -333,10 +368,10 @@ def authenticate(
         "WHERE username = ? AND disabled = 0",
         [username],
     ).fetchone()
-    stored = row[5] if row else _dummy_hash()
+    stored = row[5] if row else _dummy_hash(hasher)
     ok: bool
     try:
-        ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
+        ok = hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
@@ -345,16 +380,24 @@ def authenticate(
             record_failure(db, [account], now, ceiling)
         raise Unauthorized("Wrong username or password")
     clear_failures(db, [pair])
+    if hasher.check_needs_rehash(stored):
+        _rehash(db, row[0], stored, hasher.hash(password[:MAX_PASSWORD_LENGTH]))
     return _account(row)
 
 
-def hash_secret(secret: str) -> str:
-    """An argon2 hash of a short secret (a learner PIN)."""
-    return _hasher.hash(secret)
+def _rehash(db: Database, account_id: str, old: str, new: str) -> None:
+    """Store a password's hash made again at the node's cost; on a card turned read-only
+    it stays as it was (still checked, made again at a later log-in)."""
+    with contextlib.suppress(sqlite3.OperationalError), transaction(db):
+        db.execute(
+            "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
+            [new, account_id, old],
+        )
 
 
 def verify_secret(stored: str, secret: str) -> bool:
-    """Check a secret against its argon2 hash (argon2 compares in constant time)."""
+    """Check a secret against its argon2 hash (argon2 compares in constant time): learners'
+    PINs hashed before ``edge_node.pin_hashes``."""
     try:
         return _hasher.verify(stored, secret)
     except (VerificationError, InvalidHashError):

@@ -80,6 +80,7 @@ def set_password(
     ),
 ) -> None:
     """Give a worker or admin account a new password (and lift its lockout)."""
+    from edge_node.accounts import hasher_for
     from edge_node.accounts import set_password as store
     from edge_node.errors import EdgeError
 
@@ -87,7 +88,9 @@ def set_password(
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     node = _open(data)
     try:
-        account = store(node.db, username, password, at=node.clock.now())
+        account = store(
+            node.db, username, password, at=node.clock.now(), hasher=hasher_for(node.settings)
+        )
     except EdgeError as error:
         _fail(str(error))
     finally:

@@ -12,10 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge_node.errors import NodeNotReady
 
+# Staff passwords' argon2id cost, measured for a 1 GB board (docs/security.md).
+PASSWORD_TIME_COST = 18
+PASSWORD_MEMORY_KIB = 12 * 1024
+
 SETTINGS_FILE = "settings.json"
 DATABASE_FILE = "edge.db"
 NODE_KEY_FILE = "node.key"
 SESSION_SECRET_FILE = "session.secret"
+PIN_SECRET_FILE = "pin.secret"
 CERT_REQUEST_FILE = "node-certificate-request.cbor"
 CERT_FILE = "node-certificate.cbor"
 
@@ -39,6 +44,10 @@ class EdgeSettings(BaseModel):
     login_lockout_s: int = Field(default=15 * 60, ge=1)
     secure_cookies: bool = False
     """Set when the node is served over HTTPS (a centre hotspot usually is not)."""
+    password_time_cost: int = Field(default=PASSWORD_TIME_COST, ge=1, le=100)
+    password_memory_kib: int = Field(default=PASSWORD_MEMORY_KIB, ge=8, le=256 * 1024)
+    """argon2 cost of staff passwords (see docs/security.md): each hash or check takes
+    this much memory, two at once; hashes made at another cost are redone at log-in."""
 
 
 def load_settings(data_dir: Path) -> EdgeSettings:

@@ -26,7 +26,7 @@ from credentials.errors import CredentialError
 from credentials.keys import SigningKey, load_private_key, public_jwk, save_private_key
 from credentials.trust import TrustList, sign_trust_list
 from edge_node import assessment, learners, trust
-from edge_node.accounts import Role, create_account
+from edge_node.accounts import Role, create_account, hasher_for
 from edge_node.config import CERT_REQUEST_FILE, SETTINGS_FILE, EdgeSettings, write_settings
 from edge_node.errors import NodeNotReady
 from edge_node.node import Node, init_node, open_node
@@ -94,7 +94,11 @@ def prepare_demo(
             row[0]
             if row
             else create_account(
-                node.db, username=WORKER[0], password=WORKER[1], role=Role.worker
+                node.db,
+                username=WORKER[0],
+                password=WORKER[1],
+                role=Role.worker,
+                hasher=hasher_for(node.settings),
             ).id
         )
         people = [_learner(node, *details) for details in DEMO_LEARNERS]

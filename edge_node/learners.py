@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from credentials.claims import MAX_HOLDER_NAME
 from edge_node import events, issuance
-from edge_node.accounts import hash_secret, verify_secret
 from edge_node.clock import RELEASE_FLOOR
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
 from edge_node.events import EventType
 from edge_node.node import Node
+from edge_node.pin_hashes import hash_pin, needs_argon2
 from edge_node.storage import transaction
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or from paper
@@ -159,7 +159,7 @@ def _public(row: Any) -> LearnerPublic:
 def register(node: Node, details: LearnerDetails, *, by: str) -> LearnerPublic:
     now = node.clock.now().isoformat()
     learner_id = secrets.token_hex(8)
-    pin_hash = hash_secret(details.pin) if details.pin else None
+    pin_hash = hash_pin(node.pin_secret, details.pin) if details.pin else None
     with transaction(node.db):
         code = new_learner_code()
         while node.db.execute("SELECT 1 FROM learners WHERE code = ?", [code]).fetchone():
@@ -224,7 +224,7 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
     get(node, learner_id)
     values: dict[str, Any] = details.model_dump(exclude={"pin", "consent"})
     if details.pin:
-        values["pin_hash"] = hash_secret(details.pin)
+        values["pin_hash"] = hash_pin(node.pin_secret, details.pin)
     with transaction(node.db):
         node.db.table("learners").update(learner_id, values)
         events.record(
@@ -330,15 +330,6 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
     return get(node, keep_id)
 
 
-def has_pin(node: Node, code: str) -> bool:
-    """Whether joining as the learner of this code checks a PIN (an argon2 hash: the web
-    app does that in its pool of password workers, not on its event loop)."""
-    row = node.db.execute(
-        "SELECT pin_hash IS NOT NULL FROM learners WHERE code = ?", [normalise_code(code)]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 @dataclass(frozen=True)
 class CodeHolder:
     """Whose printed code this is: the record it stands for now (after merges), and the
@@ -357,8 +348,11 @@ def holder_of(node: Node, code: str) -> CodeHolder:
     return CodeHolder(learner_id=current_id(node, row[0]) if row[2] else row[0], pin_hash=row[1])
 
 
-def pin_matches(holder: CodeHolder, pin: str | None) -> bool:
-    return holder.pin_hash is None or verify_secret(holder.pin_hash, pin or "")
+def pin_needs_argon2(node: Node, code: str) -> bool:
+    """Whether joining as the learner of this code checks an argon2 hash of their PIN
+    (one from before PINs were keyed hashes): then the web app does it in its pool of
+    password workers, not on its event loop."""
+    return needs_argon2(node.db, normalise_code(code))
 
 
 def current_id(node: Node, learner_id: str) -> str:

@@ -15,7 +15,8 @@ from sqlite_utils import Database
 from content.model import Module, Pathway
 from credentials.keys import SigningKey, load_private_key, save_private_key
 from edge_node import catalogue as node_catalogue
-from edge_node.accounts import Account, Role, check_account, create_account
+from edge_node import pin_hashes
+from edge_node.accounts import Account, Role, check_account, create_account, hasher_for
 from edge_node.clock import Clock
 from edge_node.config import (
     CERT_REQUEST_FILE,
@@ -49,6 +50,8 @@ class Node:
     key: SigningKey
     session_secret: bytes
     clock: Clock
+    pin_secret: bytes = field(default=b"", repr=False)
+    """The key of learners' PIN hashes (``pin.secret``, outside the database)."""
     modules: dict[str, Module] = field(default_factory=dict)
     pathways: dict[str, Pathway] = field(default_factory=dict)
 
@@ -133,6 +136,7 @@ def init_node(
         request_path.write_bytes(make_request(key, settings.node_id, settings.node_name))
     db = open_database(data_dir / DATABASE_FILE, create=True)
     try:
+        pin_hashes.load_secret(data_dir, db)  # made here, and only the node may read it
         if install_shipped and not db["modules"].count:
             node_catalogue.install_shipped(db)
         existing = db.execute(
@@ -140,7 +144,13 @@ def init_node(
         ).fetchone()
         if existing:
             return Account(id=existing[0], username=existing[1], role=Role(existing[2]))
-        return create_account(db, username=admin_user, password=admin_password, role=Role.admin)
+        return create_account(
+            db,
+            username=admin_user,
+            password=admin_password,
+            role=Role.admin,
+            hasher=hasher_for(settings),
+        )
     finally:
         db.close()
 
@@ -154,6 +164,11 @@ def open_node(data_dir: Path) -> Node:
     except FileNotFoundError as error:
         raise NodeNotReady(f"{data_dir}: {Path(error.filename).name} is missing") from None
     db = open_database(data_dir / DATABASE_FILE)
+    try:
+        pin_secret = pin_hashes.load_secret(data_dir, db)  # made for a node from before it
+    except NodeNotReady:
+        db.close()
+        raise
     node = Node(
         data_dir=data_dir,
         settings=settings,
@@ -161,6 +176,7 @@ def open_node(data_dir: Path) -> Node:
         key=key,
         session_secret=session_secret,
         clock=Clock(db),
+        pin_secret=pin_secret,
     )
     node.reload_content()
     # The content is read once, here: its pages need not stay in SQLite's cache.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge_node import learners
+from edge_node import learners, pin_hashes
 from edge_node.accounts import (
     Throttle,
     check_not_locked,
@@ -77,14 +77,14 @@ def sign_in(node: Node, *, code: str, pin: str | None, client: str) -> LearnerPu
         count_address_failure(node, client)
         raise
     if holder.pin_hash is not None:
-        _check_pin(node, holder, pin, client)
+        _check_pin(node, holder, pin, client, code=learners.normalise_code(code))
     return learners.get(node, holder.learner_id)
 
 
-def _check_pin(node: Node, holder: CodeHolder, pin: str | None, client: str) -> None:
+def _check_pin(node: Node, holder: CodeHolder, pin: str | None, client: str, *, code: str) -> None:
     key, throttle, now = _pin_key(holder.learner_id), pin_throttle(node.settings), _now_s(node)
     check_not_locked(node.db, [key], now, throttle)
-    if not learners.pin_matches(holder, pin):
+    if not pin_hashes.check_and_upgrade(node, code, holder.pin_hash or "", pin or ""):
         with transaction(node.db):
             record_failure(node.db, [key], now, throttle)
             record_failure(node.db, [_address_key(client)], now, address_throttle(node.settings))

@@ -83,9 +83,10 @@ PHOTOS = Pool("photos", workers=2, queue=4, queue_wait_s=3.0, retry_after_s=5)
 """Photos of QR codes: each may take up to ``credentials.qr.MAX_DECODED_BYTES`` (48 MiB)
 while it is read, so two at once."""
 PASSWORDS = Pool("passwords", workers=2, queue=48, queue_wait_s=15.0, retry_after_s=10)
-"""argon2 hashes and checks of passwords and PINs: 64 MiB and about 0.1 s each at the
-default cost (0.5 s on a Raspberry Pi), so two at once; a class joining at once with
-their PINs waits its turn in line (a waiting call costs next to nothing)."""
+"""argon2 hashes and checks of passwords (and of learners' PINs hashed with argon2 before
+they were keyed hashes, each once): at the edge node's cost 19 MiB and about 0.12 s each
+(docs/security.md), so two at once; a burst of log-ins waits its turn in line (a waiting
+call costs next to nothing)."""
 DRAWING = Pool("drawing", workers=2, queue=16, queue_wait_s=5.0, retry_after_s=5)
 """QR codes drawn for pages (about 15 ms each) and other page rendering too slow for the
 loop."""

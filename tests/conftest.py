@@ -22,6 +22,11 @@ from hub.store import open_store
 # (a worker's own folder when the suite runs in parallel) would break a word the tests
 # look for across two lines. Tests of narrow rendering set their own width.
 os.environ.setdefault("COLUMNS", "1000")
+# Cheap argon2 parameters in tests, set through the nodes' settings (as an operator would):
+# the tests check who gets in, not the strength of the hash (tests/test_edge_pin_hashes.py
+# changes them).
+os.environ.setdefault("FIELDCRED_EDGE_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("FIELDCRED_EDGE_PASSWORD_MEMORY_KIB", "64")
 
 
 @pytest.fixture(scope="session")

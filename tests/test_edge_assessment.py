@@ -15,7 +15,7 @@ from content.grading import correct_answer
 from content.model import Item, Module
 from credentials.certificates import ALL_MODULES, NodeCertificate, issue_node_certificate
 from credentials.keys import SigningKey
-from edge_node.accounts import Role, create_account
+from edge_node.accounts import Role, create_account, hasher_for
 from edge_node.node import Node, init_node, open_node
 from edge_node.trust import install_certificate, pin_root
 from edge_node.web.app import create_app
@@ -61,7 +61,13 @@ def make_template(data: Path, name: str = "Test Centre") -> Path:
     under the test root, to copy per test."""
     init_node(data, name=name, admin_user="admin", admin_password="admin-password")
     node = open_node(data)
-    create_account(node.db, username=WORKER[0], password=WORKER[1], role=Role.worker)
+    create_account(
+        node.db,
+        username=WORKER[0],
+        password=WORKER[1],
+        role=Role.worker,
+        hasher=hasher_for(node.settings),
+    )
     enrol(node)
     node.close()
     return data

@@ -10,10 +10,12 @@ How it runs (``edge_node.server``): one process, one asyncio event loop, under u
 * Off the loop, in bounded pools of threads (``fieldcred.pools``), each call waiting in
   line for a few seconds at most before it is answered 503 with ``Retry-After``:
   photos of QR codes, 2 at once, each refused from its header when reading it would take
-  over 48 MiB (``credentials.qr``); argon2 password and PIN checks and hashes, 2 at
-  once (64 MiB each), with the reads and writes that go with them (the log-in
-  failures, a join's sitting, a new learner) on a database connection of the call's
-  own (``Node.own_connection``); QR codes drawn for pages, 2 at once.
+  over 48 MiB (``credentials.qr``); argon2 checks and hashes of staff passwords (and of
+  a learner's PIN still hashed with argon2, once), 2 at once (19 MiB each), with the
+  reads and writes that go with them (the log-in failures, a join's sitting) on a
+  database connection of the call's own (``Node.own_connection``); QR codes drawn for
+  pages, 2 at once. A PIN's keyed hash (``edge_node.pin_hashes``) takes microseconds:
+  on the loop.
 * The sync thread (``edge_node.server``) writes on its own connection too; SQLite makes
   writers take turns.
 """

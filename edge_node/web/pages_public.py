@@ -60,6 +60,7 @@ async def login(ctx: CtxDep) -> Response:
                 client=client,
                 throttle=throttle,
                 now=mine.clock.now().timestamp(),
+                hasher=accounts.hasher_for(mine.settings),
             )
         )
     except Unauthorized as error:
@@ -109,7 +110,7 @@ async def join(ctx: CtxDep) -> Response:
                 pin=form.get("pin") or None,
                 client=client,
             ),
-            hashing=learners.has_pin(ctx.node, learner_code),
+            hashing=learners.pin_needs_argon2(ctx.node, learner_code),
         )
     except (Unauthorized, NotFound) as error:
         return render(

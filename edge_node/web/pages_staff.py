@@ -114,9 +114,7 @@ async def learner_create(ctx: CtxDep) -> Response:
         return render(
             ctx, "learner_form.html", status=400, learner=None, values=form, error=error.message
         )
-    learner = await ctx.with_passwords(
-        lambda mine: learners.register(mine, details, by=by), hashing=bool(details.pin)
-    )
+    learner = learners.register(ctx.node, details, by=by)
     return _redirect(ctx, f"/learners/{learner.id}/card")
 
 
@@ -138,9 +136,7 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
         return render(
             ctx, "learner_form.html", status=400, learner=learner, values=form, error=error.message
         )
-    await ctx.with_passwords(
-        lambda mine: learners.update(mine, learner_id, details, by=by), hashing=bool(details.pin)
-    )
+    learners.update(ctx.node, learner_id, details, by=by)
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -342,7 +338,11 @@ async def admin_create_account(ctx: CtxDep) -> Response:
         raise BadRequest("The role must be admin or worker") from None
     await ctx.with_passwords(
         lambda mine: accounts.create_account(
-            mine.db, username=form.get("username", ""), password=form.get("password", ""), role=role
+            mine.db,
+            username=form.get("username", ""),
+            password=form.get("password", ""),
+            role=role,
+            hasher=accounts.hasher_for(mine.settings),
         )
     )
     return _redirect(ctx, "/admin")
