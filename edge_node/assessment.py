@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from content.grading import DrawnItem, draw_sitting
+from content.grading import DrawnItem, Grade, draw_sitting, grade_attempt
 from content.model import Item, Module
 from content.public import PublicItem, public_item
 from edge_node import events, issuance, learners, pins
@@ -393,7 +393,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
         if not changed:
             return get_sitting(node, sitting.id)
         sitting = get_sitting(node, sitting.id)
-        grade = issuance.grade(module, _drawn_items(sitting), sitting.answers, sitting.checklist)
+        grade = _grade(module, sitting, session.route)
         events.record(
             node.db,
             node_id=node.node_id,
@@ -412,7 +412,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
             },
         )
         if _complete(module, sitting):
-            issuance.record_result(node, sitting=sitting, session=session, module=module)
+            _record_result(node, sitting=sitting, session=session, module=module, grade=grade)
     return get_sitting(node, sitting.id)
 
 
@@ -464,7 +464,7 @@ def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: st
         if not changed:
             raise Conflict("The checklist of this sitting is already scored")
         sitting = get_sitting(node, sitting.id)
-        grade = issuance.grade(module, _drawn_items(sitting), sitting.answers, scores)
+        grade = _grade(module, sitting, session.route)
         events.record(
             node.db,
             node_id=node.node_id,
@@ -479,5 +479,54 @@ def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: st
             },
         )
         if _complete(module, sitting):
-            issuance.record_result(node, sitting=sitting, session=session, module=module)
+            _record_result(node, sitting=sitting, session=session, module=module, grade=grade)
     return get_sitting(node, sitting.id)
+
+
+# Grading and the result ---------------------------------------------------------------
+
+
+def _grade(module: Module, sitting: Sitting, route: str) -> Grade:
+    """Grade what is known; an unscored checklist counts at its lowest levels."""
+    checklist = sitting.checklist
+    if checklist is None:
+        checklist = {c.id: min(level.score for level in c.levels) for c in module.checklist}
+    return grade_attempt(
+        module=module,
+        drawn=_drawn_items(sitting),
+        answers=sitting.answers,
+        checklist=checklist,
+        route="prior_learning" if route == Route.prior_learning else "course",
+    )
+
+
+def _record_result(
+    node: Node, *, sitting: Sitting, session: Session, module: Module, grade: Grade
+) -> None:
+    """Store the result of a complete sitting, graded by the caller; on a pass, issue. Inside
+    the caller's transaction, so the result, the credential and the events commit together."""
+    result_id = secrets.token_hex(8)
+    node.db.table("results").insert(
+        {
+            "id": result_id,
+            "sitting_id": sitting.id,
+            "learner_id": sitting.learner_id,
+            "module_id": module.id,
+            "module_version": module.version,
+            "route": session.route,
+            "passed": int(grade.passed),
+            "score_percent": grade.score_percent,
+            "outcomes": json.dumps(list(grade.outcomes_achieved)),
+            "detail": json.dumps(
+                {
+                    "points_earned": grade.points_earned,
+                    "points_available": grade.points_available,
+                    "failed_must_pass": list(grade.failed_must_pass),
+                    "outcome_fractions": dict(grade.outcome_fractions),
+                }
+            ),
+            "graded_at": node.clock.now().isoformat(),
+        }
+    )
+    if grade.passed:
+        issuance.issue_result(node, result_id)

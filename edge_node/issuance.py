@@ -1,5 +1,6 @@
-"""Results and credentials: a graded sitting is recorded, and a pass is issued at once,
-signed by the node key, in the same transaction as the result and its event.
+"""Results and credentials: :mod:`edge_node.assessment` grades a sitting and records its
+result, and a pass is issued here at once (:func:`issue_result`), signed by the node key,
+in the same transaction as the result and its event.
 
 When the clock cannot be trusted the result is still recorded, and the credential
 waits (:func:`issue_pending`) until an admin or the hub sets the time: the node
@@ -25,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from content.grading import DrawnItem, Grade, grade_attempt
-from content.model import Module, Pathway
+from content.model import Pathway
 from credentials.certificates import NodeCertificate, read_node_certificate
 from credentials.claims import MAX_HOLDER_NAME, MicroCredential, decode_claims
 from credentials.cose import decode_sign1
@@ -49,27 +49,7 @@ its id in the synced event log, so the bytes on paper stay few.
 """
 
 if TYPE_CHECKING:
-    from edge_node.assessment import Session, Sitting
     from edge_node.node import Node
-
-
-def grade(
-    module: Module,
-    drawn: list[DrawnItem],
-    answers: dict[str, Any],
-    checklist: dict[str, int] | None,
-    route: str = "course",
-) -> Grade:
-    """Grade what is known; an unscored checklist counts at its lowest levels."""
-    if checklist is None:
-        checklist = {c.id: min(level.score for level in c.levels) for c in module.checklist}
-    return grade_attempt(
-        module=module,
-        drawn=drawn,
-        answers=answers,
-        checklist=checklist,
-        route="prior_learning" if route == "prior_learning" else "course",
-    )
 
 
 @dataclass(frozen=True)
@@ -210,37 +190,13 @@ def results(node: Node, *, learner_id: str | None = None, limit: int = 200) -> l
     return [_result(row, node, cert) for row in rows]
 
 
-def record_result(node: Node, *, sitting: Sitting, session: Session, module: Module) -> None:
-    """Grade a complete sitting and store its result; on a pass, issue. Call inside a
-    transaction (the caller's), so the result, the credential and the events commit together."""
-    from edge_node.assessment import _drawn_items
-
-    result = grade(module, _drawn_items(sitting), sitting.answers, sitting.checklist, session.route)
-    result_id = secrets.token_hex(8)
-    node.db.table("results").insert(
-        {
-            "id": result_id,
-            "sitting_id": sitting.id,
-            "learner_id": sitting.learner_id,
-            "module_id": module.id,
-            "module_version": module.version,
-            "route": session.route,
-            "passed": int(result.passed),
-            "score_percent": result.score_percent,
-            "outcomes": json.dumps(list(result.outcomes_achieved)),
-            "detail": json.dumps(
-                {
-                    "points_earned": result.points_earned,
-                    "points_available": result.points_available,
-                    "failed_must_pass": list(result.failed_must_pass),
-                    "outcome_fractions": dict(result.outcome_fractions),
-                }
-            ),
-            "graded_at": node.clock.now().isoformat(),
-        }
-    )
-    if result.passed and node.clock.status().trusted:
-        _issue_module(node, result_id)
+def issue_result(node: Node, result_id: str) -> str | None:
+    """Issue the credential of a recorded result that passed, when the clock is trusted
+    (else it waits for :func:`issue_pending`); inside the caller's transaction. The new
+    credential's id, or None."""
+    if not node.clock.status().trusted:
+        return None
+    return _issue_module(node, result_id)
 
 
 def _next_status_index(node: Node) -> int:

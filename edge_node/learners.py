@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from credentials.claims import MAX_HOLDER_NAME
-from edge_node import events, issuance
+from edge_node import events
 from edge_node.accounts import hash_secret, verify_secret
 from edge_node.clock import RELEASE_FLOOR
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -234,14 +234,13 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
             type=EventType.learner_updated,
             body={"id": learner_id, "by": by, "changes": _event_details(details)},
         )
-    issuance.issue_for_learner(node, learner_id)
     return get(node, learner_id)
 
 
 def rename(node: Node, learner_id: str, name: LearnerName, *, by: str) -> LearnerPublic:
     """Give a learner the name their credentials will carry (the learner card's way out
-    for a name registered before the credential's limit applied); a credential that
-    waited for it is issued."""
+    for a name registered before the credential's limit applied). The caller then issues
+    a credential that waited for it (:func:`edge_node.issuance.issue_for_learner`)."""
     get(node, learner_id)
     with transaction(node.db):
         node.db.execute("UPDATE learners SET name = ? WHERE id = ?", [name.name, learner_id])
@@ -252,7 +251,6 @@ def rename(node: Node, learner_id: str, name: LearnerName, *, by: str) -> Learne
             type=EventType.learner_updated,
             body={"id": learner_id, "by": by, "changes": {"name": name.name}},
         )
-    issuance.issue_for_learner(node, learner_id)
     return get(node, learner_id)
 
 
@@ -304,9 +302,9 @@ def merge_plan(node: Node, *, keep_id: str, duplicate_id: str) -> MergePlan:
 def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
     """Fold a duplicate registration into ``keep_id``: its sittings, results,
     credentials and recognised credentials move over (credentials keep the subject they
-    were signed with), so do records merged into it before, and any pathway the two
-    complete together is issued (or later, by :func:`issuance.issue_pending`, when the
-    clock is not trusted now)."""
+    were signed with), so do records merged into it before. The caller then issues what
+    became due (:func:`edge_node.issuance.issue_for_learner`): a pathway the two complete
+    together, a pass that waited for a name a credential can hold."""
     merge_plan(node, keep_id=keep_id, duplicate_id=duplicate_id)
     db = node.db
     with transaction(db):
@@ -325,8 +323,6 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
             type=EventType.learner_merged,
             body={"id": duplicate_id, "into": keep_id, "by": by},
         )
-        if node.clock.status().trusted:
-            issuance.issue_completed_pathways(node, keep_id)
     return get(node, keep_id)
 
 

@@ -141,6 +141,7 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
     await ctx.with_passwords(
         lambda mine: learners.update(mine, learner_id, details, by=by), hashing=bool(details.pin)
     )
+    issuance.issue_for_learner(ctx.node, learner_id)
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -156,6 +157,7 @@ async def learner_rename(ctx: CtxDep, learner_id: str) -> Response:
             ctx, learner_id, status=400, name_error=error.message, short_name=form.get("name")
         )
     learners.rename(ctx.node, learner_id, name, by=by)
+    issuance.issue_for_learner(ctx.node, learner_id)
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -176,6 +178,7 @@ async def learner_merge(ctx: CtxDep) -> Response:
         query = urlencode({"keep": keep_id, "duplicate": duplicate_id})
         return _redirect(ctx, f"/learners/merge?{query}")
     keep = learners.merge(ctx.node, keep_id=keep_id, duplicate_id=duplicate_id, by=by)
+    issuance.issue_for_learner(ctx.node, keep.id)
     return _redirect(ctx, f"/learners/{keep.id}/card")
 
 
