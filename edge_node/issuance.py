@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from content.model import Pathway
-from credentials.certificates import NodeCertificate, read_node_certificate
+from credentials.certificates import NodeCertificate
 from credentials.claims import MAX_HOLDER_NAME, MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
@@ -112,14 +112,8 @@ def name_withheld(node: Node, learner_id: str) -> Withheld | None:
 
 
 def own_certificate(node: Node) -> NodeCertificate | None:
-    """The node's installed certificate (checked against the root when installed)."""
-    data = trust.node_certificate(node)
-    if data is None:
-        return None
-    try:
-        return read_node_certificate(data)[0]
-    except CredentialError:
-        return None
+    """The node's installed certificate (read once, kept by :mod:`edge_node.trust`)."""
+    return trust.own_certificate(node)
 
 
 def withheld_reason(
@@ -226,6 +220,10 @@ def _expiry(issued_at: datetime, years: int | None) -> datetime | None:
         return issued_at.replace(year=issued_at.year + years, day=28)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def _store_credential(
     node: Node,
     *,
@@ -252,6 +250,7 @@ def _store_credential(
             "result_id": result_id,
             "status_index": credential.status_index,
             "issued_at": credential.issued_at.isoformat(),
+            "expires_at": _iso(credential.expires_at),
             "cose": cose,
         }
     )
@@ -422,13 +421,13 @@ def _countable(node: Node, learner_id: str, now: datetime) -> dict[str, tuple[st
     in hex, score), this node's own first, then those recognised from other nodes."""
     trust_list = trust.current(node)
     earned: dict[str, tuple[str, int]] = {}
-    for module_id, credential_id, score, index, cose in node.db.execute(
-        "SELECT c.module_id, c.id, r.score_percent, c.status_index, c.cose FROM credentials c "
-        "JOIN results r ON r.id = c.result_id WHERE c.learner_id = ? AND c.pathway = 0 "
-        "ORDER BY c.issued_at",
+    for module_id, credential_id, score, index, expiry in node.db.execute(
+        "SELECT c.module_id, c.id, r.score_percent, c.status_index, c.expires_at "
+        "FROM credentials c JOIN results r ON r.id = c.result_id "
+        "WHERE c.learner_id = ? AND c.pathway = 0 ORDER BY c.issued_at",
         [learner_id],
     ):
-        expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
+        expires_at = None if expiry is None else datetime.fromisoformat(expiry)
         if module_id not in earned and _usable(trust_list, node.node_id, index, expires_at, now):
             earned[module_id] = (credential_id, int(score))
     for module_id, credential_id, score, cose in node.db.execute(

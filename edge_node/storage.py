@@ -273,6 +273,24 @@ def _ended_sessions(db: Database) -> None:
     )
 
 
+@migrations(name="0014_credential_expiry")
+def _credential_expiry(db: Database) -> None:
+    # When each credential expires, as its claims say (ISO 8601, none for a credential that
+    # does not): a pathway counts only unexpired ones, and reading the date no longer
+    # decodes every credential the learner holds.
+    from credentials.claims import decode_claims
+    from credentials.cose import decode_sign1
+
+    db.execute("ALTER TABLE credentials ADD COLUMN expires_at TEXT")
+    for credential_id, cose in db.execute("SELECT id, cose FROM credentials").fetchall():
+        expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
+        if expires_at is not None:
+            db.execute(
+                "UPDATE credentials SET expires_at = ? WHERE id = ?",
+                [expires_at.isoformat(), credential_id],
+            )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():
