@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database, Migrations
 
@@ -392,9 +393,23 @@ def transaction(db: Database) -> Iterator[Database]:
             raise StorageError(describe_sqlite_error("database", error)) from None
 
 
+Row = dict[str, Any]
+"""A row read by its columns' names (never by their position)."""
+
+
+def first(db: Database, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    """The first row the query finds, by column name, or None."""
+    return next(db.query(sql, params), None)
+
+
+def rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """Every row the query finds, by column name."""
+    return list(db.query(sql, params))
+
+
 def get_state(db: Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM node_state WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
+    row = first(db, "SELECT value FROM node_state WHERE key = ?", [key])
+    return None if row is None else str(row["value"])
 
 
 def set_state(db: Database, key: str, value: str) -> None:
