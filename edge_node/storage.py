@@ -399,7 +399,11 @@ Row = dict[str, Any]
 
 def first(db: Database, sql: str, params: Sequence[Any] = ()) -> Row | None:
     """The first row the query finds, by column name, or None."""
-    return next(db.query(sql, params), None)
+    with closing(db.execute(sql, params)) as cursor:
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 def rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
