@@ -29,7 +29,7 @@ from edge_node.config import (
     write_settings,
 )
 from edge_node.errors import BadRequest, NodeNotReady
-from edge_node.storage import connect, open_database
+from edge_node.storage import connect, first, open_database
 
 
 def make_node_id(name: str) -> str:
@@ -171,11 +171,13 @@ def init_node(
     try:
         if install_shipped and not db["modules"].count:
             node_catalogue.install_shipped(db)
-        existing = db.execute(
-            "SELECT id, username, role FROM accounts WHERE username = ?", [admin_user]
-        ).fetchone()
+        existing = first(
+            db, "SELECT id, username, role FROM accounts WHERE username = ?", [admin_user]
+        )
         if existing:
-            return Account(id=existing[0], username=existing[1], role=Role(existing[2]))
+            return Account(
+                id=existing["id"], username=existing["username"], role=Role(existing["role"])
+            )
         return create_account(db, username=admin_user, password=admin_password, role=Role.admin)
     finally:
         db.close()

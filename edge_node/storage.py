@@ -283,12 +283,12 @@ def _credential_expiry(db: Database) -> None:
     from credentials.cose import decode_sign1
 
     db.execute("ALTER TABLE credentials ADD COLUMN expires_at TEXT")
-    for credential_id, cose in db.execute("SELECT id, cose FROM credentials").fetchall():
-        expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
+    for row in list(db.query("SELECT id, cose FROM credentials")):
+        expires_at = decode_claims(decode_sign1(bytes(row["cose"])).payload).expires_at
         if expires_at is not None:
             db.execute(
                 "UPDATE credentials SET expires_at = ? WHERE id = ?",
-                [expires_at.isoformat(), credential_id],
+                [expires_at.isoformat(), row["id"]],
             )
 
 

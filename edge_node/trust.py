@@ -22,7 +22,7 @@ from credentials.trust import TrustList, read_trust_list
 from edge_node.config import CERT_FILE
 from edge_node.errors import BadRequest, NodeNotReady
 from edge_node.node import Node
-from edge_node.storage import get_state, set_state, transaction
+from edge_node.storage import first, get_state, set_state, transaction
 
 T = TypeVar("T")
 
@@ -84,11 +84,12 @@ def _stamp(node: Node) -> tuple[object, ...]:
         cert: tuple[int, ...] | None = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     except FileNotFoundError:
         cert = None
-    row = node.db.execute(
-        "SELECT (SELECT version || ' ' || installed_at FROM trust WHERE id = 1), "
-        "(SELECT value FROM node_state WHERE key = 'trust.roots')"
-    ).fetchone()
-    return (cert, *row)
+    row = first(
+        node.db,
+        "SELECT (SELECT version || ' ' || installed_at FROM trust WHERE id = 1) AS list, "
+        "(SELECT value FROM node_state WHERE key = 'trust.roots') AS roots",
+    )
+    return (cert, row) if row is None else (cert, row["list"], row["roots"])
 
 
 def _cached(node: Node, key: str, load: Callable[[], T]) -> T:
@@ -126,13 +127,13 @@ def install_trust_list(node: Node, data: bytes, *, keep_newer: bool = False) -> 
     already have brought a newer one.
     """
     trust = read_trust_list(data, pinned_roots=pinned_roots(node) or None)
-    current_row = node.db.execute("SELECT version FROM trust WHERE id = 1").fetchone()
-    if current_row is not None and current_row[0] > trust.version:
+    current_row = first(node.db, "SELECT version FROM trust WHERE id = 1")
+    if current_row is not None and current_row["version"] > trust.version:
         if keep_newer:
             return trust
         raise BadRequest(
             f"This trust list (version {trust.version}) is older than the installed one "
-            f"(version {current_row[0]})"
+            f"(version {current_row['version']})"
         )
     with transaction(node.db):
         node.db.table("trust").upsert(
@@ -171,10 +172,10 @@ def current(node: Node) -> TrustList | None:
 
 def _current(node: Node) -> TrustList | None:
     cert = node_certificate(node)
-    row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
+    row = first(node.db, "SELECT data FROM trust WHERE id = 1")
     if row is not None:
         try:
-            trust = read_trust_list(bytes(row[0]), pinned_roots=pinned_roots(node) or None)
+            trust = read_trust_list(bytes(row["data"]), pinned_roots=pinned_roots(node) or None)
         except CredentialError as error:  # damaged, or written in a format this one refuses
             raise NodeNotReady(
                 "The trust list kept on this node cannot be read ({reason}). Sync with the "
