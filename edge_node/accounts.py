@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from edge_node.config import PASSWORD_MEMORY_KIB, PASSWORD_TIME_COST, EdgeSettings
 from edge_node.errors import BadRequest, Conflict, Locked, NotFound, PinLocked, Unauthorized
-from edge_node.storage import transaction
+from edge_node.storage import Row, first, rows, transaction
 
 
 @cache
@@ -109,7 +109,7 @@ def create_account(
     account = Account(id=secrets.token_hex(8), username=username, role=Role(role))
     password_hash = (hasher or _hasher).hash(password)
     with transaction(db):
-        if db.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
+        if first(db, "SELECT 1 FROM accounts WHERE username = ?", [username]):
             raise Conflict(f"The username {username!r} is taken")
         db.table("accounts").insert(
             {
@@ -127,21 +127,23 @@ def create_account(
 _ACCOUNT_COLUMNS = "id, username, role, disabled, session_epoch"
 
 
-def _account(row: Any) -> Account:
+def _account(row: Row) -> Account:
     return Account(
-        id=row[0], username=row[1], role=Role(row[2]), disabled=bool(row[3]), session_epoch=row[4]
+        id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        disabled=bool(row["disabled"]),
+        session_epoch=row["session_epoch"],
     )
 
 
 def list_accounts(db: Database) -> list[Account]:
-    rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY username").fetchall()
-    return [_account(r) for r in rows]
+    found = db.query(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY username")
+    return [_account(r) for r in found]
 
 
 def get_account(db: Database, account_id: str) -> Account:
-    row = db.execute(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", [account_id]
-    ).fetchone()
+    row = first(db, f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", [account_id])
     if row is None:
         raise NotFound("No such account")
     return _account(row)
@@ -150,11 +152,12 @@ def get_account(db: Database, account_id: str) -> Account:
 def session_role(db: Database, account_id: str, epoch: int) -> Role | None:
     """The role of a staff session's account, or None when the account is disabled or
     its epoch has moved on since the session began (one primary-key lookup a request)."""
-    row = db.execute(
+    row = first(
+        db,
         "SELECT role FROM accounts WHERE id = ? AND disabled = 0 AND session_epoch = ?",
         [account_id, epoch],
-    ).fetchone()
-    return None if row is None else Role(row[0])
+    )
+    return None if row is None else Role(row["role"])
 
 
 def _log_change(db: Database, *, at: datetime, by: str, username: str, change: str) -> None:
@@ -177,9 +180,7 @@ def set_disabled(
         if account.disabled == disabled:
             return account
         if disabled and account.role is Role.admin and not account.disabled:
-            admins = db.execute(
-                "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0"
-            ).fetchone()[0]
+            admins = db.table("accounts").count_where("role = 'admin' AND disabled = 0")
             if admins <= 1:
                 raise Conflict(
                     "The last enabled admin cannot be disabled: no one could set the clock"
@@ -194,13 +195,17 @@ def set_disabled(
 
 
 def recent_changes(db: Database, limit: int = 20) -> list[Change]:
-    rows = db.execute(
-        "SELECT c.at, coalesce(b.username, c.by), a.username, c.change FROM account_changes c "
-        "JOIN accounts a ON a.id = c.account_id LEFT JOIN accounts b ON b.id = c.by "
-        "ORDER BY c.id DESC LIMIT ?",
+    found = rows(
+        db,
+        "SELECT c.at, coalesce(b.username, c.by) AS by_name, a.username, c.change "
+        "FROM account_changes c JOIN accounts a ON a.id = c.account_id "
+        "LEFT JOIN accounts b ON b.id = c.by ORDER BY c.id DESC LIMIT ?",
         [limit],
-    ).fetchall()
-    return [Change(at=r[0], by=r[1], username=r[2], change=r[3]) for r in rows]
+    )
+    return [
+        Change(at=r["at"], by=r["by_name"], username=r["username"], change=r["change"])
+        for r in found
+    ]
 
 
 def set_password(
@@ -216,20 +221,18 @@ def set_password(
     set-password``, for whoever holds the node's terminal); a disabled account stays
     disabled."""
     _check_password(password)
-    row = db.execute(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE username = ?", [username]
-    ).fetchone()
+    row = first(db, f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE username = ?", [username])
     if row is None:
         raise NotFound(f"No account is named {username!r}")
     password_hash = (hasher or _hasher).hash(password)
     with transaction(db):
         db.execute(
             "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
-            [password_hash, row[0]],
+            [password_hash, row["id"]],
         )
         _clear_account_failures(db, username)
         _log_change(db, at=at, by=by, username=username, change="password set")
-    return get_account(db, row[0])
+    return get_account(db, row["id"])
 
 
 @dataclass(frozen=True)
@@ -285,12 +288,12 @@ def check_not_locked(
     locked (:class:`PinLocked`)."""
     throttle = throttle or Throttle()
     for key in keys:
-        row = db.execute(
-            "SELECT failures, first_at, locked_until FROM login_failures WHERE key = ?", [key]
-        ).fetchone()
+        row = first(
+            db, "SELECT failures, first_at, locked_until FROM login_failures WHERE key = ?", [key]
+        )
         if row is None:
             continue
-        failures, first_at, until = row
+        failures, first_at, until = row["failures"], row["first_at"], row["locked_until"]
         forgotten = throttle.window_s is not None and abs(now - first_at) > throttle.window_s
         if throttle.lock_at is not None and failures >= throttle.lock_at and not forgotten:
             raise PinLocked()
@@ -320,7 +323,7 @@ def clear_failures(db: Database, keys: list[str]) -> None:
     """Forget the failures of these keys; writes only when there are some, so that staff
     can still log in and read what the node holds when its card has turned read-only."""
     marks = ", ".join("?" * len(keys))
-    if db.execute(f"SELECT 1 FROM login_failures WHERE key IN ({marks})", keys).fetchone():
+    if first(db, f"SELECT 1 FROM login_failures WHERE key IN ({marks})", keys):
         with transaction(db):
             db.execute(f"DELETE FROM login_failures WHERE key IN ({marks})", keys)
 
@@ -363,12 +366,13 @@ def authenticate(
     check_not_locked(db, [pair], now, throttle)
     ceiling = account_ceiling(throttle)
     check_not_locked(db, [account], now, ceiling)
-    row = db.execute(
+    row = first(
+        db,
         f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM accounts "
         "WHERE username = ? AND disabled = 0",
         [username],
-    ).fetchone()
-    stored = row[5] if row else _dummy_hash(hasher)
+    )
+    stored = row["password_hash"] if row else _dummy_hash(hasher)
     ok: bool
     try:
         ok = hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
@@ -381,7 +385,7 @@ def authenticate(
         raise Unauthorized("Wrong username or password")
     clear_failures(db, [pair])
     if hasher.check_needs_rehash(stored):
-        _rehash(db, row[0], stored, hasher.hash(password[:MAX_PASSWORD_LENGTH]))
+        _rehash(db, row["id"], stored, hasher.hash(password[:MAX_PASSWORD_LENGTH]))
     return _account(row)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from content.grading import DrawnItem, draw_sitting
+from content.grading import DrawnItem, Grade, draw_sitting, grade_attempt
 from content.model import Item, Module
 from content.public import PublicItem, public_item
 from edge_node import events, issuance, learners, pins
@@ -22,7 +22,7 @@ from edge_node.errors import BadRequest, Conflict, NotFound
 from edge_node.events import EventType
 from edge_node.learners import LearnerPublic
 from edge_node.node import Node
-from edge_node.storage import transaction
+from edge_node.storage import Row, first, rows, transaction
 
 SESSION_CODE_DIGITS = 6
 Answer = str | list[str] | bool | float
@@ -78,22 +78,22 @@ _SITTING_COLUMNS = (
 )
 
 
-def _session(row: Any) -> Session:
-    return Session(*row)
+def _session(row: Row) -> Session:
+    return Session(**row)
 
 
-def _sitting(row: Any) -> Sitting:
+def _sitting(row: Row) -> Sitting:
     return Sitting(
-        id=row[0],
-        session_id=row[1],
-        learner_id=row[2],
-        drawn=json.loads(row[3]),
-        answers=json.loads(row[4]),
-        position=row[5],
-        joined_at=row[6],
-        submitted_at=row[7],
-        checklist=json.loads(row[8]) if row[8] else None,
-        scored_at=row[9],
+        id=row["id"],
+        session_id=row["session_id"],
+        learner_id=row["learner_id"],
+        drawn=json.loads(row["drawn"]),
+        answers=json.loads(row["answers"]),
+        position=row["position"],
+        joined_at=row["joined_at"],
+        submitted_at=row["submitted_at"],
+        checklist=json.loads(row["checklist"]) if row["checklist"] else None,
+        scored_at=row["scored_at"],
     )
 
 
@@ -146,17 +146,15 @@ def open_session(node: Node, *, module_id: str, route: str, by: str) -> Session:
 def _free_session_code(node: Node) -> str:
     while True:
         code = "".join(secrets.choice("0123456789") for _ in range(SESSION_CODE_DIGITS))
-        taken = node.db.execute(
-            "SELECT 1 FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
-        ).fetchone()
+        taken = first(
+            node.db, "SELECT 1 FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
+        )
         if not taken:
             return code
 
 
 def get_session(node: Node, session_id: str) -> Session:
-    row = node.db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id]
-    ).fetchone()
+    row = first(node.db, f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", [session_id])
     if row is None:
         raise NotFound("No such session")
     return _session(row)
@@ -165,12 +163,12 @@ def get_session(node: Node, session_id: str) -> Session:
 def list_sessions(
     node: Node, *, open_only: bool = False, since: str | None = None
 ) -> list[Session]:
-    rows = node.db.execute(
+    found = node.db.query(
         f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE (? = 0 OR closed_at IS NULL) "
         "AND (? IS NULL OR opened_at >= ?) ORDER BY opened_at DESC LIMIT 200",
         [int(open_only), since, since],
-    ).fetchall()
-    return [_session(row) for row in rows]
+    )
+    return [_session(row) for row in found]
 
 
 def close_session(node: Node, session_id: str) -> Session:
@@ -191,21 +189,22 @@ class Participant:
 
 
 def participant_count(node: Node, session_id: str) -> int:
-    row = node.db.execute("SELECT count(*) FROM sittings WHERE session_id = ?", [session_id])
-    return int(row.fetchone()[0])
+    row = first(node.db, "SELECT count(*) AS n FROM sittings WHERE session_id = ?", [session_id])
+    return int(row["n"]) if row else 0
 
 
 def participants(
     node: Node, session_id: str, *, offset: int = 0, limit: int = 1000
 ) -> list[Participant]:
     """Who joined, those still waiting for their checklist first, then by arrival."""
-    rows = node.db.execute(
+    found = rows(
+        node.db,
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? "
         "ORDER BY (checklist IS NOT NULL), joined_at LIMIT ? OFFSET ?",
         [session_id, limit, offset],
-    ).fetchall()
+    )
     out = []
-    for row in rows:
+    for row in found:
         sitting = _sitting(row)
         out.append(
             Participant(
@@ -229,18 +228,21 @@ def join(
     :mod:`edge_node.pins`); no one's join clears a count of someone else."""
     pins.check_address(node, client)
     code = "".join(c for c in session_code if c.isdigit())  # "834 190" as on the board
-    row = node.db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE code = ? AND closed_at IS NULL", [code]
-    ).fetchone()
+    row = first(
+        node.db,
+        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE code = ? AND closed_at IS NULL",
+        [code],
+    )
     if row is None:
         pins.count_address_failure(node, client)
         raise NotFound("No open session has this code. Check the code with your worker.")
     session = _session(row)
     learner = pins.sign_in(node, code=learner_code, pin=pin, client=client)
-    existing = node.db.execute(
+    existing = first(
+        node.db,
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE session_id = ? AND learner_id = ?",
         [session.id, learner.id],
-    ).fetchone()
+    )
     if existing:
         return learner, _sitting(existing)
     module = session_module(node, session)
@@ -273,20 +275,18 @@ def _drawn_items(sitting: Sitting) -> list[DrawnItem]:
 
 
 def get_sitting(node: Node, sitting_id: str, *, learner_id: str | None = None) -> Sitting:
-    row = node.db.execute(
-        f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE id = ?", [sitting_id]
-    ).fetchone()
-    if row is None or (learner_id is not None and row[2] != learner_id):
+    row = first(node.db, f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE id = ?", [sitting_id])
+    if row is None or (learner_id is not None and row["learner_id"] != learner_id):
         raise NotFound("No such sitting")
     return _sitting(row)
 
 
 def learner_sittings(node: Node, learner_id: str) -> list[Sitting]:
-    rows = node.db.execute(
+    found = node.db.query(
         f"SELECT {_SITTING_COLUMNS} FROM sittings WHERE learner_id = ? ORDER BY joined_at DESC",
         [learner_id],
-    ).fetchall()
-    return [_sitting(row) for row in rows]
+    )
+    return [_sitting(row) for row in found]
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
         if not changed:
             return get_sitting(node, sitting.id)
         sitting = get_sitting(node, sitting.id)
-        grade = issuance.grade(module, _drawn_items(sitting), sitting.answers, sitting.checklist)
+        grade = _grade(module, sitting, session.route)
         events.record(
             node.db,
             node_id=node.node_id,
@@ -412,7 +412,7 @@ def submit(node: Node, sitting: Sitting) -> Sitting:
             },
         )
         if _complete(module, sitting):
-            issuance.record_result(node, sitting=sitting, session=session, module=module)
+            _record_result(node, sitting=sitting, session=session, module=module, grade=grade)
     return get_sitting(node, sitting.id)
 
 
@@ -464,7 +464,7 @@ def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: st
         if not changed:
             raise Conflict("The checklist of this sitting is already scored")
         sitting = get_sitting(node, sitting.id)
-        grade = issuance.grade(module, _drawn_items(sitting), sitting.answers, scores)
+        grade = _grade(module, sitting, session.route)
         events.record(
             node.db,
             node_id=node.node_id,
@@ -479,5 +479,54 @@ def score_checklist(node: Node, sitting: Sitting, raw: dict[str, Any], *, by: st
             },
         )
         if _complete(module, sitting):
-            issuance.record_result(node, sitting=sitting, session=session, module=module)
+            _record_result(node, sitting=sitting, session=session, module=module, grade=grade)
     return get_sitting(node, sitting.id)
+
+
+# Grading and the result ---------------------------------------------------------------
+
+
+def _grade(module: Module, sitting: Sitting, route: str) -> Grade:
+    """Grade what is known; an unscored checklist counts at its lowest levels."""
+    checklist = sitting.checklist
+    if checklist is None:
+        checklist = {c.id: min(level.score for level in c.levels) for c in module.checklist}
+    return grade_attempt(
+        module=module,
+        drawn=_drawn_items(sitting),
+        answers=sitting.answers,
+        checklist=checklist,
+        route="prior_learning" if route == Route.prior_learning else "course",
+    )
+
+
+def _record_result(
+    node: Node, *, sitting: Sitting, session: Session, module: Module, grade: Grade
+) -> None:
+    """Store the result of a complete sitting, graded by the caller; on a pass, issue. Inside
+    the caller's transaction, so the result, the credential and the events commit together."""
+    result_id = secrets.token_hex(8)
+    node.db.table("results").insert(
+        {
+            "id": result_id,
+            "sitting_id": sitting.id,
+            "learner_id": sitting.learner_id,
+            "module_id": module.id,
+            "module_version": module.version,
+            "route": session.route,
+            "passed": int(grade.passed),
+            "score_percent": grade.score_percent,
+            "outcomes": json.dumps(list(grade.outcomes_achieved)),
+            "detail": json.dumps(
+                {
+                    "points_earned": grade.points_earned,
+                    "points_available": grade.points_available,
+                    "failed_must_pass": list(grade.failed_must_pass),
+                    "outcome_fractions": dict(grade.outcome_fractions),
+                }
+            ),
+            "graded_at": node.clock.now().isoformat(),
+        }
+    )
+    if grade.passed:
+        issuance.issue_result(node, result_id)

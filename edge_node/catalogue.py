@@ -9,27 +9,29 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from content.model import Module, Pathway
-from edge_node.storage import transaction
+from edge_node.storage import first, transaction
 
 
 def installed(db: Database) -> tuple[dict[str, Module], dict[str, Pathway]]:
     modules = {
-        row[0]: Module.model_validate_json(row[1])
-        for row in db.execute("SELECT id, definition FROM modules ORDER BY id")
+        row["id"]: Module.model_validate_json(row["definition"])
+        for row in db.query("SELECT id, definition FROM modules ORDER BY id")
     }
     pathways = {
-        row[0]: Pathway.model_validate_json(row[1])
-        for row in db.execute("SELECT id, definition FROM pathways ORDER BY id")
+        row["id"]: Pathway.model_validate_json(row["definition"])
+        for row in db.query("SELECT id, definition FROM pathways ORDER BY id")
     }
     return modules, pathways
 
 
 def earlier_version(db: Database, module_id: str, version: str) -> Module | None:
     """A version of a module installed here before the current one, if any."""
-    row = db.execute(
-        "SELECT definition FROM module_versions WHERE id = ? AND version = ?", [module_id, version]
-    ).fetchone()
-    return None if row is None else Module.model_validate_json(row[0])
+    row = first(
+        db,
+        "SELECT definition FROM module_versions WHERE id = ? AND version = ?",
+        [module_id, version],
+    )
+    return None if row is None else Module.model_validate_json(row["definition"])
 
 
 Media = Mapping[str, Mapping[str, bytes]]
@@ -101,10 +103,8 @@ def shipped_media(modules: list[Module]) -> dict[str, dict[str, bytes]]:
 
 def media_file(db: Database, module_id: str, path: str) -> tuple[bytes, str] | None:
     """An item image and its media type, if the node has it."""
-    row = db.execute(
-        "SELECT data FROM media WHERE module_id = ? AND path = ?", [module_id, path]
-    ).fetchone()
+    row = first(db, "SELECT data FROM media WHERE module_id = ? AND path = ?", [module_id, path])
     suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if row is None or suffix not in MEDIA_TYPES:
         return None
-    return bytes(row[0]), MEDIA_TYPES[suffix]
+    return bytes(row["data"]), MEDIA_TYPES[suffix]

@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from edge_node.errors import BadRequest, ClockUntrusted
-from edge_node.storage import get_state, set_state, transaction
+from edge_node.storage import first, get_state, set_state, transaction
 
 RELEASE_FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
 """No credential can be dated before this software existed."""
@@ -158,11 +158,11 @@ class Clock:
         raw = get_state(self._db, "clock.hub_time")
         known = [datetime.fromisoformat(raw)] if raw else []
         try:
-            row = self._db.execute("SELECT max(at) FROM events").fetchone()
+            row = first(self._db, "SELECT max(at) AS last FROM events")
         except sqlite3.OperationalError:  # a node database before the event log
             row = None
-        if row is not None and row[0] is not None:
-            known.append(datetime.fromtimestamp(int(row[0]), UTC))
+        if row is not None and row["last"] is not None:
+            known.append(datetime.fromtimestamp(int(row["last"]), UTC))
         return max(known, default=None)
 
     def _check_admin_time(self, true_now: datetime) -> None:

@@ -30,6 +30,7 @@ from edge_node.accounts import Role, create_account, hasher_for
 from edge_node.config import CERT_REQUEST_FILE, SETTINGS_FILE, EdgeSettings, write_settings
 from edge_node.errors import NodeNotReady
 from edge_node.node import Node, init_node, open_node
+from edge_node.storage import first
 
 DEMO_ROOT_KEY_FILE = "demo-university-root.key"
 ADMIN = ("admin", "fieldcred-admin")
@@ -88,10 +89,9 @@ def prepare_demo(
             _enrol_with_hub(node, hub)
             root_public_key = hub.root_public_key
             _point_at_hub(data_dir, hub)
-        worker = node.db.execute("SELECT id FROM accounts WHERE username = ?", [WORKER[0]])
-        row = worker.fetchone()
+        row = first(node.db, "SELECT id FROM accounts WHERE username = ?", [WORKER[0]])
         worker_id = (
-            row[0]
+            row["id"]
             if row
             else create_account(
                 node.db,

@@ -1,5 +1,6 @@
-"""Results and credentials: a graded sitting is recorded, and a pass is issued at once,
-signed by the node key, in the same transaction as the result and its event.
+"""Results and credentials: :mod:`edge_node.assessment` grades a sitting and records its
+result, and a pass is issued here at once (:func:`issue_result`), signed by the node key,
+in the same transaction as the result and its event.
 
 When the clock cannot be trusted the result is still recorded, and the credential
 waits (:func:`issue_pending`) until an admin or the hub sets the time: the node
@@ -23,11 +24,10 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from content.grading import DrawnItem, Grade, grade_attempt
-from content.model import Module, Pathway
-from credentials.certificates import NodeCertificate, read_node_certificate
+from content.model import Pathway
+from credentials.certificates import NodeCertificate
 from credentials.claims import MAX_HOLDER_NAME, MicroCredential, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
@@ -37,7 +37,7 @@ from credentials.verification import verify
 from edge_node import events, trust
 from edge_node.errors import ClockUntrusted, NotFound
 from edge_node.events import EventType
-from edge_node.storage import transaction
+from edge_node.storage import Row, first, rows, transaction
 
 log = logging.getLogger("edge_node.sync")
 
@@ -49,27 +49,7 @@ its id in the synced event log, so the bytes on paper stay few.
 """
 
 if TYPE_CHECKING:
-    from edge_node.assessment import Session, Sitting
     from edge_node.node import Node
-
-
-def grade(
-    module: Module,
-    drawn: list[DrawnItem],
-    answers: dict[str, Any],
-    checklist: dict[str, int] | None,
-    route: str = "course",
-) -> Grade:
-    """Grade what is known; an unscored checklist counts at its lowest levels."""
-    if checklist is None:
-        checklist = {c.id: min(level.score for level in c.levels) for c in module.checklist}
-    return grade_attempt(
-        module=module,
-        drawn=drawn,
-        answers=answers,
-        checklist=checklist,
-        route="prior_learning" if route == "prior_learning" else "course",
-    )
 
 
 @dataclass(frozen=True)
@@ -125,21 +105,15 @@ NAME_TOO_LONG = (
 def name_withheld(node: Node, learner_id: str) -> Withheld | None:
     """Why no credential can carry this learner's name (one registered before the limit),
     or None."""
-    row = node.db.execute("SELECT name FROM learners WHERE id = ?", [learner_id]).fetchone()
-    if row is not None and len(str(row[0])) > MAX_HOLDER_NAME:
+    row = first(node.db, "SELECT name FROM learners WHERE id = ?", [learner_id])
+    if row is not None and len(str(row["name"])) > MAX_HOLDER_NAME:
         return Withheld(NAME_TOO_LONG, {"limit": str(MAX_HOLDER_NAME)})
     return None
 
 
 def own_certificate(node: Node) -> NodeCertificate | None:
-    """The node's installed certificate (checked against the root when installed)."""
-    data = trust.node_certificate(node)
-    if data is None:
-        return None
-    try:
-        return read_node_certificate(data)[0]
-    except CredentialError:
-        return None
+    """The node's installed certificate (read once, kept by :mod:`edge_node.trust`)."""
+    return trust.own_certificate(node)
 
 
 def withheld_reason(
@@ -162,85 +136,65 @@ def withheld_reason(
 _RESULT_COLUMNS = (
     "r.id, r.sitting_id, r.learner_id, r.module_id, r.module_version, r.route, r.passed, "
     "r.score_percent, r.outcomes, r.graded_at, "
-    "(SELECT c.id FROM credentials c WHERE c.result_id = r.id AND c.pathway = 0)"
+    "(SELECT c.id FROM credentials c WHERE c.result_id = r.id AND c.pathway = 0) "
+    "AS credential_id"
 )
 
 
-def _result(row: Any, node: Node, cert: NodeCertificate | None) -> ResultView:
+def _result(row: Row, node: Node, cert: NodeCertificate | None) -> ResultView:
     withheld = None
-    if row[6] and row[10] is None:
-        withheld = withheld_reason(node, row[3], cert=cert) or name_withheld(node, row[2])
+    if row["passed"] and row["credential_id"] is None:
+        withheld = withheld_reason(node, row["module_id"], cert=cert) or name_withheld(
+            node, row["learner_id"]
+        )
     return ResultView(
-        id=row[0],
-        sitting_id=row[1],
-        learner_id=row[2],
-        module_id=row[3],
-        module_version=row[4],
-        route=row[5],
-        passed=bool(row[6]),
-        score_percent=row[7],
-        outcomes=json.loads(row[8]),
-        graded_at=row[9],
-        credential_id=row[10],
+        id=row["id"],
+        sitting_id=row["sitting_id"],
+        learner_id=row["learner_id"],
+        module_id=row["module_id"],
+        module_version=row["module_version"],
+        route=row["route"],
+        passed=bool(row["passed"]),
+        score_percent=row["score_percent"],
+        outcomes=json.loads(row["outcomes"]),
+        graded_at=row["graded_at"],
+        credential_id=row["credential_id"],
         withheld=withheld,
     )
 
 
 def result_for_sitting(node: Node, sitting_id: str) -> ResultView | None:
-    row = node.db.execute(
-        f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.sitting_id = ?", [sitting_id]
-    ).fetchone()
+    row = first(
+        node.db, f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.sitting_id = ?", [sitting_id]
+    )
     return None if row is None else _result(row, node, own_certificate(node))
 
 
 def failed_key_tasks(node: Node, result_id: str) -> list[str]:
     """The must-pass practical criteria (ids) a result fell short on."""
-    row = node.db.execute("SELECT detail FROM results WHERE id = ?", [result_id]).fetchone()
-    detail = json.loads(row[0]) if row is not None and row[0] else {}
+    row = first(node.db, "SELECT detail FROM results WHERE id = ?", [result_id])
+    detail = json.loads(row["detail"]) if row is not None and row["detail"] else {}
     return [str(c) for c in detail.get("failed_must_pass", [])]
 
 
 def results(node: Node, *, learner_id: str | None = None, limit: int = 200) -> list[ResultView]:
-    rows = node.db.execute(
+    found = rows(
+        node.db,
         f"SELECT {_RESULT_COLUMNS} FROM results r WHERE (? IS NULL OR r.learner_id = ?) "
         "ORDER BY r.graded_at DESC LIMIT ?",
         [learner_id, learner_id, limit],
-    ).fetchall()
-    cert = own_certificate(node)
-    return [_result(row, node, cert) for row in rows]
-
-
-def record_result(node: Node, *, sitting: Sitting, session: Session, module: Module) -> None:
-    """Grade a complete sitting and store its result; on a pass, issue. Call inside a
-    transaction (the caller's), so the result, the credential and the events commit together."""
-    from edge_node.assessment import _drawn_items
-
-    result = grade(module, _drawn_items(sitting), sitting.answers, sitting.checklist, session.route)
-    result_id = secrets.token_hex(8)
-    node.db.table("results").insert(
-        {
-            "id": result_id,
-            "sitting_id": sitting.id,
-            "learner_id": sitting.learner_id,
-            "module_id": module.id,
-            "module_version": module.version,
-            "route": session.route,
-            "passed": int(result.passed),
-            "score_percent": result.score_percent,
-            "outcomes": json.dumps(list(result.outcomes_achieved)),
-            "detail": json.dumps(
-                {
-                    "points_earned": result.points_earned,
-                    "points_available": result.points_available,
-                    "failed_must_pass": list(result.failed_must_pass),
-                    "outcome_fractions": dict(result.outcome_fractions),
-                }
-            ),
-            "graded_at": node.clock.now().isoformat(),
-        }
     )
-    if result.passed and node.clock.status().trusted:
-        _issue_module(node, result_id)
+    cert = own_certificate(node)
+    return [_result(row, node, cert) for row in found]
+
+
+def issue_result(node: Node, result_id: str) -> str | None:
+    """Issue the credential of a recorded result that passed, when the clock is trusted
+    (else it waits for :func:`issue_pending`); inside the caller's transaction. The new
+    credential's id, or None."""
+    if not node.clock.status().trusted:
+        return None
+    return _issue_module(node, result_id)
 
 
 def _next_status_index(node: Node) -> int:
@@ -249,16 +203,16 @@ def _next_status_index(node: Node) -> int:
     (its hello answer carries the floor)."""
     from sync.client import slot_floor
 
-    row = node.db.execute("SELECT coalesce(max(status_index), -1) + 1 FROM credentials").fetchone()
+    row = first(node.db, "SELECT coalesce(max(status_index), -1) + 1 AS next FROM credentials")
     floor = slot_floor(node.db)
-    return max(int(row[0]), -1 if floor is None else floor + 1)
+    return max(int(row["next"]) if row else 0, -1 if floor is None else floor + 1)
 
 
 def _holder(node: Node, learner_id: str) -> tuple[str, str]:
-    row = node.db.execute("SELECT id, name FROM learners WHERE id = ?", [learner_id]).fetchone()
+    row = first(node.db, "SELECT id, name FROM learners WHERE id = ?", [learner_id])
     if row is None:
         raise NotFound("No such learner")
-    return str(row[0]), str(row[1])
+    return str(row["id"]), str(row["name"])
 
 
 def _expiry(issued_at: datetime, years: int | None) -> datetime | None:
@@ -268,6 +222,10 @@ def _expiry(issued_at: datetime, years: int | None) -> datetime | None:
         return issued_at.replace(year=issued_at.year + years)
     except ValueError:  # 29 February
         return issued_at.replace(year=issued_at.year + years, day=28)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _store_credential(
@@ -296,6 +254,7 @@ def _store_credential(
             "result_id": result_id,
             "status_index": credential.status_index,
             "issued_at": credential.issued_at.isoformat(),
+            "expires_at": _iso(credential.expires_at),
             "cose": cose,
         }
     )
@@ -314,16 +273,17 @@ def _issue_module(node: Node, result_id: str) -> str | None:
     allow it now (the result stays withheld) or it has its credential already (another
     connection, the sync loop's or a CLI's, issued it first); inside the caller's
     transaction."""
-    row = node.db.execute(
+    row = first(
+        node.db,
         "SELECT learner_id, module_id, module_version, route, score_percent, outcomes "
         "FROM results r WHERE id = ? AND passed = 1 AND NOT EXISTS "
         "(SELECT 1 FROM credentials c WHERE c.result_id = r.id)",
         [result_id],
-    ).fetchone()
+    )
     if row is None:
         return None
-    learner_id, module_id, module_version, route, score, outcomes = row
-    module = node.module_at(module_id, module_version) or node.modules[module_id]
+    learner_id, module_id = row["learner_id"], row["module_id"]
+    module = node.module_at(module_id, row["module_version"]) or node.modules[module_id]
     clock = node.clock.trusted_now()
     if withheld_reason(node, module_id, at=clock.now) is not None:
         return None
@@ -337,10 +297,10 @@ def _issue_module(node: Node, result_id: str) -> str | None:
         credential_id=secrets.token_bytes(CREDENTIAL_ID_BYTES),
         expires_at=_expiry(clock.now.replace(microsecond=0), module.validity_years),
         module_id=module_id,
-        module_version=module_version,
-        outcomes=tuple(bool(x) for x in json.loads(outcomes)),
-        score_percent=score,
-        route=route,
+        module_version=row["module_version"],
+        outcomes=tuple(bool(x) for x in json.loads(row["outcomes"])),
+        score_percent=row["score_percent"],
+        route=row["route"],
         holder_name=holder_name,
         status_index=_next_status_index(node),
         pathway=False,
@@ -372,7 +332,7 @@ def issue_replacements(node: Node) -> list[str]:
     for request in reissue_requests(node.db):
         old_id = request.credential_id.hex()
         with transaction(node.db):
-            if node.db.execute("SELECT 1 FROM credentials WHERE replaces = ?", [old_id]).fetchone():
+            if first(node.db, "SELECT 1 FROM credentials WHERE replaces = ?", [old_id]):
                 continue
             try:
                 credential = request.replacement(
@@ -383,10 +343,11 @@ def issue_replacements(node: Node) -> list[str]:
             except (SyncError, CredentialError) as error:  # signed by the hub, yet unusable
                 log.warning("reissue of %s refused: %s", old_id, error)
                 continue
-            held = node.db.execute(
-                "SELECT learner_id, result_id FROM credentials WHERE id = ?", [old_id]
-            ).fetchone()
-            learner_id, result_id = held if held else (request.learner, None)
+            held = first(
+                node.db, "SELECT learner_id, result_id FROM credentials WHERE id = ?", [old_id]
+            )
+            learner_id = held["learner_id"] if held else request.learner
+            result_id = held["result_id"] if held else None
             issued.append(
                 _store_credential(
                     node,
@@ -412,19 +373,20 @@ class Replacement:
 def recent_replacements(node: Node, *, days: int = 30) -> list[Replacement]:
     """Credentials issued again in the last ``days``: new paper for the worker to give."""
     since = (node.clock.now() - timedelta(days=days)).isoformat()
-    rows = node.db.execute(
+    found = rows(
+        node.db,
         "SELECT id, module_id, pathway, cose FROM credentials "
         "WHERE replaces IS NOT NULL AND reissued_at >= ? ORDER BY reissued_at DESC LIMIT 20",
         [since],
     )
     return [
         Replacement(
-            credential_id=row[0],
-            holder_name=decode_claims(decode_sign1(bytes(row[3])).payload).holder_name,
-            module_id=row[1],
-            pathway=bool(row[2]),
+            credential_id=row["id"],
+            holder_name=decode_claims(decode_sign1(bytes(row["cose"])).payload).holder_name,
+            module_id=row["module_id"],
+            pathway=bool(row["pathway"]),
         )
-        for row in rows
+        for row in found
     ]
 
 
@@ -466,16 +428,20 @@ def _countable(node: Node, learner_id: str, now: datetime) -> dict[str, tuple[st
     in hex, score), this node's own first, then those recognised from other nodes."""
     trust_list = trust.current(node)
     earned: dict[str, tuple[str, int]] = {}
-    for module_id, credential_id, score, index, cose in node.db.execute(
-        "SELECT c.module_id, c.id, r.score_percent, c.status_index, c.cose FROM credentials c "
-        "JOIN results r ON r.id = c.result_id WHERE c.learner_id = ? AND c.pathway = 0 "
-        "ORDER BY c.issued_at",
+    for own in node.db.query(
+        "SELECT c.module_id, c.id, r.score_percent, c.status_index, c.expires_at "
+        "FROM credentials c JOIN results r ON r.id = c.result_id "
+        "WHERE c.learner_id = ? AND c.pathway = 0 ORDER BY c.issued_at",
         [learner_id],
     ):
-        expires_at = decode_claims(decode_sign1(bytes(cose)).payload).expires_at
-        if module_id not in earned and _usable(trust_list, node.node_id, index, expires_at, now):
-            earned[module_id] = (credential_id, int(score))
-    for module_id, credential_id, score, cose in node.db.execute(
+        expiry = own["expires_at"]
+        expires_at = None if expiry is None else datetime.fromisoformat(expiry)
+        index = own["status_index"]
+        if own["module_id"] not in earned and _usable(
+            trust_list, node.node_id, index, expires_at, now
+        ):
+            earned[own["module_id"]] = (own["id"], int(own["score_percent"]))
+    for other in node.db.query(
         "SELECT module_id, id, score_percent, cose FROM recognised WHERE learner_id = ? "
         "ORDER BY issued_at",
         [learner_id],
@@ -483,25 +449,26 @@ def _countable(node: Node, learner_id: str, now: datetime) -> dict[str, tuple[st
         # Checked again in full: a later trust list may have revoked the issuing centre
         # or dropped its certificate, not only revoked the credential.
         if (
-            module_id not in earned
+            other["module_id"] not in earned
             and trust_list is not None
-            and verify(bytes(cose), trust_list, now=now).genuine
+            and verify(bytes(other["cose"]), trust_list, now=now).genuine
         ):
-            earned[module_id] = (credential_id, int(score))
+            earned[other["module_id"]] = (other["id"], int(other["score_percent"]))
     return earned
 
 
 def _maybe_issue_pathway(node: Node, pathway: Pathway, learner_id: str) -> str | None:
-    already = node.db.execute(
+    already = first(
+        node.db,
         "SELECT 1 FROM credentials WHERE learner_id = ? AND module_id = ? AND pathway = 1",
         [learner_id, pathway.id],
-    ).fetchone()
+    )
     if already:
         return None
     # Most issuances complete no pathway: leave before reading the trust list.
     held = {
-        row[0]
-        for row in node.db.execute(
+        row["module_id"]
+        for row in node.db.query(
             "SELECT module_id FROM credentials WHERE learner_id = ? AND pathway = 0 "
             "UNION SELECT module_id FROM recognised WHERE learner_id = ?",
             [learner_id, learner_id],
@@ -555,14 +522,15 @@ def issue_for_learner(node: Node, learner_id: str) -> list[str]:
     if not node.clock.status().trusted:
         return []
     issued = []
-    rows = node.db.execute(
+    passed = rows(
+        node.db,
         "SELECT id FROM results r WHERE learner_id = ? AND passed = 1 AND NOT EXISTS "
         "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY graded_at",
         [learner_id],
-    ).fetchall()
-    for (result_id,) in rows:
+    )
+    for result in passed:
         with transaction(node.db):
-            credential_id = _issue_module(node, str(result_id))
+            credential_id = _issue_module(node, str(result["id"]))
         if credential_id is not None:
             issued.append(credential_id)
     with transaction(node.db):
@@ -595,15 +563,15 @@ def _pathway_candidates(node: Node, pathway: Pathway) -> list[str]:
     """Learners holding a credential (own or recognised) for each of the pathway's
     modules but not the pathway's own."""
     marks = ", ".join("?" * len(pathway.modules))
-    rows = node.db.execute(
+    found = node.db.query(
         f"SELECT learner_id FROM (SELECT learner_id, module_id FROM credentials "
         f"WHERE pathway = 0 AND module_id IN ({marks}) UNION SELECT learner_id, module_id "
         f"FROM recognised WHERE module_id IN ({marks})) GROUP BY learner_id "
         "HAVING count(*) = ? AND learner_id NOT IN "
         "(SELECT learner_id FROM credentials WHERE pathway = 1 AND module_id = ?)",
         [*pathway.modules, *pathway.modules, len(set(pathway.modules)), pathway.id],
-    ).fetchall()
-    return [str(row[0]) for row in rows]
+    )
+    return [str(row["learner_id"]) for row in found]
 
 
 @dataclass(frozen=True)
@@ -617,12 +585,13 @@ class Unissued:
 
 
 def unissued(node: Node) -> Unissued:
-    rows = node.db.execute(
+    found = rows(
+        node.db,
         f"SELECT {_RESULT_COLUMNS} FROM results r WHERE r.passed = 1 AND NOT EXISTS "
         "(SELECT 1 FROM credentials c WHERE c.result_id = r.id) ORDER BY r.graded_at DESC",
-    ).fetchall()
+    )
     cert = own_certificate(node)
-    views = [_result(row, node, cert) for row in rows]
+    views = [_result(row, node, cert) for row in found]
     return Unissued(
         waiting=[view for view in views if view.withheld is None],
         withheld=[view for view in views if view.withheld is not None],
@@ -643,31 +612,39 @@ class CredentialRecord:
 
 
 def credential(node: Node, credential_id: str) -> CredentialRecord:
-    row = node.db.execute(
-        "SELECT id, learner_id, subject, module_id, module_version, pathway, status_index, "
-        "issued_at, cose FROM credentials WHERE id = ?",
+    row = first(
+        node.db,
+        f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?",
         [credential_id[:64]],
-    ).fetchone()
+    )
     if row is None:
         raise NotFound("No such credential")
+    return _credential_record(row)
+
+
+_CREDENTIAL_COLUMNS = (
+    "id, learner_id, subject, module_id, module_version, pathway, status_index, issued_at, cose"
+)
+
+
+def _credential_record(row: Row) -> CredentialRecord:
     return CredentialRecord(
-        id=row[0],
-        learner_id=row[1],
-        subject=row[2],
-        module_id=row[3],
-        module_version=row[4],
-        pathway=bool(row[5]),
-        status_index=row[6],
-        issued_at=row[7],
-        cose=bytes(row[8]),
+        id=row["id"],
+        learner_id=row["learner_id"],
+        subject=row["subject"],
+        module_id=row["module_id"],
+        module_version=row["module_version"],
+        pathway=bool(row["pathway"]),
+        status_index=row["status_index"],
+        issued_at=row["issued_at"],
+        cose=bytes(row["cose"]),
     )
 
 
 def learner_credentials(node: Node, learner_id: str) -> list[CredentialRecord]:
-    ids = [
-        row[0]
-        for row in node.db.execute(
-            "SELECT id FROM credentials WHERE learner_id = ? ORDER BY issued_at DESC", [learner_id]
-        )
-    ]
-    return [credential(node, i) for i in ids]
+    found = node.db.query(
+        f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials WHERE learner_id = ? "
+        "ORDER BY issued_at DESC",
+        [learner_id],
+    )
+    return [_credential_record(row) for row in found]

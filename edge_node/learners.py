@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from credentials.claims import MAX_HOLDER_NAME
-from edge_node import events, issuance
+from edge_node import events
 from edge_node.clock import RELEASE_FLOOR
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
 from edge_node.events import EventType
 from edge_node.node import Node
 from edge_node.pin_hashes import hash_pin, needs_argon2
-from edge_node.storage import transaction
+from edge_node.storage import Row, first, transaction
 
 # Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or from paper
 # is hard to get wrong.
@@ -141,18 +141,18 @@ class LearnerPublic(BaseModel):
 _COLUMNS = "id, code, name, phone, birth_year, gender, village, language, pin_hash, created_at"
 
 
-def _public(row: Any) -> LearnerPublic:
+def _public(row: Row) -> LearnerPublic:
     return LearnerPublic(
-        id=row[0],
-        code=format_code(row[1]),
-        name=row[2],
-        phone=row[3],
-        birth_year=row[4],
-        gender=row[5],
-        village=row[6],
-        language=row[7],
-        has_pin=row[8] is not None,
-        created_at=row[9],
+        id=row["id"],
+        code=format_code(row["code"]),
+        name=row["name"],
+        phone=row["phone"],
+        birth_year=row["birth_year"],
+        gender=row["gender"],
+        village=row["village"],
+        language=row["language"],
+        has_pin=row["pin_hash"] is not None,
+        created_at=row["created_at"],
     )
 
 
@@ -162,7 +162,7 @@ def register(node: Node, details: LearnerDetails, *, by: str) -> LearnerPublic:
     pin_hash = hash_pin(node.pin_secret, details.pin) if details.pin else None
     with transaction(node.db):
         code = new_learner_code()
-        while node.db.execute("SELECT 1 FROM learners WHERE code = ?", [code]).fetchone():
+        while first(node.db, "SELECT 1 FROM learners WHERE code = ?", [code]):
             code = new_learner_code()
         node.db.table("learners").insert(
             {
@@ -197,9 +197,11 @@ def _event_details(details: LearnerDetails) -> dict[str, Any]:
 
 
 def get(node: Node, learner_id: str) -> LearnerPublic:
-    row = node.db.execute(
-        f"SELECT {_COLUMNS} FROM learners WHERE id = ? AND merged_into IS NULL", [learner_id]
-    ).fetchone()
+    row = first(
+        node.db,
+        f"SELECT {_COLUMNS} FROM learners WHERE id = ? AND merged_into IS NULL",
+        [learner_id],
+    )
     if row is None:
         raise NotFound("No such learner")
     return _public(row)
@@ -211,13 +213,13 @@ def search(
     """Learners by name, village or code, in name order (``offset`` pages through them)."""
     query = query.strip()[:60]
     pattern = f"%{query}%"
-    rows = node.db.execute(
+    found = node.db.query(
         f"SELECT {_COLUMNS} FROM learners WHERE merged_into IS NULL "
         "AND (? = '' OR name LIKE ? OR village LIKE ? OR code LIKE ?) "
         "ORDER BY name COLLATE NOCASE, id LIMIT ? OFFSET ?",
         [query, pattern, pattern, normalise_code(query) + "%", limit, offset],
-    ).fetchall()
-    return [_public(row) for row in rows]
+    )
+    return [_public(row) for row in found]
 
 
 def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> LearnerPublic:
@@ -234,14 +236,13 @@ def update(node: Node, learner_id: str, details: LearnerDetails, *, by: str) -> 
             type=EventType.learner_updated,
             body={"id": learner_id, "by": by, "changes": _event_details(details)},
         )
-    issuance.issue_for_learner(node, learner_id)
     return get(node, learner_id)
 
 
 def rename(node: Node, learner_id: str, name: LearnerName, *, by: str) -> LearnerPublic:
     """Give a learner the name their credentials will carry (the learner card's way out
-    for a name registered before the credential's limit applied); a credential that
-    waited for it is issued."""
+    for a name registered before the credential's limit applied). The caller then issues
+    a credential that waited for it (:func:`edge_node.issuance.issue_for_learner`)."""
     get(node, learner_id)
     with transaction(node.db):
         node.db.execute("UPDATE learners SET name = ? WHERE id = ?", [name.name, learner_id])
@@ -252,7 +253,6 @@ def rename(node: Node, learner_id: str, name: LearnerName, *, by: str) -> Learne
             type=EventType.learner_updated,
             body={"id": learner_id, "by": by, "changes": {"name": name.name}},
         )
-    issuance.issue_for_learner(node, learner_id)
     return get(node, learner_id)
 
 
@@ -285,18 +285,16 @@ def merge_plan(node: Node, *, keep_id: str, duplicate_id: str) -> MergePlan:
     if len(keep.name) > MAX_HOLDER_NAME:
         raise BadRequest(NAME_TOO_LONG_TO_KEEP, params={"limit": MAX_HOLDER_NAME})
     db = node.db
-    clash = db.execute(
+    clash = first(
+        db,
         "SELECT 1 FROM sittings a JOIN sittings b ON a.session_id = b.session_id "
         "WHERE a.learner_id = ? AND b.learner_id = ?",
         [keep_id, duplicate_id],
-    ).fetchone()
+    )
     if clash:
         raise Conflict("Both records sat the same session; they cannot be merged")
     moves = {
-        table: db.execute(
-            f"SELECT count(*) FROM {table} WHERE learner_id = ?", [duplicate_id]
-        ).fetchone()[0]
-        for table in _MOVED
+        table: db.table(table).count_where("learner_id = ?", [duplicate_id]) for table in _MOVED
     }
     return MergePlan(keep=keep, duplicate=duplicate, moves=moves)
 
@@ -304,9 +302,9 @@ def merge_plan(node: Node, *, keep_id: str, duplicate_id: str) -> MergePlan:
 def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPublic:
     """Fold a duplicate registration into ``keep_id``: its sittings, results,
     credentials and recognised credentials move over (credentials keep the subject they
-    were signed with), so do records merged into it before, and any pathway the two
-    complete together is issued (or later, by :func:`issuance.issue_pending`, when the
-    clock is not trusted now)."""
+    were signed with), so do records merged into it before. The caller then issues what
+    became due (:func:`edge_node.issuance.issue_for_learner`): a pathway the two complete
+    together, a pass that waited for a name a credential can hold."""
     merge_plan(node, keep_id=keep_id, duplicate_id=duplicate_id)
     db = node.db
     with transaction(db):
@@ -325,8 +323,6 @@ def merge(node: Node, *, keep_id: str, duplicate_id: str, by: str) -> LearnerPub
             type=EventType.learner_merged,
             body={"id": duplicate_id, "into": keep_id, "by": by},
         )
-        if node.clock.status().trusted:
-            issuance.issue_completed_pathways(node, keep_id)
     return get(node, keep_id)
 
 
@@ -340,12 +336,15 @@ class CodeHolder:
 
 
 def holder_of(node: Node, code: str) -> CodeHolder:
-    row = node.db.execute(
-        "SELECT id, pin_hash, merged_into FROM learners WHERE code = ?", [normalise_code(code)]
-    ).fetchone()
+    row = first(
+        node.db,
+        "SELECT id, pin_hash, merged_into FROM learners WHERE code = ?",
+        [normalise_code(code)],
+    )
     if row is None:
         raise Unauthorized("Unknown learner code")
-    return CodeHolder(learner_id=current_id(node, row[0]) if row[2] else row[0], pin_hash=row[1])
+    learner_id = current_id(node, row["id"]) if row["merged_into"] else row["id"]
+    return CodeHolder(learner_id=learner_id, pin_hash=row["pin_hash"])
 
 
 def pin_needs_argon2(node: Node, code: str) -> bool:
@@ -359,18 +358,16 @@ def current_id(node: Node, learner_id: str) -> str:
     """The record a learner id stands for now: the one it was merged into, if it was
     (through the chain an older node may hold: merges were not flattened before)."""
     for _ in range(64):
-        row = node.db.execute(
-            "SELECT merged_into FROM learners WHERE id = ?", [learner_id]
-        ).fetchone()
-        if row is None or not row[0]:
+        row = first(node.db, "SELECT merged_into FROM learners WHERE id = ?", [learner_id])
+        if row is None or not row["merged_into"]:
             break
-        learner_id = str(row[0])
+        learner_id = str(row["merged_into"])
     return learner_id
 
 
 def get_any(node: Node, learner_id: str) -> LearnerPublic:
     """A learner even if merged into another record (for history and results)."""
-    row = node.db.execute(f"SELECT {_COLUMNS} FROM learners WHERE id = ?", [learner_id]).fetchone()
+    row = first(node.db, f"SELECT {_COLUMNS} FROM learners WHERE id = ?", [learner_id])
     if row is None:
         raise NotFound("No such learner")
     return _public(row)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -28,7 +30,7 @@ from edge_node.config import (
     write_settings,
 )
 from edge_node.errors import BadRequest, NodeNotReady
-from edge_node.storage import connect, open_database
+from edge_node.storage import connect, first, open_database
 
 
 def make_node_id(name: str) -> str:
@@ -38,6 +40,37 @@ def make_node_id(name: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower())[:8].strip("-") or "node"
     return f"{slug}-{secrets.token_hex(3)}"
+
+
+T = TypeVar("T")
+
+
+class TrustCache:
+    """Trust state read from the card and the database and verified once (the node's
+    certificate, the trust list), kept while its stamp (what it was read from) is the same
+    and until :meth:`clear`: content or certificates changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: Hashable = None
+        self._values: dict[str, Any] = {}
+
+    def get(self, stamp: Hashable, key: str, load: Callable[[], T]) -> T:
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._values = stamp, {}
+            if key in self._values:
+                value: T = self._values[key]
+                return value
+        value = load()  # outside the lock: a trust list's signatures take a while
+        with self._lock:
+            if stamp == self._stamp:
+                self._values[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stamp, self._values = None, {}
 
 
 @dataclass
@@ -54,6 +87,8 @@ class Node:
     """The key of learners' PIN hashes (``pin.secret``, outside the database)."""
     modules: dict[str, Module] = field(default_factory=dict)
     pathways: dict[str, Pathway] = field(default_factory=dict)
+    trust_cache: TrustCache = field(default_factory=TrustCache, repr=False, compare=False)
+    """Shared with the node's other connections (:meth:`own_connection`)."""
 
     @property
     def node_id(self) -> str:
@@ -69,6 +104,7 @@ class Node:
 
     def reload_content(self) -> None:
         self.modules, self.pathways = node_catalogue.installed(self.db)
+        self.trust_cache.clear()  # the trust list is completed with the installed modules
 
     def close(self) -> None:
         self.db.close()
@@ -139,11 +175,13 @@ def init_node(
         pin_hashes.load_secret(data_dir, db)  # made here, and only the node may read it
         if install_shipped and not db["modules"].count:
             node_catalogue.install_shipped(db)
-        existing = db.execute(
-            "SELECT id, username, role FROM accounts WHERE username = ?", [admin_user]
-        ).fetchone()
+        existing = first(
+            db, "SELECT id, username, role FROM accounts WHERE username = ?", [admin_user]
+        )
         if existing:
-            return Account(id=existing[0], username=existing[1], role=Role(existing[2]))
+            return Account(
+                id=existing["id"], username=existing["username"], role=Role(existing["role"])
+            )
         return create_account(
             db,
             username=admin_user,

@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from edge_node.accounts import verify_secret
 from edge_node.config import PIN_SECRET_FILE
 from edge_node.errors import NodeNotReady
-from edge_node.storage import transaction
+from edge_node.storage import first, transaction
 
 if TYPE_CHECKING:
     from edge_node.node import Node  # which reads the secret with this module
@@ -56,7 +56,7 @@ def load_secret(data_dir: Path, db: Database) -> bytes:
     path = data_dir / PIN_SECRET_FILE
     if not path.exists():
         keyed = f"{SCHEME}$%"
-        if db.execute("SELECT 1 FROM learners WHERE pin_hash LIKE ?", [keyed]).fetchone():
+        if first(db, "SELECT 1 FROM learners WHERE pin_hash LIKE ?", [keyed]):
             raise NodeNotReady(
                 f"{path} is missing, and learners' PINs were hashed with it: restore it "
                 "from the backup (without it, no learner's PIN can be checked)"
@@ -107,8 +107,8 @@ def pin_matches(secret: bytes, stored: str, pin: str) -> bool:
 def needs_argon2(db: Database, code: str) -> bool:
     """Whether the PIN of the learner of this (normalised) code is still an argon2 hash:
     only then does checking it take the password pool."""
-    row = db.execute("SELECT pin_hash FROM learners WHERE code = ?", [code]).fetchone()
-    return bool(row and row[0] and is_legacy(row[0]))
+    row = first(db, "SELECT pin_hash FROM learners WHERE code = ?", [code])
+    return bool(row and row["pin_hash"] and is_legacy(row["pin_hash"]))
 
 
 def check_and_upgrade(node: Node, code: str, stored: str, pin: str) -> bool:

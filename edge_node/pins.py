@@ -23,7 +23,7 @@ from edge_node.config import EdgeSettings
 from edge_node.errors import Conflict, Unauthorized
 from edge_node.learners import CodeHolder, LearnerPublic
 from edge_node.node import Node
-from edge_node.storage import transaction
+from edge_node.storage import first, rows, transaction
 
 FREE_PIN_GUESSES = 3
 PIN_LOCK_AT = 10
@@ -111,31 +111,35 @@ class PinState:
 
 def state(node: Node, learner_id: str) -> PinState:
     learners.get(node, learner_id)  # a 404 for no such learner
-    row = node.db.execute(
-        "SELECT failures, locked_until FROM login_failures WHERE key = ?", [_pin_key(learner_id)]
-    ).fetchone()
-    wrong, until = (0, 0.0) if row is None else (int(row[0]), float(row[1] or 0))
-    rows = node.db.execute(
-        "SELECT u.at, coalesce(a.username, u.by) FROM pin_unlocks u "
+    row = first(
+        node.db,
+        "SELECT failures, locked_until FROM login_failures WHERE key = ?",
+        [_pin_key(learner_id)],
+    )
+    wrong = 0 if row is None else int(row["failures"])
+    until = 0.0 if row is None else float(row["locked_until"] or 0)
+    unlocks = rows(
+        node.db,
+        "SELECT u.at, coalesce(a.username, u.by) AS by_name FROM pin_unlocks u "
         "LEFT JOIN accounts a ON a.id = u.by WHERE u.learner_id = ? ORDER BY u.id DESC LIMIT 10",
         [learner_id],
-    ).fetchall()
+    )
     return PinState(
         locked=wrong >= PIN_LOCK_AT,
         waiting=wrong < PIN_LOCK_AT and until > _now_s(node),
         wrong_guesses=wrong,
-        unlocked=[Unlocked(at=r[0], by=r[1]) for r in rows],
+        unlocked=[Unlocked(at=r["at"], by=r["by_name"]) for r in unlocks],
     )
 
 
 def locked_ids(node: Node) -> set[str]:
     """The learners whose PIN is locked (few: one query for a whole list page)."""
-    rows = node.db.execute(
-        "SELECT substr(key, 5) FROM login_failures WHERE substr(key, 1, 4) = 'pin:' "
-        "AND failures >= ?",
+    locked = node.db.query(
+        "SELECT substr(key, 5) AS learner_id FROM login_failures "
+        "WHERE substr(key, 1, 4) = 'pin:' AND failures >= ?",
         [PIN_LOCK_AT],
-    ).fetchall()
-    return {r[0] for r in rows}
+    )
+    return {r["learner_id"] for r in locked}
 
 
 def unlock(node: Node, learner_id: str, *, by: str) -> PinState:

@@ -12,7 +12,6 @@ the event arrives.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from credentials import verdicts
 from credentials.names import same_name
@@ -22,7 +21,7 @@ from edge_node.errors import EdgeError
 from edge_node.events import EventType
 from edge_node.issuance import issue_pathways
 from edge_node.node import Node
-from edge_node.storage import transaction
+from edge_node.storage import Row, first, transaction
 
 MAX_TEXT = 8000
 
@@ -97,8 +96,8 @@ _COLUMNS = (
 )
 
 
-def _record(row: Any) -> Recognised:
-    return Recognised(*row)
+def _record(row: Row) -> Recognised:
+    return Recognised(**row)
 
 
 def text_of_photo(photo: PhotoReading) -> str:
@@ -142,13 +141,14 @@ def recognise(
     if credential.pathway:
         raise NotRecognised(PATHWAY)
     credential_id = credential.credential_id.hex()
-    existing = node.db.execute(
+    existing = first(
+        node.db,
         f"SELECT {_COLUMNS} FROM recognised WHERE issuer_node = ? AND id = ?",
         [credential.issuer, credential_id],
-    ).fetchone()
+    )
     if existing is not None:
-        if existing[3] != learner_id:
-            other = learners.get_any(node, existing[3])
+        if existing["learner_id"] != learner_id:
+            other = learners.get_any(node, existing["learner_id"])
             raise AlreadyOnRecord(OTHER_LEARNER, learner=other.name)
         return Outcome(_record(existing), already=True, pathways=[])
     if not same_name(credential.holder_name, learner.name):
@@ -188,8 +188,8 @@ def recognise(
 
 def learner_recognised(node: Node, learner_id: str) -> list[Recognised]:
     """The credentials recognised for a learner, newest first."""
-    rows = node.db.execute(
+    found = node.db.query(
         f"SELECT {_COLUMNS} FROM recognised WHERE learner_id = ? ORDER BY issued_at DESC",
         [learner_id],
-    ).fetchall()
-    return [_record(row) for row in rows]
+    )
+    return [_record(row) for row in found]

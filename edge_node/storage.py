@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database, Migrations
 
@@ -273,6 +274,24 @@ def _ended_sessions(db: Database) -> None:
     )
 
 
+@migrations(name="0014_credential_expiry")
+def _credential_expiry(db: Database) -> None:
+    # When each credential expires, as its claims say (ISO 8601, none for a credential that
+    # does not): a pathway counts only unexpired ones, and reading the date no longer
+    # decodes every credential the learner holds.
+    from credentials.claims import decode_claims
+    from credentials.cose import decode_sign1
+
+    db.execute("ALTER TABLE credentials ADD COLUMN expires_at TEXT")
+    for row in list(db.query("SELECT id, cose FROM credentials")):
+        expires_at = decode_claims(decode_sign1(bytes(row["cose"])).payload).expires_at
+        if expires_at is not None:
+            db.execute(
+                "UPDATE credentials SET expires_at = ? WHERE id = ?",
+                [expires_at.isoformat(), row["id"]],
+            )
+
+
 def open_database(path: Path, *, create: bool = False) -> Database:
     """Open (or with ``create``, create) the node's database and bring it up to date."""
     if not create and not path.exists():
@@ -374,9 +393,27 @@ def transaction(db: Database) -> Iterator[Database]:
             raise StorageError(describe_sqlite_error("database", error)) from None
 
 
+Row = dict[str, Any]
+"""A row read by its columns' names (never by their position)."""
+
+
+def first(db: Database, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    """The first row the query finds, by column name, or None."""
+    with closing(db.execute(sql, params)) as cursor:
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column[0] for column in cursor.description], row, strict=True))
+
+
+def rows(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """Every row the query finds, by column name."""
+    return list(db.query(sql, params))
+
+
 def get_state(db: Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM node_state WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
+    row = first(db, "SELECT value FROM node_state WHERE key = ?", [key])
+    return None if row is None else str(row["value"])
 
 
 def set_state(db: Database, key: str, value: str) -> None:

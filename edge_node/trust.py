@@ -1,20 +1,30 @@
 """The node's trust anchors: the university root it is enrolled with, its own node
-certificate, and the signed trust list that packs and sync bring down."""
+certificate, and the signed trust list that packs and sync bring down.
+
+What they say is read and verified once and kept on the node
+(:class:`edge_node.node.TrustCache`), until one of them changes: installed here (a
+certificate, a trust list, a pinned root, by the CLI, a pack or a sync), or seen changed
+on the card or in the database by another process.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from credentials.catalogue import CatalogueEntry
-from credentials.certificates import NodeCertificate, check_node_certificate
+from credentials.certificates import NodeCertificate, check_node_certificate, read_node_certificate
 from credentials.errors import CredentialError
 from credentials.trust import TrustList, read_trust_list
 from edge_node.config import CERT_FILE
 from edge_node.errors import BadRequest, NodeNotReady
 from edge_node.node import Node
-from edge_node.storage import get_state, set_state, transaction
+from edge_node.storage import first, get_state, set_state, transaction
+
+T = TypeVar("T")
 
 
 def pinned_roots(node: Node) -> tuple[bytes, ...]:
@@ -30,6 +40,7 @@ def pin_root(node: Node, public_key: bytes) -> None:
         roots.append(public_key)
     with transaction(node.db):
         set_state(node.db, "trust.roots", json.dumps([r.hex() for r in roots]))
+    node.trust_cache.clear()
 
 
 def install_certificate(
@@ -61,12 +72,51 @@ def install_certificate(
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+    node.trust_cache.clear()
     return cert
 
 
+def _stamp(node: Node) -> tuple[object, ...]:
+    """What the trust state is read from, cheaply: the certificate file's size and times,
+    the trust list's version and the pinned roots."""
+    try:
+        stat = (node.data_dir / CERT_FILE).stat()
+        cert: tuple[int, ...] | None = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except FileNotFoundError:
+        cert = None
+    row = first(
+        node.db,
+        "SELECT (SELECT version || ' ' || installed_at FROM trust WHERE id = 1) AS list, "
+        "(SELECT value FROM node_state WHERE key = 'trust.roots') AS roots",
+    )
+    return (cert, row) if row is None else (cert, row["list"], row["roots"])
+
+
+def _cached(node: Node, key: str, load: Callable[[], T]) -> T:
+    return node.trust_cache.get(_stamp(node), key, load)
+
+
 def node_certificate(node: Node) -> bytes | None:
-    path = node.data_dir / CERT_FILE
-    return path.read_bytes() if path.exists() else None
+    def load() -> bytes | None:
+        path = node.data_dir / CERT_FILE
+        return path.read_bytes() if path.exists() else None
+
+    return _cached(node, "certificate", load)
+
+
+def own_certificate(node: Node) -> NodeCertificate | None:
+    """The node's installed certificate (checked against the root when installed)."""
+
+    def load() -> NodeCertificate | None:
+        data = node_certificate(node)
+        if data is None:
+            return None
+        try:
+            return read_node_certificate(data)[0]
+        except CredentialError:
+            return None
+
+    return _cached(node, "own_certificate", load)
 
 
 def install_trust_list(node: Node, data: bytes, *, keep_newer: bool = False) -> TrustList:
@@ -77,13 +127,13 @@ def install_trust_list(node: Node, data: bytes, *, keep_newer: bool = False) -> 
     already have brought a newer one.
     """
     trust = read_trust_list(data, pinned_roots=pinned_roots(node) or None)
-    current_row = node.db.execute("SELECT version FROM trust WHERE id = 1").fetchone()
-    if current_row is not None and current_row[0] > trust.version:
+    current_row = first(node.db, "SELECT version FROM trust WHERE id = 1")
+    if current_row is not None and current_row["version"] > trust.version:
         if keep_newer:
             return trust
         raise BadRequest(
             f"This trust list (version {trust.version}) is older than the installed one "
-            f"(version {current_row[0]})"
+            f"(version {current_row['version']})"
         )
     with transaction(node.db):
         node.db.table("trust").upsert(
@@ -97,6 +147,7 @@ def install_trust_list(node: Node, data: bytes, *, keep_newer: bool = False) -> 
         )
         if not pinned_roots(node):
             set_state(node.db, "trust.roots", json.dumps([r.hex() for r in trust.roots]))
+    node.trust_cache.clear()
     return trust
 
 
@@ -113,12 +164,18 @@ def local_entries(node: Node) -> tuple[CatalogueEntry, ...]:
 
 def current(node: Node) -> TrustList | None:
     """What the node verifies against: the installed trust list, completed with the
-    node's own certificate and installed modules, or, before any, just those."""
+    node's own certificate and installed modules, or, before any, just those (dated
+    today)."""
+    today = node.clock.now().date().isoformat()
+    return _cached(node, f"current {today}", lambda: _current(node))
+
+
+def _current(node: Node) -> TrustList | None:
     cert = node_certificate(node)
-    row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
+    row = first(node.db, "SELECT data FROM trust WHERE id = 1")
     if row is not None:
         try:
-            trust = read_trust_list(bytes(row[0]), pinned_roots=pinned_roots(node) or None)
+            trust = read_trust_list(bytes(row["data"]), pinned_roots=pinned_roots(node) or None)
         except CredentialError as error:  # damaged, or written in a format this one refuses
             raise NodeNotReady(
                 "The trust list kept on this node cannot be read ({reason}). Sync with the "

@@ -432,13 +432,17 @@ async def learner_get(ctx: CtxDep, learner_id: Id) -> LearnerPublic:
 async def learner_update(ctx: CtxDep, learner_id: Id, body: LearnerIn) -> LearnerPublic:
     by = ctx.require_staff()
     details = parse(LearnerDetails, body.model_dump())
-    return learners.update(ctx.node, learner_id, details, by=by)
+    learners.update(ctx.node, learner_id, details, by=by)
+    issuance.issue_for_learner(ctx.node, learner_id)
+    return learners.get(ctx.node, learner_id)
 
 
 @router.post("/learners/merge", response_model=LearnerPublic)
 async def learner_merge(ctx: CtxDep, body: MergeIn) -> LearnerPublic:
     by = ctx.require_staff()
-    return learners.merge(ctx.node, keep_id=body.keep, duplicate_id=body.duplicate, by=by)
+    keep = learners.merge(ctx.node, keep_id=body.keep, duplicate_id=body.duplicate, by=by)
+    issuance.issue_for_learner(ctx.node, keep.id)
+    return learners.get(ctx.node, keep.id)
 
 
 class UnlockedOut(BaseModel):

@@ -42,7 +42,7 @@ from credentials.verifier import VerifierApp
 from edge_node.errors import Busy, EdgeError, StorageError
 from edge_node.i18n import N_
 from edge_node.node import Node
-from edge_node.storage import describe_sqlite_error
+from edge_node.storage import describe_sqlite_error, first
 from edge_node.trust import pinned_roots
 from edge_node.web import api, pages_learner, pages_public, pages_staff
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES, describe_errors, pick_language
@@ -112,8 +112,8 @@ class _BoundBodies:
 
 def _list(node: Node) -> bytes | None:
     """The installed trust list as the university signed it, for the offline verifier."""
-    row = node.db.execute("SELECT data FROM trust WHERE id = 1").fetchone()
-    return None if row is None else bytes(row[0])
+    row = first(node.db, "SELECT data FROM trust WHERE id = 1")
+    return None if row is None else bytes(row["data"])
 
 
 def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:

@@ -137,6 +137,7 @@ async def learner_update(ctx: CtxDep, learner_id: str) -> Response:
             ctx, "learner_form.html", status=400, learner=learner, values=form, error=error.message
         )
     learners.update(ctx.node, learner_id, details, by=by)
+    issuance.issue_for_learner(ctx.node, learner_id)
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -152,6 +153,7 @@ async def learner_rename(ctx: CtxDep, learner_id: str) -> Response:
             ctx, learner_id, status=400, name_error=error.message, short_name=form.get("name")
         )
     learners.rename(ctx.node, learner_id, name, by=by)
+    issuance.issue_for_learner(ctx.node, learner_id)
     return _redirect(ctx, f"/learners/{learner_id}/card")
 
 
@@ -172,6 +174,7 @@ async def learner_merge(ctx: CtxDep) -> Response:
         query = urlencode({"keep": keep_id, "duplicate": duplicate_id})
         return _redirect(ctx, f"/learners/merge?{query}")
     keep = learners.merge(ctx.node, keep_id=keep_id, duplicate_id=duplicate_id, by=by)
+    issuance.issue_for_learner(ctx.node, keep.id)
     return _redirect(ctx, f"/learners/{keep.id}/card")
 
 

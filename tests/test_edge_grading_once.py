@@ -1,0 +1,62 @@
+"""A sitting is graded once per change: the grade its event carries is the result kept."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+import content.grading
+from content.grading import correct_answer
+from edge_node import assessment, learners
+from edge_node.node import Node
+from tests.test_edge_assessment import MODULE, full_marks
+
+
+def _count_grading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count calls of the library's grader, wherever the node's modules took it from."""
+    calls: list[str] = []
+    original = content.grading.grade_attempt
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["module"].id)
+        return original(**kwargs)
+
+    monkeypatch.setattr(content.grading, "grade_attempt", counted)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("edge_node") and getattr(module, "grade_attempt", None) is original:
+            monkeypatch.setattr(module, "grade_attempt", counted)
+    return calls
+
+
+def _answered_sitting(node: Node) -> assessment.Sitting:
+    module = node.modules[MODULE]
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    learner = learners.register(node, learners.LearnerDetails(name="Amina", consent=True), by="t")
+    _, sitting = assessment.join(
+        node,
+        session_code=session.code,
+        learner_code=learner.code.replace("-", ""),
+        pin=None,
+        client="test",
+    )
+    for position, entry in enumerate(sitting.drawn):
+        raw = correct_answer(module.item(entry["item"]))
+        sitting = assessment.answer(node, sitting, position=position, raw=raw)
+    return sitting
+
+
+def test_submitting_then_scoring_grades_once_each(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sitting = _answered_sitting(node)
+    calls = _count_grading(monkeypatch)
+    sitting = assessment.submit(node, sitting)
+    assert calls == [MODULE]
+    assessment.score_checklist(node, sitting, full_marks(node.modules[MODULE]), by="worker")
+    assert calls == [MODULE, MODULE]
+    result = node.db.execute(
+        "SELECT passed, score_percent FROM results WHERE sitting_id = ?", [sitting.id]
+    ).fetchone()
+    assert tuple(result) == (1, 100)
