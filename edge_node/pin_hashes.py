@@ -21,7 +21,6 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -29,9 +28,6 @@ from edge_node.accounts import verify_secret
 from edge_node.config import PIN_SECRET_FILE
 from edge_node.errors import NodeNotReady
 from edge_node.storage import first, transaction
-
-if TYPE_CHECKING:
-    from edge_node.node import Node  # which reads the secret with this module
 
 SCHEME = "hmac-sha256"
 SECRET_BYTES = 32
@@ -111,15 +107,15 @@ def needs_argon2(db: Database, code: str) -> bool:
     return bool(row and row["pin_hash"] and is_legacy(row["pin_hash"]))
 
 
-def check_and_upgrade(node: Node, code: str, stored: str, pin: str) -> bool:
+def check_and_upgrade(db: Database, secret: bytes, code: str, stored: str, pin: str) -> bool:
     """Check a learner's PIN; an argon2 hash that matches is rewritten as a keyed one."""
     if not is_legacy(stored):
-        return pin_matches(node.pin_secret, stored, pin)
+        return pin_matches(secret, stored, pin)
     if not verify_secret(stored, pin):
         return False
-    with transaction(node.db):
-        node.db.execute(
+    with transaction(db):
+        db.execute(
             "UPDATE learners SET pin_hash = ? WHERE code = ? AND pin_hash = ?",
-            [hash_pin(node.pin_secret, pin), code, stored],
+            [hash_pin(secret, pin), code, stored],
         )
     return True

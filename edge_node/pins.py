@@ -84,7 +84,9 @@ def sign_in(node: Node, *, code: str, pin: str | None, client: str) -> LearnerPu
 def _check_pin(node: Node, holder: CodeHolder, pin: str | None, client: str, *, code: str) -> None:
     key, throttle, now = _pin_key(holder.learner_id), pin_throttle(node.settings), _now_s(node)
     check_not_locked(node.db, [key], now, throttle)
-    if not pin_hashes.check_and_upgrade(node, code, holder.pin_hash or "", pin or ""):
+    if not pin_hashes.check_and_upgrade(
+        node.db, node.pin_secret, code, holder.pin_hash or "", pin or ""
+    ):
         with transaction(node.db):
             record_failure(node.db, [key], now, throttle)
             record_failure(node.db, [_address_key(client)], now, address_throttle(node.settings))
