@@ -18,10 +18,15 @@ from hub.ingest import Hub
 from hub.simulate import simulated_hub
 from hub.store import open_store
 
-# Command-line errors are drawn in boxes as wide as the terminal: a long temporary path
-# (a worker's own folder when the suite runs in parallel) would break a word the tests
-# look for across two lines. Tests of narrow rendering set their own width.
-os.environ.setdefault("COLUMNS", "1000")
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Command-line errors are drawn in boxes as wide as the terminal: a long temporary
+    path (a worker's own folder when the suite runs in parallel) would break a word the
+    tests look for across two lines. Tests of narrow rendering set their own width."""
+    monkeypatch.setenv("COLUMNS", "1000")
+
+
 # Cheap argon2 parameters in tests, set through the nodes' settings (as an operator would):
 # the tests check who gets in, not the strength of the hash (tests/test_edge_pin_hashes.py
 # changes them).
