@@ -17,12 +17,12 @@ import pytest
 from edge_node import learners
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from fieldcred import pools
 from hub.ingest import Hub
 from hub.settings import HubSettings
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
 from hub.web.app import create_web_app
+from sync import pools
 from tests import hostile_photos
 from tests.test_edge_assessment import WORKER
 from tests.test_edge_pages import csrf_of, login

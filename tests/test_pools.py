@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from fieldcred.pools import WORKER_NICENESS, Busy, Pool
+from sync.pools import WORKER_NICENESS, Busy, Pool
 
 
 def pool(*, workers: int = 1, queue: int = 1, queue_wait_s: float = 5.0) -> Pool:

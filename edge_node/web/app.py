@@ -7,7 +7,7 @@ How it runs (``edge_node.server``): one process, one asyncio event loop, under u
   one short transaction, one fsync), page rendering, signing a credential (Ed25519,
   well under a millisecond). The loop is the database's writer: no route is a plain
   ``def``, whose body would run on a thread beside it on the same connection.
-* Off the loop, in bounded pools of threads (``fieldcred.pools``), each call waiting in
+* Off the loop, in bounded pools of threads (``sync.pools``), each call waiting in
   line for a few seconds at most before it is answered 503 with ``Retry-After``:
   photos of QR codes, 2 at once, each refused from its header when reading it would take
   over 48 MiB (``credentials.qr``); argon2 checks and hashes of staff passwords (and of
@@ -48,7 +48,7 @@ from edge_node.web import api, pages_learner, pages_public, pages_staff
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES, describe_errors, pick_language
 from edge_node.web.render import address, render_html
 from edge_node.web.security import SessionCodec
-from fieldcred import pools
+from sync import pools
 
 log = logging.getLogger("edge_node")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]

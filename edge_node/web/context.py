@@ -19,7 +19,7 @@ from edge_node.learners import current_id
 from edge_node.node import Node
 from edge_node.sessions import end_session, session_ended
 from edge_node.web.security import LANG_COOKIE, SESSION_COOKIE, Principal, SessionCodec, anonymous
-from fieldcred import pools
+from sync import pools
 
 T = TypeVar("T")
 
@@ -126,7 +126,7 @@ class Ctx:
         return form, image
 
     async def read_photo(self, image: bytes | None) -> PhotoReading | None:
-        """The photo read in the pool of photo readers (:data:`fieldcred.pools.PHOTOS`)."""
+        """The photo read in the pool of photo readers (:data:`sync.pools.PHOTOS`)."""
         return await pools.PHOTOS.run(read_qr_photo, image) if image else None
 
     async def with_passwords(self, work: Callable[[Node], T], *, hashing: bool = True) -> T:

@@ -10,7 +10,7 @@ from edge_node import assessment, certificates, issuance, recognition
 from edge_node.errors import BadRequest, Forbidden
 from edge_node.web.context import Ctx, CtxDep
 from edge_node.web.render import render
-from fieldcred import pools
+from sync import pools
 
 router = APIRouter(include_in_schema=False)
 

@@ -24,7 +24,7 @@ from edge_node.clock import ClockSource
 from edge_node.errors import BadRequest
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.render import render
-from fieldcred import pools
+from sync import pools
 
 router = APIRouter(include_in_schema=False)
 

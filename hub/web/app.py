@@ -13,7 +13,7 @@ How it runs (``hub.server``): one process, one asyncio event loop, under uvicorn
   (``run_in_threadpool``: a sync batch, the verify pages' trust list). The store
   (``hub.store``) is one connection behind one lock: the hub has one writer at a
   time, in whichever thread holds the lock.
-* In bounded pools (``fieldcred.pools``), answered 503 with ``Retry-After`` when full for
+* In bounded pools (``sync.pools``), answered 503 with ``Retry-After`` when full for
   a few seconds: photos of QR codes, 2 at once, each refused from its header when
   reading it would take over 48 MiB (``credentials.qr``); argon2 checks of staff
   passwords at log-in, 2 at once (64 MiB each).
@@ -66,7 +66,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from itsdangerous import URLSafeTimedSerializer
 
-from fieldcred import pools
 from hub.app import create_app, sync_error_response
 from hub.ingest import Hub
 from hub.settings import HubSettings
@@ -74,6 +73,7 @@ from hub.staff import NotAuthenticated
 from hub.tables import collision_alerts, holders_section
 from hub.web import api, pages_public, pages_staff
 from hub.web.context import BUSY, HubCtx, WebState
+from sync import pools
 from sync.errors import Ambiguous, SyncError
 
 

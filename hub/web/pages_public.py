@@ -15,10 +15,10 @@ from starlette.types import Message
 from credentials import verdicts
 from credentials.qr import read_qr_photo
 from credentials.verifier import VerifierApp
-from fieldcred import pools
 from hub import nodes
 from hub.ingest import Hub
 from hub.web.context import MAX_PHOTO_BYTES, Ctx, HubCtx
+from sync import pools
 from sync.errors import BadRequest, TooLarge
 
 router = APIRouter()

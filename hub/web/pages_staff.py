@@ -13,7 +13,6 @@ from fastapi import APIRouter, Form
 from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fieldcred import pools
 from hub import forks, nodes, tables
 from hub.staff import (
     SESSION_MAX_AGE_S,
@@ -35,6 +34,7 @@ from hub.web.context import (
     StaffCtx,
     StaffFormCtx,
 )
+from sync import pools
 from sync.errors import NotFound
 
 router = APIRouter()
