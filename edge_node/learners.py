@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from credentials.claims import MAX_HOLDER_NAME
+from credentials.languages import LANGUAGES
 from edge_node import events
 from edge_node.clock import RELEASE_FLOOR
 from edge_node.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -29,7 +30,6 @@ from edge_node.storage import Row, first, transaction
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
 GENDERS = ("female", "male", "other", "unstated")
-LANGUAGES = ("en", "sw", "fr")
 
 
 def new_learner_code() -> str:
