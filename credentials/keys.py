@@ -174,16 +174,22 @@ def save_private_key(key: SigningKey, path: str | Path) -> None:
         os.close(fd)
 
 
-def load_private_key(path: str | Path) -> SigningKey:
-    """Read a private JWK written by ``save_private_key``; refuse one others can read."""
+def read_owner_only(path: str | Path, *, what: str, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` + 1 bytes of a secret file; :class:`InsecureKeyFile` when other
+    users may read it (checked on the open file, not on the name)."""
     with open(path, "rb") as handle:
         mode = os.fstat(handle.fileno()).st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise InsecureKeyFile(
-                f"{path}: private key file is readable by other users "
+                f"{path}: {what} is readable by other users "
                 f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
             )
-        data = handle.read(MAX_KEY_FILE_BYTES + 1)
+        return handle.read(max_bytes + 1)
+
+
+def load_private_key(path: str | Path) -> SigningKey:
+    """Read a private JWK written by ``save_private_key``; refuse one others can read."""
+    data = read_owner_only(path, what="private key file", max_bytes=MAX_KEY_FILE_BYTES)
     jwk = _parse_json(data, path)
     public_key = public_key_from_jwk(jwk)
     key = SigningKey.from_seed(_okp_member(jwk, "d"))

@@ -19,11 +19,12 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from credentials.errors import InsecureKeyFile
+from credentials.keys import read_owner_only
 from edge_node.accounts import verify_secret
 from edge_node.config import PIN_SECRET_FILE
 from edge_node.errors import NodeNotReady
@@ -58,14 +59,10 @@ def load_secret(data_dir: Path, db: Database) -> bytes:
                 "from the backup (without it, no learner's PIN can be checked)"
             )
         _write_secret(path)
-    with open(path, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise NodeNotReady(
-                f"{path}: the PIN secret file is readable by other users "
-                f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
-            )
-        secret = handle.read(SECRET_BYTES + 1)
+    try:
+        secret = read_owner_only(path, what="the PIN secret file", max_bytes=SECRET_BYTES)
+    except InsecureKeyFile as error:
+        raise NodeNotReady(str(error)) from None
     if len(secret) != SECRET_BYTES:
         raise NodeNotReady(
             f"{path}: the PIN secret must be exactly {SECRET_BYTES} bytes; restore it from "
