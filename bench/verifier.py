@@ -77,7 +77,7 @@ def build_hub(folder: Path, centres: int) -> tuple[Any, list[str]]:
             [node.node_id],
         )
         revoke_credential(
-            hub.store, hub.root_key, node.node_id, str(credential_id), "bench",
+            hub.store, hub.root_key, node.node_id, str(credential_id), "bench", staff="bench",
             now=datetime.now(UTC),
         )  # fmt: skip
     return hub, texts

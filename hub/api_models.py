@@ -57,6 +57,9 @@ class CredentialEntry(BaseModel):
     status: str
     """``active``, ``revoked`` or ``replaced``."""
     revocation_reason: str | None
+    revoked_at: int | None
+    revoked_by: str | None
+    """The staff member who revoked it at the hub (none when its centre did)."""
     cose: str
     """The signed credential (COSE_Sign1), in hexadecimal."""
 

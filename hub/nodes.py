@@ -188,12 +188,14 @@ def revoke_credential(
     credential_id: str,
     reason: str,
     *,
+    staff: str,
     now: datetime,
 ) -> None:
-    """Staff revocation of ``node_id``'s credential: marked at once, published in the next
-    trust list. A credential sharing the slot is revoked by the same bit, and marked so in
-    the registry. A credential replaced on a slot of its own (:func:`request_reissue`) is
-    refused: its holder's credential is the replacement. Ids are unique per node only:
+    """Staff revocation of ``node_id``'s credential: marked at once (with who, when and
+    why, for the audit record), published in the next trust list. A credential sharing
+    the slot is revoked by the same bit, and marked so in the registry. A credential
+    replaced on a slot of its own (:func:`request_reissue`) is refused: its holder's
+    credential is the replacement. Ids are unique per node only:
     another node's same id is left alone."""
     reason = check_reason(reason)
     with store.transaction():
@@ -210,19 +212,20 @@ def revoke_credential(
                 f"{found.replacement_id if found else '?'}: revoke that one"
             )
         store.execute(
-            "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ? "
-            "WHERE credential_id = ? AND node_id = ? AND status <> 'revoked'",
-            [_ts(now), reason, credential_id, node_id],
+            "UPDATE credentials SET status = 'revoked', revoked_at = ?, revocation_reason = ?, "
+            "revoked_by = ? WHERE credential_id = ? AND node_id = ? AND status <> 'revoked'",
+            [_ts(now), reason, staff, credential_id, node_id],
         )
         for shared in shared_slots(store, node_id, credential_id):
             store.execute(
                 "UPDATE credentials SET status = 'revoked', revoked_at = ?, "
-                "revocation_reason = ? WHERE credential_id = ? AND node_id = ? "
+                "revocation_reason = ?, revoked_by = ? WHERE credential_id = ? AND node_id = ? "
                 "AND status <> 'revoked'",
                 [
                     _ts(now),
                     f"shares revocation slot {shared.status_index} with credential "
                     f"{credential_id}, revoked: {reason}",
+                    staff,
                     shared.other_id,
                     node_id,
                 ],

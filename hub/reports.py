@@ -106,6 +106,7 @@ def credential(
         "c.module_version AS module_version, c.score_percent AS score_percent, "
         "c.issued_at AS issued_at, c.not_before AS not_before, c.received_at AS received_at, "
         "c.time_flag AS time_flag, c.status AS status, c.revocation_reason AS revocation_reason, "
+        "c.revoked_at AS revoked_at, c.revoked_by AS revoked_by, "
         "c.cose AS cose FROM credentials c JOIN nodes n ON n.node_id = c.node_id "
         "WHERE n.organisation = ? AND c.node_id = ? AND c.credential_id = ?",
         [organisation, node_id, credential_id],

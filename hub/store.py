@@ -478,6 +478,14 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX staff_sessions_username ON staff_sessions (username, ended_at)",
         ],
     ),
+    (
+        "0015_revoked_by",
+        [
+            # Who revoked a credential at the hub, for the audit record (empty for one its
+            # centre revoked, or revoked before the hub kept this).
+            "ALTER TABLE credentials ADD COLUMN revoked_by TEXT",
+        ],
+    ),
 ]
 
 

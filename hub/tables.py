@@ -41,6 +41,8 @@ ENTRY_LABELS = {
     "time_flag": "Node clock in doubt",
     "status": "Status",
     "revocation_reason": "Reason for revocation",
+    "revoked_at": "Revoked",
+    "revoked_by": "Revoked by",
 }
 """The registry entry's fields as the credential page names them (``reports.credential``)."""
 

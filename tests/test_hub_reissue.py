@@ -200,7 +200,9 @@ def test_a_credential_revoked_before_its_replacement_arrives_revokes_the_replace
     request_reissue(hub.store, NODE, shared.again, staff="w", reason="slot 2", now=_now())
     hello(hub, shared.node)
     (request,) = reissue_requests(shared.node.db)
-    revoke_credential(hub.store, hub.root_key, NODE, shared.again, "fraud", now=_now())
+    revoke_credential(
+        hub.store, hub.root_key, NODE, shared.again, "fraud", staff="registrar", now=_now()
+    )
     assert pending_reissues(hub.store, NODE) == []
     head = len(shared.node.db.execute("SELECT seq FROM events").fetchall())
     cose = shared.node.reissue(request)  # the node had not heard of the revocation
@@ -224,8 +226,12 @@ def test_a_reissued_holder_is_revoked_through_the_replacement(hub: Hub, shared: 
     replacement = decode_claims(decode_sign1(cose).payload).credential_id.hex()
     # Setting slot 2 for the replaced one would revoke the other holder's credential too.
     with pytest.raises(BadRequest, match=f"replaced by credential {replacement}"):
-        revoke_credential(hub.store, hub.root_key, NODE, shared.again, "fraud", now=_now())
-    revoke_credential(hub.store, hub.root_key, NODE, replacement, "fraud", now=_now())
+        revoke_credential(
+            hub.store, hub.root_key, NODE, shared.again, "fraud", staff="registrar", now=_now()
+        )
+    revoke_credential(
+        hub.store, hub.root_key, NODE, replacement, "fraud", staff="registrar", now=_now()
+    )
     assert (status(hub, replacement), status(hub, shared.original)) == ("revoked", "active")
     assert revoked_slots(hub) == [3]
 

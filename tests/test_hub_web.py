@@ -134,6 +134,27 @@ def test_revocation_is_published_in_the_next_trust_list(client: TestClient, hub:
     assert trust.issued_at <= datetime.now(UTC)
 
 
+def test_a_revocation_keeps_who_revoked_it_and_when(client: TestClient, hub: Hub) -> None:
+    """The audit record: the staff member, the time and the reason, on the credential's
+    page and in the API's registry entry."""
+    token = login(client)
+    credential_id = hub.store.scalar("SELECT credential_id FROM credentials")
+    client.post(f"/credentials/{credential_id}/revoke", data={"reason": "fraud", "csrf": token})
+    row = hub.store.record(
+        "SELECT revoked_by, revoked_at, revocation_reason FROM credentials WHERE credential_id = ?",
+        [credential_id],
+    )
+    assert row is not None and row["revoked_by"] == "wanjiru" and row["revoked_at"]
+    assert row["revocation_reason"] == "fraud"
+    page = client.get(f"/credentials/node-w/{credential_id}?lang=en").text
+    assert "Revoked by" in page and "wanjiru" in page
+    api = client.get(
+        f"/api/v1/nodes/node-w/credentials/{credential_id}",
+        headers={"Authorization": f"Bearer {add_token(hub.store, 'lms', 'university')}"},
+    )
+    assert api.status_code == 200 and api.json()["revoked_by"] == "wanjiru"
+
+
 def test_api_is_token_scoped(client: TestClient, hub: Hub) -> None:
     ours = add_token(hub.store, "open edx", "university")
     theirs = add_token(hub.store, "elsewhere", "other-university")

@@ -62,7 +62,13 @@ def hub_with_credentials(folder: Path) -> Iterator[Hubside]:
         "SELECT credential_id FROM credentials WHERE status_index = 2 AND node_id = 'node-v'"
     )
     revoke_credential(
-        hub.store, hub.root_key, "node-v", str(credential_id), "fraud", now=datetime.now(UTC)
+        hub.store,
+        hub.root_key,
+        "node-v",
+        str(credential_id),
+        "fraud",
+        staff="registrar",
+        now=datetime.now(UTC),
     )
     server = BackgroundServer(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
     server.start()

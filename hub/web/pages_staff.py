@@ -259,7 +259,13 @@ def revoke(ctx: HubCtx, node_id: str, credential_id: str, reason: str, confirm: 
             here=here,
         )
     nodes.revoke_credential(
-        store, ctx.hub.root_key, node_id, credential_id, reason, now=datetime.now(UTC)
+        store,
+        ctx.hub.root_key,
+        node_id,
+        credential_id,
+        reason,
+        staff=ctx.staff,
+        now=datetime.now(UTC),
     )
     return RedirectResponse(here, status_code=303)
 
