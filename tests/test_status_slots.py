@@ -311,7 +311,10 @@ def test_staff_see_the_shared_slot_and_revoking_warns_first(
     # only the one listed, so the warning comes again, listing both others.
     third = "ab" * 16
     hub.store.execute(
-        "INSERT INTO credentials SELECT ?, node_id, seq + 100, learner_id, subject, "
+        "INSERT INTO credentials (credential_id, node_id, seq, learner_id, subject, "
+        "module_id, module_version, pathway, score_percent, issued_at, not_before, "
+        "received_at, time_flag, status_index, status, revoked_at, revocation_reason, cose) "
+        "SELECT ?, node_id, seq + 100, learner_id, subject, "
         "module_id, module_version, pathway, score_percent, issued_at, not_before, "
         "received_at, time_flag, status_index, status, revoked_at, revocation_reason, cose "
         "FROM credentials WHERE credential_id = ?",
