@@ -98,6 +98,18 @@ def to_qr_link(cose: bytes, base_url: str) -> str:
     return link_origin(base_url) + LINK_PATH + to_digits(cose)
 
 
+def printed_qr_text(cose: bytes, hub_url: str | None) -> str:
+    """What a printed card's QR holds: the link when the hub's address is known and a link
+    can start with it (a phone's own camera opens it), else ``FC1:`` text. Measured in
+    docs/credential-format.md: no larger than the plain form for a 40-character name."""
+    if hub_url:
+        try:
+            return to_qr_link(cose, hub_url)
+        except ValueError:
+            pass
+    return to_qr_text(cose)
+
+
 def is_qr_text(text: str) -> bool:
     """Whether ``text`` (white space around it aside) has the shape of either QR form."""
     text = text.strip()
