@@ -57,7 +57,8 @@ def cose_for(name: str) -> bytes:
 
 
 REFERENCE = cose_for("Achieng Wanjiru Otieno-K")
-LONG_NAME = cose_for("Nyambura Wairimu Achieng-Otieno Kamau Mwa")
+LONG_NAME = cose_for("Nyambura Wairimu Achieng-Otieno Kamau Mw")
+assert len("Nyambura Wairimu Achieng-Otieno Kamau Mw") == 40
 
 
 @given(st.binary(max_size=600))
