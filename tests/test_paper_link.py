@@ -68,3 +68,19 @@ def test_otherwise_it_prints_the_plain_form(seeded: Path, hub_url: str | None) -
     cose, pages = _pages(seeded, hub_url)
     for html in pages:
         assert qr_svg(to_qr_text(cose)) in html
+
+
+def test_the_centre_s_verify_page_takes_the_link(seeded: Path) -> None:
+    cose, _ = _pages(seeded, HUB)
+    node = open_node(seeded)
+    try:
+        anyone = TestClient(create_app(node))
+        for text in (to_qr_link(cose, HUB), to_qr_link(cose, HUB).lower()):
+            verdict = anyone.post("/api/v1/verify", json={"text": text}).json()
+            assert verdict["genuine"] is True, verdict
+        page = anyone.get("/verify")
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        shown = anyone.post("/verify", data={"csrf": csrf, "text": to_qr_link(cose, HUB)})
+        assert shown.status_code == 200 and "This credential is genuine" in shown.text
+    finally:
+        node.close()

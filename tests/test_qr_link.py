@@ -40,8 +40,9 @@ from credentials.qr import (
 from credentials.sample import sample_credential
 from credentials.verifier.serve import HideLinks
 from fieldcred.cli import app
+from hub.ingest import Hub
 from hub.settings import HubSettings
-from hub.simulate import enrol, simulated_hub
+from hub.simulate import enrol, push, simulated_hub
 from hub.store import SqliteStore
 from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
@@ -187,10 +188,35 @@ def test_fieldcred_verify_takes_the_link(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def hub_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def hub_and_client(tmp_path_factory: pytest.TempPathFactory) -> tuple[Hub, TestClient]:
     hub = simulated_hub(SqliteStore(tmp_path_factory.mktemp("hub") / "hub.db"))
-    enrol(hub, ScriptedNode.create("node-l"))
-    return TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+    node = ScriptedNode.create("node-l")
+    enrol(hub, node)
+    node.sit_and_issue(node.register(), name="Amina Otieno")
+    push(hub, node)
+    return hub, TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
+
+
+@pytest.fixture(scope="module")
+def hub_client(hub_and_client: tuple[Hub, TestClient]) -> TestClient:
+    return hub_and_client[1]
+
+
+def test_the_hub_s_verify_page_and_api_take_the_link(
+    hub_and_client: tuple[Hub, TestClient],
+) -> None:
+    hub, client = hub_and_client
+    cose = bytes(hub.store.scalar("SELECT cose FROM credentials LIMIT 1"))
+    link = to_qr_link(cose, HUB)
+    for text in (link, link.lower(), to_qr_text(cose)):
+        pasted = client.post("/verify", data={"text": text})
+        assert pasted.status_code == 200 and 'class="ok"' in pasted.text, text
+        assert "Amina Otieno" in pasted.text
+        assert client.post("/verify", content=text).json()["reason"] == "genuine"
+    photo = client.post("/verify", files={"photo": ("qr.png", qr_png(link), "image/png")})
+    assert photo.status_code == 200 and 'class="ok"' in photo.text
+    broken = client.post("/verify", data={"text": link[:-1]})
+    assert broken.status_code == 200 and 'class="error"' in broken.text
 
 
 @pytest.mark.parametrize("path", ["/V/", "/v/"])
