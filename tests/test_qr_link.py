@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 import segno
 from fastapi.testclient import TestClient
@@ -41,6 +42,7 @@ from credentials.sample import sample_credential
 from credentials.verifier.serve import HideLinks
 from fieldcred.cli import app
 from hub.ingest import Hub
+from hub.server import BackgroundServer
 from hub.settings import HubSettings
 from hub.simulate import enrol, push, simulated_hub
 from hub.store import SqliteStore
@@ -237,6 +239,44 @@ def test_the_hub_answers_other_link_paths_with_not_found(hub_client: TestClient,
     answer = hub_client.get(path)
     assert answer.status_code == 404
     assert answer.text == "Not found.\n"
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_uvicorn_logging_requests_writes_no_credential(
+    hub_and_client: tuple[Hub, TestClient],
+) -> None:
+    hub, _ = hub_and_client
+    app = create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32))
+    access = logging.getLogger("uvicorn.access")
+    level = access.level
+    server = BackgroundServer(app)
+    # What `uvicorn --log-level info` does: every request in the access log.
+    server.server.config.log_level = logging.INFO
+    server.server.config.configure_logging()
+    kept = _Kept()
+    access.addHandler(kept)
+    server.start()
+    try:
+        digits = to_digits(REFERENCE)
+        for path in (f"/V/{digits}", f"/v/{digits}?lang=sw", "/verifier/"):
+            assert httpx.get(server.url + path).status_code == 200
+    finally:
+        server.stop()
+        access.removeHandler(kept)
+        access.setLevel(level)
+    assert len(kept.lines) == 3, kept.lines
+    assert not any(digits[:40] in line for line in kept.lines), kept.lines
+    assert '"GET /V/… HTTP/1.1" 200' in kept.lines[0]
+    assert '"GET /v/…?lang=sw HTTP/1.1" 200' in kept.lines[1]
+    assert '"GET /verifier/ HTTP/1.1" 200' in kept.lines[2]
 
 
 def test_the_hub_s_access_log_does_not_hold_the_credential(
