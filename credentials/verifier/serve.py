@@ -169,8 +169,7 @@ class LinkApp:
         if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_LINK_DIGITS:
             await _send(scope, send, 404, b"Not found.\n", "text/plain; charset=utf-8")
             return
-        verifier = root[: -len("/V")] + "/verifier/"  # mounted beside it
-        page = link_page(await self.verifier.assets(), verifier)
+        page = await self.verifier.link_page(root[: -len("/V")] + "/verifier/")  # beside it
         await _send_asset(scope, send, page, {"content-security-policy": LINK_POLICY})
 
 
@@ -185,6 +184,13 @@ class VerifierApp:
         self.trust_list = trust_list
         self._assets: dict[str, Asset] | None = None
         self._list: Asset | None = None
+        self._links: dict[str, Asset] = {}
+
+    async def link_page(self, base: str) -> Asset:
+        """:func:`link_page` for the verifier at ``base``, made once."""
+        if base not in self._links:
+            self._links[base] = link_page(await self.assets(), base)
+        return self._links[base]
 
     async def assets(self) -> dict[str, Asset]:
         """The bundle's files, read and compressed at the first request (in a thread), so a
@@ -223,7 +229,7 @@ class VerifierApp:
         if name in ("setup.json", "sw.js"):
             return await asyncio.to_thread(self._made, name, assets)
         if name == "link":
-            return link_page(assets, root + "/")
+            return await self.link_page(root + "/")
         if name == "trust-list":
             return await asyncio.to_thread(self._trust_list)
         return assets.get(name)
