@@ -26,7 +26,7 @@ from credentials.keys import (
     public_jwk,
     save_private_key,
 )
-from credentials.qr import MAX_DECODED_BYTES, PREFIX, read_qr_photo
+from credentials.qr import MAX_DECODED_BYTES, PREFIX, is_qr_text, read_qr_photo
 from credentials.trust import (
     MAX_TRUST_LIST_BYTES,
     STALE_AFTER_DAYS,
@@ -60,12 +60,13 @@ def _read(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
 
 def read_credential_input(source: str) -> bytes | str:
     """QR text given directly, or the credential held by a file: QR text, COSE bytes or a photo."""
-    if source.strip().startswith(PREFIX):
+    if is_qr_text(source):
         return source.strip()
     path = Path(source)
     if not path.is_file():
         raise typer.BadParameter(
-            f"{source!r} is neither QR text (starting {PREFIX}) nor a file", param_hint="INPUT"
+            f"{source!r} is neither QR text (starting {PREFIX} or a verify link) nor a file",
+            param_hint="INPUT",
         )
     data = _read(path, "input")
     if data.startswith(_IMAGE_MAGIC) or path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"):
@@ -80,6 +81,8 @@ def read_credential_input(source: str) -> bytes | str:
             raise typer.BadParameter(f"no QR code found in {path}", param_hint="INPUT")
         return photo.text
     unmarked = data.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
+    if unmarked.isascii() and is_qr_text(unmarked.decode("ascii")):
+        return unmarked.decode("ascii").strip()
     if unmarked.lstrip().startswith(PREFIX.encode()):
         return unmarked.decode("ascii", errors="replace").strip()
     return data
@@ -195,7 +198,10 @@ def verify(
         str,
         typer.Argument(
             metavar="INPUT",
-            help="QR text (FC1:...), or a .txt, .cose, PNG or JPEG file holding the credential.",
+            help=(
+                "QR text (FC1:... or a HTTPS://HUB/V/... link), or a .txt, .cose, PNG or JPEG "
+                "file holding the credential."
+            ),
         ),
     ],
     trust: Annotated[

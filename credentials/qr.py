@@ -1,4 +1,6 @@
-"""QR text and images: ``FC1:`` + base45 (RFC 9285) of the COSE bytes, alphanumeric mode, ECC Q.
+"""QR text and images: ``FC1:`` + base45 (RFC 9285) of the COSE bytes, alphanumeric mode, ECC Q;
+or the link form, ``HTTPS://<HUB>/V/`` + the COSE bytes as digits, which a phone's own camera
+offers to open (an alphanumeric segment, then a numeric one).
 
 zlib is not used: on our credentials (about 190 bytes, a third of them
 signature, key id, credential id and hashes) it makes the payload larger; see
@@ -8,8 +10,9 @@ docs/credential-format.md for the measurement.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from credentials import base45
 from credentials.errors import MalformedInput
@@ -37,27 +40,117 @@ JPEG_READ_SIDE = 2048
 least this long: a QR code in a phone's photo still reads, at a fraction of the memory."""
 PRINT_DPI = 300
 
+LINK_PATH = "/V/"
+MAX_LINK_TEXT = 7089 + 256
+"""Numeric capacity of a version 40 QR code at ECC L, and room for the hub's address."""
+BLOCK_BYTES = 7
+BLOCK_DIGITS = 17
+"""Seven bytes (below 2**56) written as 17 decimal digits: 8.1 bits a byte in numeric mode."""
+_DIGITS_FOR = {size: len(str(256**size - 1)) for size in range(1, BLOCK_BYTES + 1)} | {0: 0}
+_BYTES_FOR = {digits: size for size, digits in _DIGITS_FOR.items()}
+_LINK = re.compile(r"(https?://[^/?#\s]+)/v/([0-9]*)", re.IGNORECASE | re.ASCII)
+_HOST = re.compile(r"[0-9A-Z.\-]+(:[0-9]{1,5})?", re.ASCII)
+"""A host (and port) the QR alphanumeric set can hold once upper-cased."""
+
 
 def to_qr_text(cose: bytes) -> str:
     return PREFIX + base45.encode(cose)
 
 
+def to_digits(data: bytes) -> str:
+    """``data`` as decimal digits: each block of seven bytes as 17 digits, a last shorter
+    block of k bytes as the fewest digits that hold any k bytes (3, 5, 8, 10, 13, 15), so
+    leading zero bytes and the length come back exactly."""
+    blocks = (data[i : i + BLOCK_BYTES] for i in range(0, len(data), BLOCK_BYTES))
+    return "".join(str(int.from_bytes(b, "big")).zfill(_DIGITS_FOR[len(b)]) for b in blocks)
+
+
+def from_digits(digits: str) -> bytes:
+    """The bytes :func:`to_digits` wrote; anything it cannot have written is refused."""
+    if not isinstance(digits, str) or not re.fullmatch(r"[0-9]*", digits, re.ASCII):
+        raise MalformedInput("the link's credential must be digits only")
+    if len(digits) % BLOCK_DIGITS not in _BYTES_FOR:
+        raise MalformedInput("the link's credential has a wrong number of digits")
+    out = bytearray()
+    for start in range(0, len(digits), BLOCK_DIGITS):
+        block = digits[start : start + BLOCK_DIGITS]
+        size = _BYTES_FOR[len(block)]
+        value = int(block)
+        if value >= 256**size:
+            raise MalformedInput("the link's credential has a block out of range")
+        out += value.to_bytes(size, "big")
+    return bytes(out)
+
+
+def link_origin(base_url: str) -> str:
+    """``HTTPS://HUB.EXAMPLE.ORG`` for ``https://hub.example.org/``: upper case, so the link's
+    first part is one alphanumeric segment. A hub under a path, with a query, a user or a
+    host outside letters, digits, dots and hyphens is refused (a path is case-sensitive)."""
+    scheme, _, rest = base_url.strip().partition("://")
+    host = rest.removesuffix("/").upper()
+    if scheme.lower() not in ("http", "https") or not _HOST.fullmatch(host):
+        raise ValueError(f"not a hub address a link can start with: {base_url!r}")
+    return f"{scheme.upper()}://{host}"
+
+
+def to_qr_link(cose: bytes, base_url: str) -> str:
+    """The link form: ``HTTPS://<HUB>/V/`` and the COSE bytes as digits (:func:`to_digits`)."""
+    return link_origin(base_url) + LINK_PATH + to_digits(cose)
+
+
+def printed_qr_text(cose: bytes, hub_url: str | None) -> str:
+    """What a printed card's QR holds: the link when the hub's address is known and a link
+    can start with it (a phone's own camera opens it), else ``FC1:`` text. Measured in
+    docs/credential-format.md: no larger than the plain form for a 40-character name."""
+    if hub_url:
+        try:
+            return to_qr_link(cose, hub_url)
+        except ValueError:
+            pass
+    return to_qr_text(cose)
+
+
+def is_qr_text(text: str) -> bool:
+    """Whether ``text`` (white space around it aside) has the shape of either QR form."""
+    text = text.strip()
+    return text.startswith(PREFIX) or _LINK.fullmatch(text) is not None
+
+
 def from_qr_text(text: str) -> bytes:
-    """The COSE bytes of QR text; surrounding white space is ignored."""
+    """The COSE bytes of QR text, ``FC1:`` + base45 or the link form (scheme and host in
+    any case, ``/V/`` or ``/v/``); surrounding white space is ignored."""
     if not isinstance(text, str):
         raise MalformedInput("QR text must be a string")
+    if len(text) > MAX_LINK_TEXT:
+        raise MalformedInput("QR text is longer than any QR code can hold")
+    stripped = text.strip()
+    link = _LINK.fullmatch(stripped)
+    if link:
+        return from_digits(link[2])
     if len(text) > MAX_QR_TEXT + 16:
         raise MalformedInput("QR text is longer than any QR code can hold")
-    text = text.strip()
-    if not text.startswith(PREFIX):
-        raise MalformedInput(f"QR text must start with {PREFIX}")
-    return base45.decode(text[len(PREFIX) :])
+    if not stripped.startswith(PREFIX):
+        raise MalformedInput(f"QR text must start with {PREFIX} or be a verify link")
+    return base45.decode(stripped[len(PREFIX) :])
+
+
+def _segments(text: str) -> list[tuple[str, int | None]]:
+    """A link as its address (alphanumeric when upper case) and its digits (numeric mode);
+    any other text as one segment in the mode that suits it."""
+    from segno.consts import MODE_NUMERIC
+
+    link = _LINK.fullmatch(text)
+    if link and link[2]:
+        return [(text[: link.start(2)], None), (link[2], MODE_NUMERIC)]
+    return [(text, None)]
 
 
 def _symbol(text: str) -> segno.QRCode:
     import segno
 
-    return segno.make(text, error=ERROR_CORRECTION, boost_error=False, micro=False)
+    # segno takes a list of (content, mode) segments; its annotation names only one value.
+    segments: Any = _segments(text)
+    return segno.make(segments, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
 def qr_version(text: str) -> int:
@@ -150,7 +243,7 @@ def read_qr_photo(image_bytes: bytes) -> PhotoReading:
     except (OSError, ValueError, Image.DecompressionBombError, RuntimeError, EOFError):
         return PhotoReading(None)
     texts = [barcode.text for barcode in barcodes if barcode.valid]
-    preferred = [text for text in texts if text.startswith(PREFIX)]
+    preferred = [text for text in texts if is_qr_text(text)]
     found = preferred or texts
     return PhotoReading(found[0] if found else None)
 

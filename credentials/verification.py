@@ -17,7 +17,7 @@ from credentials.errors import (
     NotDeterministic,
     UnsupportedAlgorithm,
 )
-from credentials.qr import PREFIX, from_qr_text
+from credentials.qr import PREFIX, from_qr_text, is_qr_text
 from credentials.trust import TrustList
 
 MAX_INPUT_CHARS = 8192
@@ -85,7 +85,9 @@ def _fail(
 def _envelope(data: bytes | str) -> Sign1:
     if len(data) > MAX_INPUT_CHARS:
         raise MalformedInput(f"input is longer than {MAX_INPUT_CHARS}")
-    if isinstance(data, bytes | bytearray) and data.startswith(PREFIX.encode()):
+    if isinstance(data, bytes | bytearray) and (
+        data.startswith(PREFIX.encode()) or (data.isascii() and is_qr_text(data.decode()))
+    ):
         data = bytes(data).decode("ascii", errors="replace")
     if isinstance(data, str):
         data = from_qr_text(data)

@@ -48,7 +48,7 @@ def with_qr_drawn(view: CertificateView) -> CertificateView:
 
 def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
     """What the credential says, in ``lang``; its QR code is not drawn yet."""
-    from credentials.qr import to_qr_text
+    from credentials.qr import printed_qr_text
 
     claims = claims_of(record)
     module: Module | None = node.module_at(record.module_id, record.module_version)
@@ -79,7 +79,7 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         body = module.awarding_body.name
     else:
         title, outcomes, level, workload, body = record.module_id, [], None, None, ""
-    text = to_qr_text(record.cose)
+    text = printed_qr_text(record.cose, node.settings.hub_url)
     return CertificateView(
         id=record.id,
         holder_name=claims.holder_name,

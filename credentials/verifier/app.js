@@ -285,6 +285,26 @@ async function refresh() {
   document.body.dataset.listVersion = trust ? String(trust.version) : "";
 }
 
+/** The service worker for the verifier's folder, then for the links' (/V/, /v/ beside
+ * it), which then open with the network off; the later ones find every file kept. */
+async function keepOffline() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    const main = await navigator.serviceWorker.register("sw.js");
+    const worker = main.installing || main.waiting;
+    if (worker && worker.state !== "activated") {
+      await new Promise((done) => {
+        worker.addEventListener("statechange", () => {
+          if (worker.state === "activated" || worker.state === "redundant") done();
+        });
+      });
+    }
+    for (const scope of ["../V/", "../v/"]) await navigator.serviceWorker.register("sw.js", { scope });
+  } catch {
+    // no service worker (plain http on a centre's network): the page still works online
+  }
+}
+
 async function start() {
   setup = await (await fetch("setup.json")).json();
   roots = setup.roots.map(fromHex);
@@ -301,12 +321,12 @@ async function start() {
   $("scan").addEventListener("click", startCamera);
   $("stop").addEventListener("click", stopCamera);
   if (!navigator.mediaDevices?.getUserMedia) $("scan").hidden = true;
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("sw.js").catch(() => {});
-  }
+  keepOffline();
   document.body.dataset.readyMs = performance.now().toFixed(0); // since navigation began
   document.body.dataset.ready = "true";
   document.body.dataset.listVersion = trust ? String(trust.version) : "";
+  const link = /\/v\/[0-9]*$/i.test(location.pathname) ? location.origin + location.pathname : null;
+  if (link) await check(link); // a credential's link: its digits are read here, sent nowhere
   addEventListener("online", refresh);
   await refresh();
   document.body.dataset.refreshed = "true";

@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import html
 import json
+import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,9 @@ PAGE_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+LINK_POLICY = PAGE_POLICY.replace("base-uri 'none'", "base-uri 'self'")
+"""The link page names the verifier's folder as its base, so its files load from there."""
+MAX_LINK_DIGITS = 8192
 MIN_GZIP_BYTES = 512
 
 Scope = MutableMapping[str, Any]
@@ -105,10 +111,66 @@ def service_worker(assets: dict[str, Asset], setup: bytes) -> bytes:
     digest = hashlib.sha256(setup)
     for name, asset in sorted(assets.items()):
         digest.update(name.encode() + b"\0" + asset.body)
-    kept = ["./", "setup.json", *(name for name in assets if name != "index.html")]
+    kept = ["./", "link", "setup.json", *(name for name in assets if name != "index.html")]
     head = f"const VERSION = {json.dumps(digest.hexdigest()[:16])};\n"
     head += f"const ASSETS = {json.dumps(kept)};\n"
     return head.encode() + (BUNDLE / "sw.js").read_bytes()
+
+
+def link_page(assets: dict[str, Asset], base: str) -> Asset:
+    """The page a link ``/V/<digits>`` opens: index.html whose files load from ``base``,
+    the verifier's folder (the page reads the credential from its own address)."""
+    tag = f'<base href="{html.escape(base)}">\n'.encode()
+    page = assets["index.html"].body.replace(b"<head>\n", b"<head>\n" + tag, 1)
+    return _asset(page, TYPES[".html"])
+
+
+_LINK_PATH = re.compile(r"/[Vv]/[0-9]+")
+
+
+class HideLinks(logging.Filter):
+    """Writes ``/V/…`` for a link's path in uvicorn's access log: the digits are a
+    credential, a name and all, and a server's log is no place for them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = _LINK_PATH.sub(lambda found: found[0][:3] + "…", args[2])
+            record.args = (*args[:2], path, *args[3:])
+        return True
+
+
+def hide_links_from_access_log() -> None:
+    """Installs :class:`HideLinks` on uvicorn's access log, once."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(kept, HideLinks) for kept in access.filters):
+        access.addFilter(HideLinks())
+
+
+class LinkApp:
+    """The ASGI app of ``/V`` and ``/v``: the verifier's page for ``/<digits>``, which checks
+    the credential in the phone; the digits never go further than this answer."""
+
+    def __init__(self, verifier: VerifierApp) -> None:
+        self.verifier = verifier
+        hide_links_from_access_log()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        root = scope.get("root_path", "")
+        path = scope["path"]
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send(scope, send, 405, b"Only GET and HEAD here.\n", "text/plain", allow="GET")
+            return
+        digits = path.removeprefix("/")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_LINK_DIGITS:
+            await _send(scope, send, 404, b"Not found.\n", "text/plain; charset=utf-8")
+            return
+        page = await self.verifier.link_page(root[: -len("/V")] + "/verifier/")  # beside it
+        await _send_asset(scope, send, page, {"content-security-policy": LINK_POLICY})
 
 
 class VerifierApp:
@@ -122,6 +184,13 @@ class VerifierApp:
         self.trust_list = trust_list
         self._assets: dict[str, Asset] | None = None
         self._list: Asset | None = None
+        self._links: dict[str, Asset] = {}
+
+    async def link_page(self, base: str) -> Asset:
+        """:func:`link_page` for the verifier at ``base``, made once."""
+        if base not in self._links:
+            self._links[base] = link_page(await self.assets(), base)
+        return self._links[base]
 
     async def assets(self) -> dict[str, Asset]:
         """The bundle's files, read and compressed at the first request (in a thread), so a
@@ -144,17 +213,23 @@ class VerifierApp:
             await _send(scope, send, 308, b"", "text/plain", location=root + "/")
             return
         name = path.removeprefix("/") or "index.html"
-        asset = await self._asset(name)
+        asset = await self._asset(name, root)
         if asset is None:
             await _send(scope, send, 404, b"Not found.\n", "text/plain; charset=utf-8")
             return
         extra = {"content-security-policy": PAGE_POLICY} if name == "index.html" else {}
+        if name == "link":
+            extra = {"content-security-policy": LINK_POLICY}
+        if name == "sw.js":
+            extra = {"service-worker-allowed": "/"}  # it may also answer the links, /V/...
         await _send_asset(scope, send, asset, extra)
 
-    async def _asset(self, name: str) -> Asset | None:
+    async def _asset(self, name: str, root: str) -> Asset | None:
         assets = await self.assets()
         if name in ("setup.json", "sw.js"):
             return await asyncio.to_thread(self._made, name, assets)
+        if name == "link":
+            return await self.link_page(root + "/")
         if name == "trust-list":
             return await asyncio.to_thread(self._trust_list)
         return assets.get(name)

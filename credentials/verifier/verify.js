@@ -11,6 +11,11 @@ export const UNDEFINED = Symbol("undefined");
 export const PREFIX = "FC1:";
 const MAX_INPUT_CHARS = 8192;
 const MAX_QR_TEXT = 4296;
+const MAX_LINK_TEXT = 7089 + 256;
+const LINK = /^https?:\/\/[^/?#\t\n\v\f\r ]+\/v\/([0-9]*)$/i;
+const BLOCK_BYTES = 7;
+const BLOCK_DIGITS = 17;
+const BYTES_FOR = new Map([[0, 0], [3, 1], [5, 2], [8, 3], [10, 4], [13, 5], [15, 6], [17, 7]]);
 const MAX_SIGN1_BYTES = 4096;
 const MAX_CERT_BYTES = 8192;
 const MAX_TRUST_LIST_BYTES = 4 * 1024 * 1024;
@@ -792,14 +797,41 @@ export function strip(text) {
   return text.replace(PY_SPACE, "");
 }
 
+/** The bytes of a link's digits: 17 digits for each 7 bytes, a shorter last block in the
+ * fewest digits that hold it (credentials.qr.from_digits); anything else is refused. */
+export function fromDigits(digits) {
+  if (!/^[0-9]*$/.test(digits)) throw new Malformed("the link's credential must be digits only");
+  if (!BYTES_FOR.has(digits.length % BLOCK_DIGITS)) throw new Malformed("the link's credential has a wrong number of digits");
+  const out = [];
+  for (let start = 0; start < digits.length; start += BLOCK_DIGITS) {
+    const block = digits.slice(start, start + BLOCK_DIGITS);
+    const size = BYTES_FOR.get(block.length);
+    let value = BigInt(block);
+    if (value >= 256n ** BigInt(size)) throw new Malformed("the link's credential has a block out of range");
+    const bytes = new Array(size);
+    for (let i = size - 1; i >= 0; i--) {
+      bytes[i] = Number(value & 255n);
+      value >>= 8n;
+    }
+    out.push(...bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+/** The COSE bytes of QR text: FC1: and base45, or the link form (credentials.qr.from_qr_text). */
+export function fromQrText(input) {
+  if (chars(input) > MAX_LINK_TEXT) throw new Malformed("QR text is longer than any QR code can hold");
+  const text = strip(input);
+  const link = LINK.exec(text);
+  if (link) return fromDigits(link[1]);
+  if (chars(input) > MAX_QR_TEXT + 16) throw new Malformed("QR text is longer than any QR code can hold");
+  if (!text.startsWith(PREFIX)) throw new Malformed(`QR text must start with ${PREFIX} or be a verify link`);
+  return base45Decode(text.slice(PREFIX.length));
+}
+
 function envelopeOf(input) {
   if (input.length > MAX_INPUT_CHARS) throw new Malformed("input is too long");
-  if (typeof input === "string") {
-    if (chars(input) > MAX_QR_TEXT + 16) throw new Malformed("QR text is longer than any QR code can hold");
-    const text = strip(input);
-    if (!text.startsWith(PREFIX)) throw new Malformed(`QR text must start with ${PREFIX}`);
-    input = base45Decode(text.slice(PREFIX.length));
-  }
+  if (typeof input === "string") input = fromQrText(input);
   const envelope = decodeSign1(input);
   if (envelope.typ !== null) throw new Malformed("not a credential");
   return envelope;

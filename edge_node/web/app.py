@@ -38,7 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from credentials.i18n import english
-from credentials.verifier import VerifierApp
+from credentials.verifier import LinkApp, VerifierApp
 from edge_node.errors import Busy, EdgeError, StorageError
 from edge_node.i18n import N_
 from edge_node.node import Node
@@ -164,9 +164,10 @@ def create_app(node: Node, *, lifespan: Lifespan | None = None) -> FastAPI:
         return _error_response(request, 500, "internal", "Something went wrong on the node")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount(
-        "/verifier", VerifierApp(roots=lambda: pinned_roots(node), trust_list=lambda: _list(node))
-    )
+    verifier = VerifierApp(roots=lambda: pinned_roots(node), trust_list=lambda: _list(node))
+    app.mount("/verifier", verifier)
+    app.mount("/V", LinkApp(verifier))  # a credential's link opens the verifier here too
+    app.mount("/v", LinkApp(verifier))
     app.include_router(api.router)
     app.include_router(pages_public.router)
     app.include_router(pages_staff.router)

@@ -14,7 +14,7 @@ from starlette.types import Message
 
 from credentials import verdicts
 from credentials.qr import read_qr_photo
-from credentials.verifier import VerifierApp
+from credentials.verifier import LinkApp, VerifierApp
 from hub import nodes
 from hub.ingest import Hub
 from hub.web.context import MAX_PHOTO_BYTES, Ctx, HubCtx
@@ -28,10 +28,14 @@ def mount_verifier(app: FastAPI, hub: Hub) -> None:
     """The offline verifier a phone installs (credentials/verifier): the hub's root, its
     list."""
     roots = (hub.root_key.public_key,)
-    app.mount(
-        "/verifier",
-        VerifierApp(roots=lambda: roots, trust_list=lambda: nodes.latest_trust_list(hub.store)),
+    verifier = VerifierApp(
+        roots=lambda: roots, trust_list=lambda: nodes.latest_trust_list(hub.store)
     )
+    app.mount("/verifier", verifier)
+    # A printed credential's link, HTTPS://HUB/V/<digits>: the verifier's page, which reads
+    # the digits from its own address and checks them in the phone.
+    app.mount("/V", LinkApp(verifier))
+    app.mount("/v", LinkApp(verifier))
 
 
 async def verify_page(request: Request, body: bytes) -> Response:
