@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from credentials import base45
@@ -99,15 +100,24 @@ def to_qr_link(cose: bytes, base_url: str) -> str:
 
 
 def printed_qr_text(cose: bytes, hub_url: str | None) -> str:
-    """What a printed card's QR holds: the link when the hub's address is known and a link
-    can start with it (a phone's own camera opens it), else ``FC1:`` text. Measured in
-    docs/credential-format.md: no larger than the plain form for a 40-character name."""
+    """What a printed card's QR holds: the link when the hub's address is known, a link
+    can start with it (a phone's own camera opens it) and its QR is no larger than the
+    plain form's, else ``FC1:`` text (the cards are sized for the plain form; measured in
+    docs/credential-format.md)."""
     if hub_url:
-        try:
-            return to_qr_link(cose, hub_url)
-        except ValueError:
-            pass
+        return _printed(bytes(cose), hub_url)
     return to_qr_text(cose)
+
+
+@lru_cache(maxsize=1024)
+def _printed(cose: bytes, hub_url: str) -> str:
+    """Cached: a credential's pages ask again and again, and sizing a QR takes a few ms."""
+    plain = to_qr_text(cose)
+    try:
+        link = to_qr_link(cose, hub_url)
+    except ValueError:
+        return plain
+    return link if qr_version(link) <= qr_version(plain) else plain
 
 
 def is_qr_text(text: str) -> bool:

@@ -31,6 +31,7 @@ from credentials.qr import (
     decode_qr_image,
     from_digits,
     from_qr_text,
+    printed_qr_text,
     qr_png,
     qr_svg,
     qr_version,
@@ -169,6 +170,15 @@ def test_the_link_needs_no_version_above_the_plain_form_s_worst_case() -> None:
     assert qr_version(to_qr_link(LONG_NAME, HUB)) <= plain_worst == 13
     assert qr_version(to_qr_link(REFERENCE, HUB)) <= plain_worst
     assert qr_version(to_qr_text(REFERENCE)) == 12
+
+
+def test_a_card_prints_the_link_only_where_its_qr_is_no_larger() -> None:
+    """The budget: no printed QR above the plain form's version. A 40-character name
+    takes the link (version 13 both ways); the reference credential keeps ``FC1:``, whose
+    version 12 a link would raise to 13; without a hub address, ``FC1:``."""
+    assert printed_qr_text(LONG_NAME, HUB) == to_qr_link(LONG_NAME, HUB)
+    assert printed_qr_text(REFERENCE, HUB) == to_qr_text(REFERENCE)
+    assert printed_qr_text(REFERENCE, None) == to_qr_text(REFERENCE)
 
 
 def test_fieldcred_verify_takes_the_link(tmp_path: Path) -> None:
