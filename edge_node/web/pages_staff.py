@@ -18,6 +18,7 @@ from edge_node import (
     learners,
     pins,
     recognition,
+    standing,
     syncing,
 )
 from edge_node.clock import ClockSource
@@ -57,11 +58,13 @@ async def dashboard(ctx: CtxDep) -> Response:
         for s in sessions[:10]
     ]
     backlog = issuance.unissued(node)
+    results = issuance.results(node, limit=10)
     return render(
         ctx,
         "dashboard.html",
         sessions=rows,
-        results=issuance.results(node, limit=10),
+        results=results,
+        standings=standing.by_ids(node, [r.credential_id for r in results if r.credential_id]),
         learner_count=node.db["learners"].count,
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
@@ -196,6 +199,7 @@ async def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: ob
         qr=qr,
         results=history,
         credentials=creds,
+        standings=standing.standings(ctx.node, creds),
         recognised=recognition.learner_recognised(ctx.node, learner_id),
         pin=pins.state(ctx.node, learner_id),
         duplicates=others,
