@@ -70,6 +70,14 @@ def assert_shown_as(word: str, node: Node, worker: TestClient, learner: TestClie
     assert word in mine.text
     card = worker.get(f"/learners/{learner_id}/card")
     assert word in card.text and links_to_print_or_download(card.text, credential_id) == []
+    session_id = node.db.execute(
+        "SELECT s.session_id FROM credentials c JOIN results r ON r.id = c.result_id "
+        "JOIN sittings s ON s.id = r.sitting_id WHERE c.id = ?",
+        [credential_id],
+    ).fetchone()[0]
+    session = worker.get(f"/sessions/{session_id}")
+    assert word in session.text
+    assert links_to_print_or_download(session.text, credential_id) == []
     dashboard = worker.get("/dashboard")
     assert word in dashboard.text
     assert links_to_print_or_download(dashboard.text, credential_id) == []

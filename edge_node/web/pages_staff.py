@@ -272,14 +272,17 @@ async def session_view(ctx: CtxDep, session_id: str, page: int = 0) -> Response:
     session = assessment.get_session(ctx.node, session_id)
     page = max(0, min(page, 10_000))
     total = assessment.participant_count(ctx.node, session_id)
+    shown = assessment.participants(
+        ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
+    )
+    issued = [p.result.credential_id for p in shown if p.result and p.result.credential_id]
     return render(
         ctx,
         "session.html",
         session=session,
         module=assessment.session_module(ctx.node, session),
-        participants=assessment.participants(
-            ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
-        ),
+        participants=shown,
+        standings=standing.by_ids(ctx.node, issued),
         total=total,
         page=page,
         more=(page + 1) * SESSION_PAGE_ROWS < total,
