@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from hub import forks, nodes, reports, xapi
+from hub import forks, nodes, reports, standing, xapi
 from hub.projection import PRESENTED
 from hub.store import Store
 from sync import alerts as node_alerts
@@ -166,7 +166,7 @@ def holders_section(t: Translate, credential_id: str, holders: list[dict[str, An
                 credential_link(str(h["node_id"]), credential_id),
                 h["node_id"],
                 h["centre"],
-                t(str(h["status"])),
+                standing.word(t, str(h["status"])),
             ]
             for h in holders
         ],
@@ -319,7 +319,7 @@ def registry_page(
                 when(r["issued_at"]) + (f" ⚠ {t('clock')}" if r["time_flag"] else ""),
                 when(r["not_before"]),
                 when(r["received_at"]),
-                t(r["status"]),
+                standing.word(t, r["status"]),
             ]
             for r in found[:PAGE_ROWS]
         ],
@@ -331,7 +331,7 @@ def entry_value(t: Translate, key: str, value: Any) -> Any:
     if key.endswith("_at") or key == "not_before":
         return when(value)
     if key == "status":
-        return t(value)
+        return standing.word(t, value)
     if key == "time_flag":
         return t("yes") if value else t("no")
     return value
@@ -372,7 +372,7 @@ def shared_section(
                 e["centre"],
                 e["module_id"],
                 when(e["issued_at"]),
-                t(e["status"]),
+                standing.word(t, e["status"]),
             ]
             for e in entries
             if e is not None
@@ -411,6 +411,9 @@ def credential_page(
     its reissue, the other centres holding its id; the alerts; and which of revoking and
     asking for a reissue staff may do (``revoke``, ``reissue``: addresses or ``None``)."""
     entry = registry_entry(store, organisation, node_id, credential_id)
+    found = standing.state(entry, datetime.now(UTC))
+    verdict = standing.alert(t, entry, found)
+    entry = {**entry, "status": found}
     fields = [
         (t(ENTRY_LABELS.get(k, k)), entry_value(t, k, v)) for k, v in entry.items() if k != "cose"
     ]
@@ -426,10 +429,15 @@ def credential_page(
     ]
     if others:
         sections.append(holders_section(t, credential_id, others))
-    active = entry["status"] == "active"
+    active = found in (standing.ACTIVE, standing.EXPIRED)
     here = credential_path(node_id, credential_id)
+    first: list[Alert] = [] if verdict is None else [{"text": verdict, "href": None}]
     return {
-        "alerts": [*collision_alerts(t, credential_id, others), *shared_alerts(t, shared)],
+        "alerts": [
+            *first,
+            *collision_alerts(t, credential_id, others),
+            *shared_alerts(t, shared),
+        ],
         "sections": sections,
         "revoke": f"{here}/revoke" if active else None,
         "reissue": f"{here}/reissue" if active and shared and reissue is None else None,
