@@ -88,3 +88,16 @@ def require_valid(entry: dict[str, Any], now: datetime) -> None:
         expiry = expires_on(bytes(entry["cose"]))
         day = expiry.date().isoformat() if expiry else "?"
         raise NotValid(f"credential {credential} expired on {day}: it is not exported")
+
+
+def with_states(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """A module's results (:func:`hub.reports.module_results`) with each credential's
+    state in ``credential_status`` (expired included) and its bytes left out."""
+    shown = []
+    for row in rows:
+        cose = row.pop("credential_cose", None)
+        status = row.get("credential_status")
+        if status is not None:
+            row["credential_status"] = state({"status": status, "cose": cose}, now)
+        shown.append(row)
+    return shown

@@ -255,12 +255,13 @@ def module_page(
     store: Store, organisation: str, module_id: str, t: Translate, offset: int
 ) -> tuple[Section, bool]:
     """A page of the module's sittings from ``offset``, and whether more follow."""
-    found = reports.module_results(
-        store, organisation, module_id, limit=PAGE_ROWS + 1, offset=offset
+    found = standing.with_states(
+        reports.module_results(store, organisation, module_id, limit=PAGE_ROWS + 1, offset=offset),
+        datetime.now(UTC),
     )
     section = {
         "heading": t("Sittings from {start}", start=offset + 1),
-        "columns": ["Centre", "Learner", "Score %", "Passed", "Submitted", "Credential"],
+        "columns": ["Centre", "Learner", "Score %", "Passed", "Submitted", "Credential", "Status"],
         "rows": [
             [
                 r["centre"],
@@ -269,6 +270,7 @@ def module_page(
                 t("yes") if r["passed"] else t("no"),
                 when(r["submitted_at"]),
                 credential_link(r["node_id"], r["credential_id"]) if r["credential_id"] else None,
+                standing.word(t, r["credential_status"]) if r["credential_id"] else None,
             ]
             for r in found[:PAGE_ROWS]
         ],

@@ -50,8 +50,20 @@ def _expired(node: ScriptedNode, learner: str) -> str:
         holder_name="A",
         status_index=90,
     )
+    sitting = {
+        "id": "S-expired",
+        "learner": learner,
+        "module": "soil-health",
+        "module_version": "1.0.0",
+        "route": "course",
+        "answers": {},
+        "score_percent": 80,
+        "passed": True,
+    }
+    node._append(EventType.sitting_submitted, sitting)
     node._append(
-        EventType.credential_issued, {"cose": issue(node.key, credential), "learner": learner}
+        EventType.credential_issued,
+        {"cose": issue(node.key, credential), "learner": learner, "sitting": "S-expired"},
     )
     return credential.credential_id.hex()
 
@@ -99,6 +111,10 @@ def test_an_expired_credential_is_shown_expired_and_not_exported(hub: Hub) -> No
     client, api = _client(hub)
     refused = client.get(f"/api/v1/credentials/{credential_id}/ob3", headers=api)
     assert refused.status_code == 410 and "expired on" in refused.json()["message"]
+    results = client.get("/api/v1/modules/soil-health/results", headers=api).json()["results"]
+    states = {r["credential_id"]: r["credential_status"] for r in results}
+    assert states[credential_id] == "expired"
     login(client)
     page = client.get(f"/credentials/{node.node_id}/{credential_id}")
     assert "Expired on" in page.text and "⌛ expired" in page.text
+    assert "⌛ expired" in client.get("/modules/soil-health").text

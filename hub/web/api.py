@@ -35,7 +35,9 @@ def api_module_results(ctx: Ctx, module_id: str, organisation: Scope) -> dict[st
     """Every sitting of the module synced from the organisation's centres."""
     return {
         "module_id": module_id,
-        "results": reports.module_results(ctx.store, organisation, module_id),
+        "results": standing.with_states(
+            reports.module_results(ctx.store, organisation, module_id), datetime.now(UTC)
+        ),
     }
 
 
