@@ -19,7 +19,7 @@ from credentials.i18n import N_
 from credentials.trust import TrustList
 from edge_node import trust
 from edge_node.errors import EdgeError
-from edge_node.issuance import CredentialRecord
+from edge_node.issuance import CredentialRecord, credential
 from edge_node.node import Node
 from edge_node.storage import first
 
@@ -143,6 +143,4 @@ def require_valid(node: Node, record: CredentialRecord) -> Standing:
 
 def by_ids(node: Node, ids: list[str]) -> dict[str, Standing]:
     """The standing of each of this node's credentials named (a results table's)."""
-    from edge_node.issuance import credential
-
     return standings(node, [credential(node, i) for i in dict.fromkeys(ids)])
