@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from credentials.i18n import N_
 from credentials.trust import TrustList
+from credentials.verification import Reason, verify
 from edge_node import trust
 from edge_node.errors import EdgeError
 from edge_node.issuance import CredentialRecord, credential
@@ -144,3 +145,26 @@ def require_valid(node: Node, record: CredentialRecord) -> Standing:
 def by_ids(node: Node, ids: list[str]) -> dict[str, Standing]:
     """The standing of each of this node's credentials named (a results table's)."""
     return standings(node, [credential(node, i) for i in dict.fromkeys(ids)])
+
+
+def recognised_standings(node: Node, learner_id: str) -> dict[str, Standing]:
+    """The standing of each credential earned at another centre and recognised here for
+    the learner, checked again against the stored trust list: revoked (it, or its centre
+    before it was issued), expired, or active."""
+    listing = trust.current(node)
+    now = node.clock.now()
+    found: dict[str, Standing] = {}
+    for row in node.db.query("SELECT id, cose FROM recognised WHERE learner_id = ?", [learner_id]):
+        verdict = None if listing is None else verify(bytes(row["cose"]), listing, now=now)
+        if verdict is not None and verdict.reason in (
+            Reason.CREDENTIAL_REVOKED,
+            Reason.NODE_REVOKED,
+        ):
+            found[row["id"]] = Standing(State.revoked)
+        elif verdict is not None and verdict.reason is Reason.EXPIRED and verdict.credential:
+            expiry = verdict.credential.expires_at
+            day = expiry.date().isoformat() if expiry else None
+            found[row["id"]] = Standing(State.expired, expired_on=day)
+        else:
+            found[row["id"]] = ACTIVE
+    return found

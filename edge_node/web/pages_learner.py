@@ -109,6 +109,7 @@ async def me(ctx: CtxDep) -> Response:
             for c in issuance.learner_credentials(ctx.node, learner_id)
         ],
         recognised=recognition.learner_recognised(ctx.node, learner_id),
+        recognised_standings=standing.recognised_standings(ctx.node, learner_id),
         modules=ctx.node.modules,
         localize=localize,
     )

@@ -201,6 +201,7 @@ async def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: ob
         credentials=creds,
         standings=standing.standings(ctx.node, creds),
         recognised=recognition.learner_recognised(ctx.node, learner_id),
+        recognised_standings=standing.recognised_standings(ctx.node, learner_id),
         pin=pins.state(ctx.node, learner_id),
         duplicates=others,
         modules=ctx.node.modules,
