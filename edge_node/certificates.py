@@ -12,6 +12,7 @@ from credentials.cose import decode_sign1
 from edge_node.errors import NotFound
 from edge_node.issuance import CredentialRecord
 from edge_node.node import Node
+from edge_node.standing import ACTIVE, Standing, require_valid, standing
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class CertificateView:
     """Drawn by :func:`with_qr_drawn`, where a page shows the code (15 ms, off the loop)."""
     verify_at: str | None = None
     """The hub's public ``/verify`` page, as printed under the QR (no scheme)."""
+    standing: Standing = ACTIVE
+    """Active, or revoked, replaced or expired: what every page shows first."""
 
 
 def claims_of(record: CredentialRecord) -> MicroCredential:
@@ -96,6 +99,7 @@ def view(node: Node, record: CredentialRecord, lang: str) -> CertificateView:
         pathway=record.pathway,
         qr_text=text,
         verify_at=verify_address(node.settings.hub_url),
+        standing=standing(node, record),
     )
 
 
@@ -108,10 +112,12 @@ def verify_address(hub_url: str | None) -> str | None:
 
 
 def open_badge_json(node: Node, record: CredentialRecord, lang: str) -> bytes:
-    """The credential as a signed Open Badges 3.0 AchievementCredential (JSON bytes)."""
+    """The credential as a signed Open Badges 3.0 AchievementCredential (JSON bytes);
+    :class:`~edge_node.standing.NotValid` for one revoked, replaced or expired."""
     from content.catalogue import catalogue_entry, pathway_entry
     from credentials.ob3 import IssuerProfile, open_badge
 
+    require_valid(node, record)
     claims = claims_of(record)
     if record.pathway:
         pathway = node.pathways[record.module_id]

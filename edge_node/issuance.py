@@ -609,6 +609,7 @@ class CredentialRecord:
     status_index: int
     issued_at: str
     cose: bytes
+    expires_at: str | None = None
 
 
 def credential(node: Node, credential_id: str) -> CredentialRecord:
@@ -623,7 +624,8 @@ def credential(node: Node, credential_id: str) -> CredentialRecord:
 
 
 _CREDENTIAL_COLUMNS = (
-    "id, learner_id, subject, module_id, module_version, pathway, status_index, issued_at, cose"
+    "id, learner_id, subject, module_id, module_version, pathway, status_index, issued_at, "
+    "cose, expires_at"
 )
 
 
@@ -638,6 +640,7 @@ def _credential_record(row: Row) -> CredentialRecord:
         status_index=row["status_index"],
         issued_at=row["issued_at"],
         cose=bytes(row["cose"]),
+        expires_at=row["expires_at"],
     )
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from hub import forks, nodes, reports, xapi
+from hub import forks, nodes, reports, standing, xapi
 from hub.projection import PRESENTED
 from hub.store import Store
 from sync import alerts as node_alerts
@@ -168,7 +168,7 @@ def holders_section(t: Translate, credential_id: str, holders: list[dict[str, An
                 credential_link(str(h["node_id"]), credential_id),
                 h["node_id"],
                 h["centre"],
-                t(str(h["status"])),
+                standing.word(t, str(h["status"])),
             ]
             for h in holders
         ],
@@ -257,12 +257,13 @@ def module_page(
     store: Store, organisation: str, module_id: str, t: Translate, offset: int
 ) -> tuple[Section, bool]:
     """A page of the module's sittings from ``offset``, and whether more follow."""
-    found = reports.module_results(
-        store, organisation, module_id, limit=PAGE_ROWS + 1, offset=offset
+    found = standing.with_states(
+        reports.module_results(store, organisation, module_id, limit=PAGE_ROWS + 1, offset=offset),
+        datetime.now(UTC),
     )
     section = {
         "heading": t("Sittings from {start}", start=offset + 1),
-        "columns": ["Centre", "Learner", "Score %", "Passed", "Submitted", "Credential"],
+        "columns": ["Centre", "Learner", "Score %", "Passed", "Submitted", "Credential", "Status"],
         "rows": [
             [
                 r["centre"],
@@ -271,6 +272,7 @@ def module_page(
                 t("yes") if r["passed"] else t("no"),
                 when(r["submitted_at"]),
                 credential_link(r["node_id"], r["credential_id"]) if r["credential_id"] else None,
+                standing.word(t, r["credential_status"]) if r["credential_id"] else None,
             ]
             for r in found[:PAGE_ROWS]
         ],
@@ -321,7 +323,7 @@ def registry_page(
                 when(r["issued_at"]) + (f" ⚠ {t('clock')}" if r["time_flag"] else ""),
                 when(r["not_before"]),
                 when(r["received_at"]),
-                t(r["status"]),
+                standing.word(t, r["status"]),
             ]
             for r in found[:PAGE_ROWS]
         ],
@@ -333,7 +335,7 @@ def entry_value(t: Translate, key: str, value: Any) -> Any:
     if key.endswith("_at") or key == "not_before":
         return when(value)
     if key == "status":
-        return t(value)
+        return standing.word(t, value)
     if key == "time_flag":
         return t("yes") if value else t("no")
     return value
@@ -374,7 +376,7 @@ def shared_section(
                 e["centre"],
                 e["module_id"],
                 when(e["issued_at"]),
-                t(e["status"]),
+                standing.word(t, e["status"]),
             ]
             for e in entries
             if e is not None
@@ -413,6 +415,9 @@ def credential_page(
     its reissue, the other centres holding its id; the alerts; and which of revoking and
     asking for a reissue staff may do (``revoke``, ``reissue``: addresses or ``None``)."""
     entry = registry_entry(store, organisation, node_id, credential_id)
+    found = standing.state(entry, datetime.now(UTC))
+    verdict = standing.alert(t, entry, found)
+    entry = {**entry, "status": found}
     fields = [
         (t(ENTRY_LABELS.get(k, k)), entry_value(t, k, v)) for k, v in entry.items() if k != "cose"
     ]
@@ -428,10 +433,15 @@ def credential_page(
     ]
     if others:
         sections.append(holders_section(t, credential_id, others))
-    active = entry["status"] == "active"
+    active = found in (standing.ACTIVE, standing.EXPIRED)
     here = credential_path(node_id, credential_id)
+    first: list[Alert] = [] if verdict is None else [{"text": verdict, "href": None}]
     return {
-        "alerts": [*collision_alerts(t, credential_id, others), *shared_alerts(t, shared)],
+        "alerts": [
+            *first,
+            *collision_alerts(t, credential_id, others),
+            *shared_alerts(t, shared),
+        ],
         "sections": sections,
         "revoke": f"{here}/revoke" if active else None,
         "reissue": f"{here}/reissue" if active and shared and reissue is None else None,

@@ -26,6 +26,7 @@ STORED_WORDS = (
     N_("active"),
     N_("revoked"),
     N_("replaced"),
+    N_("expired"),
     N_("gender"),
     N_("age band"),
     N_("centre"),

@@ -9,7 +9,8 @@ The endpoint (``hub.web``, scoped to the token's organisation)::
           {"node_id": "ke-ksm-01", "centre": "Kisumu centre", "learner_id": "...",
            "sitting_id": "...", "module_version": "1.0.0", "route": "course",
            "score_percent": 80, "passed": 1, "submitted_at": 1763900000,
-           "credential_id": "ab12..." | null, "credential_status": "active" | null}]}
+           "credential_id": "ab12..." | null,
+           "credential_status": "active" | "revoked" | "expired" | null}]}
 
 Every field the staff view shows is checked; a row that does not fit makes the whole
 answer unreadable, so staff never see a silently partial list.

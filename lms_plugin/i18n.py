@@ -78,6 +78,11 @@ def labels(language: str) -> dict[str, str]:
         "version": _("Version"),
         "date": _("Date"),
         "download_csv": _("Download CSV"),
+        "credential_column": _("Credential"),
+        "state_active": _("Valid"),
+        "state_revoked": _("Revoked"),
+        "state_replaced": _("Replaced"),
+        "state_expired": _("Expired"),
         "awaiting_practical": _("Online learners awaiting the practical assessment"),
         "score_practical": _("Save practical scores"),
         "module": _("Module"),
@@ -90,3 +95,15 @@ def labels(language: str) -> dict[str, str]:
         "save": _("Save"),
         "cancel": _("Cancel"),
     }
+
+
+STATE_ICONS = {"active": "✓", "revoked": "✗", "replaced": "↻", "expired": "⌛"}
+
+
+def credential_state(status: str, language: str) -> str:
+    """A credential's status at the hub as the staff view shows it: its icon and word
+    (empty for a result without a credential; an unknown status as the hub spelt it)."""
+    if not status:
+        return ""
+    word = labels(language).get(f"state_{status}", status)
+    return f"{STATE_ICONS.get(status, '')} {word}".strip()

@@ -19,6 +19,7 @@ from lms_plugin.hub_results import (
     online_rows,
     results_csv,
 )
+from lms_plugin.i18n import credential_state
 from lms_plugin.ledger import online_results, open_ledger, record_checklist
 
 
@@ -62,8 +63,16 @@ class StaffView(BlockCore):
                     for r in online_results(db, self._usage)
                     if r.practical_pending
                 ]
+            lang = self._lang(module)
             return {
-                "rows": [{**row.__dict__, "submitted": row.submitted} for row in rows],
+                "rows": [
+                    {
+                        **row.__dict__,
+                        "submitted": row.submitted,
+                        "credential_state": credential_state(row.credential_status, lang),
+                    }
+                    for row in rows
+                ],
                 "centres": centres,
                 "hub_problem": problem,
                 "awaiting_practical": pending,

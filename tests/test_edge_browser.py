@@ -299,3 +299,56 @@ def test_the_admin_merge_and_join_pages_fit_320_px_without_javascript(
                 assert width <= 320, (lang, path, width)
             context.close()
         browser.close()
+
+
+def test_a_revoked_credential_s_pages_fit_320_px_and_say_so_first(
+    server: tuple[str, DemoInfo, Node],
+) -> None:
+    """After the university's revocation reaches the node: the credential's page, its
+    refused certificate and pocket card, the learner card and the dashboard, in every
+    language, on the narrowest phone, the verdict at the top and no print button."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_edge_credentials import pass_module, staff
+    from tests.test_edge_standing import issued, revoke_on_node
+
+    base, info, node = server
+    worker = staff(node, info)
+    code = worker.post("/api/v1/learners", json={"name": "Akinyi Revoked", "consent": True}).json()[
+        "code"
+    ]
+    holder = pass_module(node, worker, code, MODULE)
+    credential_id, learner_id, slot = issued(node, holder)
+    revoke_on_node(node, slot)
+    pages = [
+        f"/credentials/{credential_id}",
+        f"/credentials/{credential_id}/certificate",
+        f"/credentials/{credential_id}/card",
+        f"/learners/{learner_id}/card",
+        "/dashboard",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        for lang in ("en", "sw", "fr"):
+            context = browser.new_context(
+                viewport={"width": 320, "height": 640}, java_script_enabled=False
+            )
+            context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("#username", info.worker[0])
+            page.fill("#password", info.worker[1])
+            go(page, "button.wide")
+            for path in pages:
+                page.goto(base + path)
+                width = page.evaluate("document.scrollingElement.scrollWidth")
+                assert width <= 320, (lang, path, width)
+                if path.startswith("/credentials/"):
+                    verdict = page.locator("main [role=alert]").first
+                    assert verdict.is_visible() and "✗" in verdict.inner_text()
+                    box = verdict.bounding_box()
+                    assert box is not None and box["y"] < 640, (lang, path)
+                    assert page.locator(f"a[href^='/credentials/{credential_id}/']").count() == 0
+                    assert page.locator(".qr").count() == 0
+            context.close()
+        browser.close()

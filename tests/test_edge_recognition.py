@@ -638,3 +638,21 @@ def _credential_id(text: str) -> str:
     from credentials.cose import decode_sign1
 
     return decode_claims(decode_sign1(from_qr_text(text)).payload).credential_id.hex()
+
+
+def test_a_recognised_credential_revoked_later_shows_revoked_on_the_learner_card(
+    kisumu: Node, bondo: Bondo
+) -> None:
+    worker = staff(kisumu)
+    learner = register(worker, HALIMA)
+    text = bondo.halima[ELSEWHERE[0]]
+    assert add(worker, learner["id"], text).status_code == 201
+    card = f"/learners/{learner['id']}/card"
+    assert "Revoked" not in worker.get(card).text
+    install_trust(
+        kisumu,
+        bondo,
+        revoked=_credential_index(text),
+        version=int(datetime.now(UTC).timestamp()) + 1,
+    )
+    assert "✗</span> Revoked" in worker.get(card).text

@@ -88,6 +88,15 @@ def test_the_node_issues_the_credential_again_on_a_slot_of_its_own(
     assert "mpe kila mmiliki karatasi mpya" in page
     assert f'href="/credentials/{new_id}/certificate"' in page
     assert new_claims.holder_name in page
+    # The old credential says it was replaced, points to the new one, and prints no more.
+    worker = staff(node, info)
+    old_page = worker.get(f"/credentials/{again}")
+    assert "Replaced" in old_page.text and f'href="/credentials/{new_id}"' in old_page.text
+    assert f"/credentials/{again}/" not in old_page.text
+    refused = worker.get(f"/credentials/{again}/certificate")
+    assert refused.status_code == 410 and "Use the new one" in refused.text
+    assert worker.get(f"/credentials/{again}/badge.json").status_code == 410
+    assert worker.get(f"/credentials/{new_id}/certificate").status_code == 200
 
     sync_now(node)  # the replacement reaches the hub
     assert _hub_status(hub, node_id, again) == "replaced"

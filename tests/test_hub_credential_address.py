@@ -125,8 +125,8 @@ def test_each_centres_credential_has_its_own_page_and_staff_see_the_collision(
     genuine = client.get(f"/credentials/bondo/{SHADOWED}?lang=en")
     shadow = client.get(f"/credentials/rogue/{SHADOWED}?lang=en")
     assert (genuine.status_code, shadow.status_code) == (200, 200)
-    assert "<tr><td>Status</td><td>active</td></tr>" in genuine.text
-    assert "<tr><td>Status</td><td>revoked</td></tr>" in shadow.text
+    assert "<tr><td>Status</td><td>✓ active</td></tr>" in genuine.text
+    assert "<tr><td>Status</td><td>✗ revoked</td></tr>" in shadow.text
     # Each page warns of the other centre's credential and links it.
     warning = f"Two centres issued the same credential id {SHADOWED}"
     assert warning in genuine.text and f'href="/credentials/rogue/{SHADOWED}"' in genuine.text

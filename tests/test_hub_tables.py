@@ -68,7 +68,7 @@ def test_the_registry_lists_the_organisations_credentials_linked_by_centre(hub: 
     assert links == [f"/credentials/node-a/{SHARED_ID}", f"/credentials/node-b/{SHARED_ID}"]
     flagged = [row for row in section["rows"] if row[0]["href"].startswith("/credentials/node-a")]
     assert flagged[0][3] == "1970-01-01 00:00 ⚠ clock"
-    assert sorted(row[6] for row in section["rows"]) == ["active", "revoked"]
+    assert sorted(row[6] for row in section["rows"]) == ["✓ active", "✗ revoked"]
     after, _ = tables.registry_page(hub.store, ORG, translator("en"), 2)
     assert after["rows"] == []
 

@@ -759,6 +759,13 @@ def test_5_staff_read_results_and_a_revocation_reaches_every_verifier(journey: J
         assert verdict.get_attribute("class") == "error", verdict.inner_text()
         assert "revoked" in verdict.inner_text().lower(), verdict.inner_text()
         journey.shot(phone, "verify-revoked", full_page=True)
+        # The centre's own pages say so too, and neither print nor export it any more.
+        centre = worker_api(journey)
+        revoked = f"/credentials/{journey.credentials[amina]}"
+        assert "Revoked" in centre.get(revoked).text
+        assert f"{revoked}/" not in centre.get(revoked).text
+        assert centre.get(f"{revoked}/certificate").status_code == 410
+        assert centre.get(f"{revoked}/badge.json").status_code == 410
         phone.goto(f"{journey.edge_url}/verify")
         photo = journey.dir / "jean-qr.png"
         photo.write_bytes(qr_png(journey.qr_texts[jean]))

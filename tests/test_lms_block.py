@@ -618,6 +618,16 @@ def test_item_images_are_served_from_the_module_only(make: Make) -> None:
 @pytest.fixture
 def real_hub(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The hub's web app over HTTP, with two offline mulching results; yields (URL, token)."""
+    yield from _served_hub(tmp_path, revoke_one=False)
+
+
+@pytest.fixture
+def hub_with_a_revocation(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The same, the first of the two credentials revoked by the university's staff."""
+    yield from _served_hub(tmp_path, revoke_one=True)
+
+
+def _served_hub(tmp_path: Path, *, revoke_one: bool) -> Iterator[tuple[str, str]]:
     uvicorn = pytest.importorskip("uvicorn")
     from hub.ingest import answer
     from hub.settings import HubSettings
@@ -633,9 +643,17 @@ def real_hub(tmp_path: Path) -> Iterator[tuple[str, str]]:
     hub = simulated_hub(store)
     node = ScriptedNode.create("ke-01")
     enrol(hub, node, modules=("mulching",))
-    for _ in range(2):
-        node.sit_and_issue(node.register(), module="mulching")
+    issued = [node.sit_and_issue(node.register(), module="mulching") for _ in range(2)]
     answer(hub, batch_message(node.db, node.key, "ke-01", read_events(node.db, after=0), b"n" * 8))
+    if revoke_one:
+        from datetime import UTC, datetime
+
+        from credentials.claims import decode_claims
+        from credentials.cose import decode_sign1
+        from hub.nodes import revoke_credential
+
+        first = decode_claims(decode_sign1(issued[0]).payload).credential_id.hex()
+        revoke_credential(hub.store, hub.root_key, "ke-01", first, "fraud", now=datetime.now(UTC))
     token = add_token(hub.store, "open edx", "university")
     app = create_web_app(hub, HubSettings(name="hub", session_secret="s" * 32))
     with socket.socket() as probe:
@@ -681,3 +699,24 @@ def test_staff_see_offline_and_online_learners_side_by_side(
     monkeypatch.setenv("FIELDCRED_HUB_TOKEN", "wrong")
     _, refused = call(staff_runtime, staff, "staff_results", {"centre": None})
     assert "401" in refused["hub_problem"] and [r["route"] for r in refused["rows"]] == ["online"]
+
+
+def test_staff_see_a_revoked_credential_as_revoked(
+    make: Make,
+    hub_with_a_revocation: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, token = hub_with_a_revocation
+    monkeypatch.setenv("FIELDCRED_HUB_URL", url)
+    monkeypatch.setenv("FIELDCRED_HUB_TOKEN", token)
+    staff, staff_runtime = make("mulching", user="teacher", staff=True)
+    status, listing = call(staff_runtime, staff, "staff_results", {"centre": None})
+    assert status == 200 and not listing["hub_problem"]
+    states = sorted(row["credential_state"] for row in listing["rows"])
+    assert states == ["✓ Valid", "✗ Revoked"]
+    assert sorted(row["credential_status"] for row in listing["rows"]) == ["active", "revoked"]
+    page = view(staff_runtime, staff)
+    assert "<th>Credential</th>" in page
+    call(staff_runtime, staff, "set_language", {"language": "sw"})
+    _, swahili = call(staff_runtime, staff, "staff_results", {"centre": None})
+    assert "✗ Kimefutwa" in [row["credential_state"] for row in swahili["rows"]]

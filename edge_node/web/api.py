@@ -172,6 +172,7 @@ class CredentialOut(BaseModel):
     title: str
     holder_name: str
     qr_text: str
+    state: str = Field(description="active, revoked, replaced or expired")
 
 
 class RecogniseIn(_In):
@@ -569,6 +570,7 @@ def _credential_out(ctx: CtxDep, record: issuance.CredentialRecord) -> Credentia
         title=view.title,
         holder_name=view.holder_name,
         qr_text=view.qr_text,
+        state=view.standing.state.value,
     )
 
 

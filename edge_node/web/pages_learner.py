@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from content.model import localize
-from edge_node import assessment, certificates, issuance, recognition
+from edge_node import assessment, certificates, issuance, recognition, standing
 from edge_node.errors import BadRequest, Forbidden
 from edge_node.web.context import Ctx, CtxDep
 from edge_node.web.render import render
@@ -109,6 +109,7 @@ async def me(ctx: CtxDep) -> Response:
             for c in issuance.learner_credentials(ctx.node, learner_id)
         ],
         recognised=recognition.learner_recognised(ctx.node, learner_id),
+        recognised_standings=standing.recognised_standings(ctx.node, learner_id),
         modules=ctx.node.modules,
         localize=localize,
     )
@@ -122,8 +123,11 @@ def _visible_credential(ctx: Ctx, credential_id: str) -> issuance.CredentialReco
 
 
 async def _drawn(ctx: Ctx, credential_id: str) -> certificates.CertificateView:
-    """The credential's view with its QR code, drawn off the event loop."""
+    """The credential's view, with its QR code drawn off the event loop when it is
+    active (a revoked, replaced or expired one's code is not shown)."""
     view = certificates.view(ctx.node, _visible_credential(ctx, credential_id), ctx.lang)
+    if not view.standing.active:
+        return view
     return await pools.DRAWING.run(certificates.with_qr_drawn, view)
 
 
@@ -132,19 +136,29 @@ async def credential_page(ctx: CtxDep, credential_id: str) -> Response:
     return render(ctx, "credential.html", c=await _drawn(ctx, credential_id))
 
 
+async def _printed(ctx: Ctx, credential_id: str, template: str) -> Response:
+    """A print page; for a credential revoked, replaced or expired, its page saying why
+    it is not printed instead: paper marked revoked is still paper that looks valid."""
+    view = await _drawn(ctx, credential_id)
+    if not view.standing.active:
+        return render(ctx, "credential.html", status=standing.NotValid.status, c=view)
+    return render(ctx, template, c=view)
+
+
 @router.get("/credentials/{credential_id}/certificate")
 async def certificate_page(ctx: CtxDep, credential_id: str) -> Response:
-    return render(ctx, "certificate.html", c=await _drawn(ctx, credential_id))
+    return await _printed(ctx, credential_id, "certificate.html")
 
 
 @router.get("/credentials/{credential_id}/card")
 async def pocket_card(ctx: CtxDep, credential_id: str) -> Response:
-    return render(ctx, "pocket_card.html", c=await _drawn(ctx, credential_id))
+    return await _printed(ctx, credential_id, "pocket_card.html")
 
 
 @router.get("/credentials/{credential_id}/credential.cose")
 async def download_cose(ctx: CtxDep, credential_id: str) -> Response:
     record = _visible_credential(ctx, credential_id)
+    standing.require_valid(ctx.node, record)
     return ctx.finish(
         Response(
             record.cose,

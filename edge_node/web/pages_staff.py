@@ -18,6 +18,7 @@ from edge_node import (
     learners,
     pins,
     recognition,
+    standing,
     syncing,
 )
 from edge_node.clock import ClockSource
@@ -57,11 +58,13 @@ async def dashboard(ctx: CtxDep) -> Response:
         for s in sessions[:10]
     ]
     backlog = issuance.unissued(node)
+    results = issuance.results(node, limit=10)
     return render(
         ctx,
         "dashboard.html",
         sessions=rows,
-        results=issuance.results(node, limit=10),
+        results=results,
+        standings=standing.by_ids(node, [r.credential_id for r in results if r.credential_id]),
         learner_count=node.db["learners"].count,
         pending_sync=events.pending_count(node.db),
         last_sync=events.last_sync(node.db),
@@ -196,7 +199,9 @@ async def _card(ctx: CtxDep, learner_id: str, *, status: int = 200, **notice: ob
         qr=qr,
         results=history,
         credentials=creds,
+        standings=standing.standings(ctx.node, creds),
         recognised=recognition.learner_recognised(ctx.node, learner_id),
+        recognised_standings=standing.recognised_standings(ctx.node, learner_id),
         pin=pins.state(ctx.node, learner_id),
         duplicates=others,
         modules=ctx.node.modules,
@@ -268,14 +273,17 @@ async def session_view(ctx: CtxDep, session_id: str, page: int = 0) -> Response:
     session = assessment.get_session(ctx.node, session_id)
     page = max(0, min(page, 10_000))
     total = assessment.participant_count(ctx.node, session_id)
+    shown = assessment.participants(
+        ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
+    )
+    issued = [p.result.credential_id for p in shown if p.result and p.result.credential_id]
     return render(
         ctx,
         "session.html",
         session=session,
         module=assessment.session_module(ctx.node, session),
-        participants=assessment.participants(
-            ctx.node, session_id, offset=page * SESSION_PAGE_ROWS, limit=SESSION_PAGE_ROWS
-        ),
+        participants=shown,
+        standings=standing.by_ids(ctx.node, issued),
         total=total,
         page=page,
         more=(page + 1) * SESSION_PAGE_ROWS < total,

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from hub import reports
+from hub import reports, standing
 from hub.api_models import ERRORS, CredentialEntry, EquityOut, LoggedOut, ModuleResults
 from hub.exports import open_badge_for
 from hub.staff import NotAuthenticated
@@ -35,7 +35,9 @@ def api_module_results(ctx: Ctx, module_id: str, organisation: Scope) -> dict[st
     """Every sitting of the module synced from the organisation's centres."""
     return {
         "module_id": module_id,
-        "results": reports.module_results(ctx.store, organisation, module_id),
+        "results": standing.with_states(
+            reports.module_results(ctx.store, organisation, module_id), datetime.now(UTC)
+        ),
     }
 
 
@@ -46,7 +48,10 @@ def _entry(ctx: Ctx, organisation: str, node_id: str, credential_id: str) -> dic
 
 
 def _badge(ctx: Ctx, organisation: str, node_id: str, credential_id: str) -> dict[str, Any]:
+    """The Open Badge of an active credential; 410 with the reason for one revoked,
+    replaced or expired (a wallet would show it as valid)."""
     entry = registry_entry(ctx.store, organisation, node_id, credential_id)
+    standing.require_valid(entry, datetime.now(UTC))
     return open_badge_for(ctx.store, bytes(entry["cose"]), ctx.hub.root_key, ctx.settings)
 
 

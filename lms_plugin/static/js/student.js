@@ -82,7 +82,7 @@ function GreenSkillsModuleStudent(runtime, element) {
       $.each(data.rows, function (_, row) {
         $body.append($("<tr>").append(cell(row.route), cell(row.centre), cell(row.learner),
           cell(row.module_version), cell(row.score_percent + "%"), cell(row.passed ? "✓" : "✗"),
-          cell(row.submitted)));
+          cell(row.submitted), cell(row.credential_state)));
       });
       $staff.find(".gsm-hub-problem").text(data.hub_problem).prop("hidden", !data.hub_problem);
       renderAwaiting(data);
