@@ -83,6 +83,7 @@ def test_a_revoked_credential_is_shown_revoked_and_not_exported(hub: Hub) -> Non
         node.node_id,
         credential_id,
         "copied answers",
+        staff="registrar",
         now=datetime.now(UTC),
     )
     refused = client.get(address, headers=api)

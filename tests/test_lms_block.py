@@ -653,7 +653,15 @@ def _served_hub(tmp_path: Path, *, revoke_one: bool) -> Iterator[tuple[str, str]
         from hub.nodes import revoke_credential
 
         first = decode_claims(decode_sign1(issued[0]).payload).credential_id.hex()
-        revoke_credential(hub.store, hub.root_key, "ke-01", first, "fraud", now=datetime.now(UTC))
+        revoke_credential(
+            hub.store,
+            hub.root_key,
+            "ke-01",
+            first,
+            "fraud",
+            staff="registrar",
+            now=datetime.now(UTC),
+        )
     token = add_token(hub.store, "open edx", "university")
     app = create_web_app(hub, HubSettings(name="hub", session_secret="s" * 32))
     with socket.socket() as probe:
