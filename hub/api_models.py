@@ -60,6 +60,8 @@ class CredentialEntry(BaseModel):
     revoked_at: int | None
     revoked_by: str | None
     """The staff member who revoked it at the hub (none when its centre did)."""
+    expires_at: int | None
+    """When it expires (seconds since the epoch); 2**37 for a credential without expiry."""
     cose: str
     """The signed credential (COSE_Sign1), in hexadecimal."""
 

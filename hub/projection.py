@@ -22,6 +22,7 @@ from credentials.verification import Reason, Verdict, issuing_certificate
 from hub import xapi
 from hub.incoming import Incoming, Projected, SetAside
 from hub.nodes import latest_trust
+from hub.standing import expiry_column
 from hub.store import Store
 from sync.eventlog import EVENT_TYPES, EventType
 
@@ -215,6 +216,7 @@ def project_events(
                     int(time_flag),
                     credential.status_index,
                     body["cose"],
+                    expiry_column(credential.expires_at),
                 )
             )
             credential_ids.append(credential.credential_id.hex())
@@ -322,8 +324,8 @@ def _flush_credentials(store: Store, rows: list[tuple[Any, ...]], found_at: int)
     store.executemany(
         "INSERT INTO credentials (credential_id, node_id, seq, learner_id, subject, module_id, "
         "module_version, pathway, score_percent, issued_at, not_before, received_at, "
-        "time_flag, status_index, status, cose) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) ON CONFLICT DO NOTHING",
+        "time_flag, status_index, status, cose, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT DO NOTHING",
         rows,
     )
     rows.clear()

@@ -52,14 +52,15 @@ def module_results(
     """Every sitting of a module with its credential, if any (the LMS plugin reads this):
     a passed sitting shows the learner's credential of the module (its replacement, once
     reissued on a slot of its own); a failed one shows none. All of them, or a page of
-    ``limit`` from ``offset``. ``credential_cose`` is for :func:`hub.standing.with_states`,
-    which tells an expired credential from an active one and drops it."""
+    ``limit`` from ``offset``. ``credential_expires_at`` is for
+    :func:`hub.standing.with_states`, which tells an expired credential from an active one
+    and drops it."""
     return store.records(
         "SELECT s.node_id AS node_id, n.name AS centre, s.learner_id AS learner_id, "
         "s.sitting_id AS sitting_id, s.module_version AS module_version, s.route AS route, "
         "s.score_percent AS score_percent, s.passed AS passed, s.submitted_at AS submitted_at, "
         "c.credential_id AS credential_id, c.status AS credential_status, "
-        "c.cose AS credential_cose "
+        "c.expires_at AS credential_expires_at "
         "FROM sittings s JOIN nodes n ON n.node_id = s.node_id "
         "LEFT JOIN credentials c ON s.passed = 1 AND c.node_id = s.node_id "
         "AND c.learner_id = s.learner_id AND c.module_id = s.module_id "
@@ -109,7 +110,8 @@ def credential(
         "c.issued_at AS issued_at, c.not_before AS not_before, c.received_at AS received_at, "
         "c.time_flag AS time_flag, c.status AS status, c.revocation_reason AS revocation_reason, "
         "c.revoked_at AS revoked_at, c.revoked_by AS revoked_by, "
-        "c.cose AS cose FROM credentials c JOIN nodes n ON n.node_id = c.node_id "
+        "c.expires_at AS expires_at, c.cose AS cose "
+        "FROM credentials c JOIN nodes n ON n.node_id = c.node_id "
         "WHERE n.organisation = ? AND c.node_id = ? AND c.credential_id = ?",
         [organisation, node_id, credential_id],
     )

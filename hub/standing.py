@@ -1,16 +1,18 @@
 """Where a registry credential stands: its ``status`` column (active, revoked, replaced),
-and expired once its claims' expiry has passed. The one place the hub's pages and exports
-ask before they treat a credential as valid."""
+and expired once its ``expires_at`` column (the claims' expiry, kept when the credential
+is stored) has passed. The one place the hub's pages and exports ask before they treat a
+credential as valid."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from credentials.claims import decode_claims
+from credentials.claims import MAX_NUMERIC_DATE, decode_claims
 from credentials.cose import decode_sign1
 from credentials.errors import CredentialError
 from credentials.i18n import N_
+from hub.store import Store
 from sync.errors import SyncError
 
 ACTIVE = "active"
@@ -35,6 +37,15 @@ class NotValid(SyncError):
     reason = "credential_not_valid"
 
 
+NEVER_EXPIRES = MAX_NUMERIC_DATE
+"""``expires_at`` of a credential without an expiry (or whose stored bytes do not read)."""
+
+
+def expiry_column(expires_at: datetime | None) -> int:
+    """A credential's expiry as the registry keeps it (whole seconds since the epoch)."""
+    return NEVER_EXPIRES if expires_at is None else int(expires_at.timestamp())
+
+
 def expires_on(cose: bytes) -> datetime | None:
     """The credential's expiry; None for one without, or whose stored bytes do not read."""
     try:
@@ -43,14 +54,36 @@ def expires_on(cose: bytes) -> datetime | None:
         return None
 
 
+def fill_expiry(store: Store) -> int:
+    """Fill ``expires_at`` of credentials stored before the column existed, from their
+    bytes, once; how many were filled (none after the first start)."""
+    rows = store.records(
+        "SELECT credential_id, node_id, cose FROM credentials WHERE expires_at IS NULL"
+    )
+    store.executemany(
+        "UPDATE credentials SET expires_at = ? WHERE credential_id = ? AND node_id = ?",
+        [
+            (expiry_column(expires_on(bytes(r["cose"]))), r["credential_id"], r["node_id"])
+            for r in rows
+        ],
+    )
+    return len(rows)
+
+
+def _expiry(entry: dict[str, Any]) -> datetime | None:
+    value = entry.get("expires_at")
+    if value is None or value >= NEVER_EXPIRES:
+        return None
+    return datetime.fromtimestamp(int(value), UTC)
+
+
 def state(entry: dict[str, Any], now: datetime) -> str:
     """``entry``'s state: its registry status, or ``expired`` for an active credential
-    whose expiry has passed (read from its ``cose`` when the entry has it)."""
+    whose ``expires_at`` has passed."""
     status = str(entry["status"])
-    cose = entry.get("cose")
-    if status != ACTIVE or cose is None:
+    if status != ACTIVE:
         return status
-    expiry = expires_on(bytes(cose))
+    expiry = _expiry(entry)
     return EXPIRED if expiry is not None and now >= expiry else ACTIVE
 
 
@@ -62,7 +95,7 @@ def word(t: Any, found: str) -> str:
 def alert(t: Any, entry: dict[str, Any], found: str) -> str | None:
     if found == ACTIVE or found not in ALERTS:
         return None
-    expiry = expires_on(bytes(entry["cose"])) if found == EXPIRED else None
+    expiry = _expiry(entry) if found == EXPIRED else None
     return str(
         t(
             ALERTS[found],
@@ -85,7 +118,7 @@ def require_valid(entry: dict[str, Any], now: datetime) -> None:
             "replacement instead"
         )
     if found == EXPIRED:
-        expiry = expires_on(bytes(entry["cose"]))
+        expiry = _expiry(entry)
         day = expiry.date().isoformat() if expiry else "?"
         raise NotValid(f"credential {credential} expired on {day}: it is not exported")
 
@@ -95,9 +128,9 @@ def with_states(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any
     state in ``credential_status`` (expired included) and its bytes left out."""
     shown = []
     for row in rows:
-        cose = row.pop("credential_cose", None)
+        expires_at = row.pop("credential_expires_at", None)
         status = row.get("credential_status")
         if status is not None:
-            row["credential_status"] = state({"status": status, "cose": cose}, now)
+            row["credential_status"] = state({"status": status, "expires_at": expires_at}, now)
         shown.append(row)
     return shown

@@ -486,6 +486,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE credentials ADD COLUMN revoked_by TEXT",
         ],
     ),
+    (
+        "0016_credential_expiry",
+        [
+            # A credential's expiry as a column, so that pages and the LMS's results need
+            # not decode every credential to tell an expired one; NEVER_EXPIRES for none.
+            # Rows from before are filled from their bytes once (fill_expiry, at start-up).
+            "ALTER TABLE credentials ADD COLUMN expires_at INTEGER",
+        ],
+    ),
 ]
 
 
@@ -507,4 +516,9 @@ def migrate(store: Store) -> list[str]:
                 [name],
             )
         applied.append(name)
+    if "0016_credential_expiry" in applied:
+        from hub.standing import fill_expiry  # reads credentials: not the store's own
+
+        with store.transaction():
+            fill_expiry(store)
     return applied

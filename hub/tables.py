@@ -43,6 +43,7 @@ ENTRY_LABELS = {
     "revocation_reason": "Reason for revocation",
     "revoked_at": "Revoked",
     "revoked_by": "Revoked by",
+    "expires_at": "Valid until",
 }
 """The registry entry's fields as the credential page names them (``reports.credential``)."""
 
@@ -332,6 +333,8 @@ def registry_page(
 
 
 def entry_value(t: Translate, key: str, value: Any) -> Any:
+    if key == "expires_at" and isinstance(value, int) and value >= standing.NEVER_EXPIRES:
+        return ""
     if key.endswith("_at") or key == "not_before":
         return when(value)
     if key == "status":

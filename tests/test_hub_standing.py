@@ -119,3 +119,28 @@ def test_an_expired_credential_is_shown_expired_and_not_exported(hub: Hub) -> No
     page = client.get(f"/credentials/{node.node_id}/{credential_id}")
     assert "Expired on" in page.text and "⌛ expired" in page.text
     assert "⌛ expired" in client.get("/modules/soil-health").text
+
+
+def test_the_expiry_is_a_column_filled_once_for_credentials_stored_before_it(
+    hub: Hub,
+) -> None:
+    """Pages and the LMS's results read ``expires_at`` instead of decoding every
+    credential; a hub from before the column fills it from the stored bytes on start."""
+    from hub.standing import NEVER_EXPIRES
+    from hub.store import MIGRATIONS, migrate
+
+    node = ScriptedNode.create("node-col", seed=7)
+    enrol(hub, node, modules=("*",))
+    expired = _expired(node, node.register())
+    node.backlog(1)  # a credential without expiry
+    push(hub, node)
+    stored = dict(hub.store.query("SELECT credential_id, expires_at FROM credentials"))
+    claims_exp = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    assert abs(stored[expired] - int(claims_exp.timestamp())) <= 5
+    assert sorted(v for k, v in stored.items() if k != expired) == [NEVER_EXPIRES]
+    # As on a hub from before 0016: the column empty, the migration not yet applied.
+    hub.store.execute("UPDATE credentials SET expires_at = NULL")
+    hub.store.execute("DELETE FROM hub_migrations WHERE name = ?", [MIGRATIONS[-1][0]])
+    hub.store.execute("ALTER TABLE credentials DROP COLUMN expires_at")
+    assert migrate(hub.store) == ["0016_credential_expiry"]
+    assert dict(hub.store.query("SELECT credential_id, expires_at FROM credentials")) == stored
