@@ -20,9 +20,9 @@ from credentials.errors import CredentialError
 from credentials.names import same_name
 from credentials.verification import Reason, Verdict, issuing_certificate
 from hub import xapi
+from hub.expiry import expiry_column
 from hub.incoming import Incoming, Projected, SetAside
 from hub.nodes import latest_trust
-from hub.standing import expiry_column
 from hub.store import Store
 from sync.eventlog import EVENT_TYPES, EventType
 

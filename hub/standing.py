@@ -8,11 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from credentials.claims import MAX_NUMERIC_DATE, decode_claims
-from credentials.cose import decode_sign1
-from credentials.errors import CredentialError
 from credentials.i18n import N_
-from hub.store import Store
+from hub.expiry import NEVER_EXPIRES
 from sync.errors import SyncError
 
 ACTIVE = "active"
@@ -35,39 +32,6 @@ class NotValid(SyncError):
 
     status = 410
     reason = "credential_not_valid"
-
-
-NEVER_EXPIRES = MAX_NUMERIC_DATE
-"""``expires_at`` of a credential without an expiry (or whose stored bytes do not read)."""
-
-
-def expiry_column(expires_at: datetime | None) -> int:
-    """A credential's expiry as the registry keeps it (whole seconds since the epoch)."""
-    return NEVER_EXPIRES if expires_at is None else int(expires_at.timestamp())
-
-
-def expires_on(cose: bytes) -> datetime | None:
-    """The credential's expiry; None for one without, or whose stored bytes do not read."""
-    try:
-        return decode_claims(decode_sign1(cose).payload).expires_at
-    except CredentialError:
-        return None
-
-
-def fill_expiry(store: Store) -> int:
-    """Fill ``expires_at`` of credentials stored before the column existed, from their
-    bytes, once; how many were filled (none after the first start)."""
-    rows = store.records(
-        "SELECT credential_id, node_id, cose FROM credentials WHERE expires_at IS NULL"
-    )
-    store.executemany(
-        "UPDATE credentials SET expires_at = ? WHERE credential_id = ? AND node_id = ?",
-        [
-            (expiry_column(expires_on(bytes(r["cose"]))), r["credential_id"], r["node_id"])
-            for r in rows
-        ],
-    )
-    return len(rows)
 
 
 def _expiry(entry: dict[str, Any]) -> datetime | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from hub.expiry import stored_expiry
 from sync.errors import BadRequest, SyncError
 
 
@@ -260,7 +261,18 @@ def open_store(url: str) -> Store:
     return SqliteStore(url.removeprefix("sqlite:///"))
 
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
+def _fill_expiry(store: Store) -> None:
+    """Credentials stored before their expiry was a column: read it from their bytes."""
+    rows = store.records(
+        "SELECT credential_id, node_id, cose FROM credentials WHERE expires_at IS NULL"
+    )
+    store.executemany(
+        "UPDATE credentials SET expires_at = ? WHERE credential_id = ? AND node_id = ?",
+        [(stored_expiry(bytes(r["cose"])), r["credential_id"], r["node_id"]) for r in rows],
+    )
+
+
+MIGRATIONS: list[tuple[str, list[str | Callable[[Store], None]]]] = [
     (
         "0001_nodes",
         [
@@ -491,8 +503,8 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         [
             # A credential's expiry as a column, so that pages and the LMS's results need
             # not decode every credential to tell an expired one; NEVER_EXPIRES for none.
-            # Rows from before are filled from their bytes once (fill_expiry, at start-up).
             "ALTER TABLE credentials ADD COLUMN expires_at INTEGER",
+            _fill_expiry,
         ],
     ),
 ]
@@ -510,15 +522,13 @@ def migrate(store: Store) -> list[str]:
             continue
         with store.transaction():
             for statement in statements:
-                store.execute(statement)
+                if callable(statement):
+                    statement(store)
+                else:
+                    store.execute(statement)
             store.execute(
                 "INSERT INTO hub_migrations (name, applied_at) VALUES (?, CURRENT_TIMESTAMP)",
                 [name],
             )
         applied.append(name)
-    if "0016_credential_expiry" in applied:
-        from hub.standing import fill_expiry  # reads credentials: not the store's own
-
-        with store.transaction():
-            fill_expiry(store)
     return applied

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hub import forks, nodes, reports, standing, xapi
+from hub.expiry import NEVER_EXPIRES
 from hub.projection import PRESENTED
 from hub.store import Store
 from sync import alerts as node_alerts
@@ -333,7 +334,7 @@ def registry_page(
 
 
 def entry_value(t: Translate, key: str, value: Any) -> Any:
-    if key == "expires_at" and isinstance(value, int) and value >= standing.NEVER_EXPIRES:
+    if key == "expires_at" and isinstance(value, int) and value >= NEVER_EXPIRES:
         return ""
     if key.endswith("_at") or key == "not_before":
         return when(value)

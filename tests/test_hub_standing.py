@@ -126,7 +126,7 @@ def test_the_expiry_is_a_column_filled_once_for_credentials_stored_before_it(
 ) -> None:
     """Pages and the LMS's results read ``expires_at`` instead of decoding every
     credential; a hub from before the column fills it from the stored bytes on start."""
-    from hub.standing import NEVER_EXPIRES
+    from hub.expiry import NEVER_EXPIRES
     from hub.store import MIGRATIONS, migrate
 
     node = ScriptedNode.create("node-col", seed=7)
