@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.helpers.nodes import WORKER, copied_node, make_template
 
 
 @pytest.fixture(scope="module")

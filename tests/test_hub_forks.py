@@ -18,7 +18,7 @@ from hub.simulate import enrol, push
 from hub.staff import add_staff
 from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
-from tests.hub_phone import fits, staff_phone
+from tests.helpers.phones import fits, staff_phone
 
 NODE = "node-f"
 NOW = 1_900_000_000

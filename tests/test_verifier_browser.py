@@ -19,7 +19,7 @@ from credentials.verifier import words
 from hub.nodes import latest_trust
 from hub.simulate import enrol, push
 from sync.simulate import ScriptedNode
-from tests.verifier_browser import (
+from tests.helpers.browsers import (
     CENTRE,
     PHONE,
     SMALLEST_TEXT,
