@@ -35,8 +35,7 @@ from hub.nodes import enrol_node
 from hub.server import BackgroundServer
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
-from tests.test_edge_assessment import TEST_ROOT, WORKER, enrol, make_template
-from tests.test_edge_credentials import pass_module
+from tests.helpers.nodes import TEST_ROOT, WORKER, enrol, make_template, pass_module
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -456,7 +455,7 @@ def test_no_qr_text_makes_the_api_fail(fuzz_target: tuple[TestClient, str], text
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+def hub_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store, root_key=TEST_ROOT)
     server = BackgroundServer(create_hub_app(hub)).start()
@@ -483,13 +482,13 @@ def _enrol_at(hub: Any, data: Path) -> None:
 
 @pytest.mark.parametrize("bondo_first", [True, False])
 def test_the_hub_checks_the_recognition_and_links_the_learners(
-    kisumu: Node, bondo: Bondo, hub: tuple[Any, str], tmp_path: Path, bondo_first: bool
+    kisumu: Node, bondo: Bondo, hub_server: tuple[Any, str], tmp_path: Path, bondo_first: bool
 ) -> None:
-    store, url = hub[0].store, hub[1]
+    store, url = hub_server[0].store, hub_server[1]
     other = tmp_path / "bondo"
     shutil.copytree(bondo.data, other)
-    _enrol_at(hub[0], other)
-    _enrol_at(hub[0], kisumu.data_dir)
+    _enrol_at(hub_server[0], other)
+    _enrol_at(hub_server[0], kisumu.data_dir)
     worker = staff(kisumu)
     learner = register(worker, HALIMA)
     for module_id in ELSEWHERE:
@@ -532,9 +531,9 @@ def test_the_hub_checks_the_recognition_and_links_the_learners(
 
 
 def test_the_hub_quarantines_a_recognition_it_cannot_believe(
-    kisumu: Node, bondo: Bondo, hub: tuple[Any, str]
+    kisumu: Node, bondo: Bondo, hub_server: tuple[Any, str]
 ) -> None:
-    _enrol_at(hub[0], kisumu.data_dir)
+    _enrol_at(hub_server[0], kisumu.data_dir)
     worker = staff(kisumu)
     learner = register(worker, HALIMA)
     # A node that skipped its own check (or was tampered with) logs a forged credential.
@@ -547,9 +546,9 @@ def test_the_hub_quarantines_a_recognition_it_cannot_believe(
             type=EventType.credential_recognised,
             body={"cose": forged, "learner": learner["id"]},
         )
-    report = sync_now(kisumu, hub_url=hub[1])
+    report = sync_now(kisumu, hub_url=hub_server[1])
     assert report.ok and len(report.quarantined) == 1, report
-    store = hub[0].store
+    store = hub_server[0].store
     reason = store.scalar("SELECT quarantine FROM events WHERE type = 'credential.recognised'")
     assert "presented credential" in reason
     assert store.query("SELECT * FROM recognitions") == []
