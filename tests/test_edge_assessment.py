@@ -89,13 +89,21 @@ def test_a_failed_attempt_issues_nothing(node: Node, worker: TestClient) -> None
     assert client.get("/api/v1/credentials").json() == []
 
 
-def test_bad_answers_and_scores_are_clear_4xx(node: Node, worker: TestClient) -> None:
+def test_bad_answers_items_and_scores_are_refused_each_with_its_status_and_a_message(
+    node: Node, worker: TestClient
+) -> None:
     learner = register(worker)
     session = open_session(worker)
     client, sitting_id = join(node, session["code"], learner["code"])
-    for bad in ({"answer": "no-such-option"}, {"answer": []}, {}, {"answer": None}):
+    # A choice the item does not offer is a 400; a body of the wrong shape a 422.
+    for bad, status in (
+        ({"answer": "no-such-option"}, 400),
+        ({"answer": []}, 400),
+        ({}, 422),
+        ({"answer": None}, 422),
+    ):
         response = client.put(f"/api/v1/sittings/{sitting_id}/items/0", json=bad)
-        assert 400 <= response.status_code < 500, (bad, response.text)
+        assert response.status_code == status, (bad, response.text)
         assert response.json()["message"]
     assert client.get(f"/api/v1/sittings/{sitting_id}/items/999").status_code == 404
     bad_score = worker.post(

@@ -172,7 +172,7 @@ def test_every_public_page_is_small_and_never_a_server_error(node: Node, path: s
     assert "http://" not in response.text.replace("http://www.w3.org", "")
 
 
-def test_bad_form_input_is_a_clear_400(node: Node) -> None:
+def test_bad_form_input_is_a_400_and_an_unknown_module_or_session_a_404(node: Node) -> None:
     client = TestClient(create_app(node))
     login(client, *WORKER)
     token = csrf_of(client.get("/learners/new").text)

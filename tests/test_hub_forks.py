@@ -234,7 +234,7 @@ def test_the_fork_page_and_its_forms(client: TestClient, hub: Hub) -> None:
     )
     assert forged.status_code == 403
     no_reason = client.post(f"/centres/{NODE}/forks/1/accept", data={"reason": "", "csrf": token})
-    assert no_reason.status_code in (400, 422)
+    assert no_reason.status_code == 400, no_reason.text
     assert credential_count(hub) == 5
     done = client.post(
         f"/centres/{NODE}/forks/1/accept",
@@ -256,7 +256,7 @@ def test_a_branch_number_no_database_holds_is_a_clear_error(client: TestClient) 
         answer = client.post(
             f"/centres/{NODE}/forks/{branch}/accept", data={"reason": "x", "csrf": token}
         )
-        assert answer.status_code in (404, 422), answer.text
+        assert answer.status_code == 422, answer.text
 
 
 def test_staff_of_another_organisation_see_no_fork(client: TestClient, hub: Hub) -> None:
