@@ -157,7 +157,7 @@ def test_a_restored_node_shows_the_hubs_alert_in_the_workers_language(
 
     # `fieldcred edge sync` prints the hub's English words.
     result = CliRunner().invoke(cli, ["edge", "sync", "--data", str(data)])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"this node's log ends at seq {restored_head}" in result.output
 
     # New work on the restored node forks; the alert becomes the fork's.
