@@ -70,7 +70,9 @@ def refused(
     return str(body["message"])
 
 
-def test_unknown_key(client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode) -> None:
+def test_a_batch_signed_by_a_key_not_enrolled_is_unauthenticated(
+    client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
+) -> None:
     message = refused(
         client,
         sqlite_hub,
@@ -81,12 +83,14 @@ def test_unknown_key(client: TestClient, sqlite_hub: Hub, scripted_node: Scripte
     assert "not enrolled" in message
 
 
-def test_revoked_node(client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode) -> None:
+def test_a_revoked_node_s_batch_is_forbidden(
+    client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
+) -> None:
     revoke_node(sqlite_hub.store, sqlite_hub.root_key, "node-h", now=datetime.now(UTC))
     assert "revoked" in refused(client, sqlite_hub, batch(scripted_node), 403, "forbidden")
 
 
-def test_module_outside_scope(
+def test_a_result_in_a_module_outside_the_certificate_is_forbidden(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     scripted_node.sit_and_issue(scripted_node.register(), module="sustainable-irrigation")
@@ -94,7 +98,7 @@ def test_module_outside_scope(
     assert "may not certify module 'sustainable-irrigation'" in message
 
 
-def test_message_naming_another_node(
+def test_a_message_naming_another_node_is_unauthenticated(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     other = ScriptedNode.create("node-o", seed=3)
@@ -116,13 +120,15 @@ def test_replay_is_a_no_op(
     assert snapshot(sqlite_hub) == before
 
 
-def test_truncated(client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode) -> None:
+def test_a_truncated_batch_is_malformed(
+    client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
+) -> None:
     wire = batch(scripted_node)
     for cut in (1, 5, len(wire) // 2, len(wire) - 1):
         refused(client, sqlite_hub, wire[:cut], 400, "malformed_batch")
 
 
-def test_bit_flipped_payload(
+def test_a_bit_flipped_in_the_signed_payload_is_unauthenticated(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     raw = bytearray(zstandard.ZstdDecompressor().decompress(batch(scripted_node)))
@@ -139,13 +145,13 @@ def test_a_bit_flipped_in_the_compressed_wire_is_a_malformed_batch(
     assert "damaged" in message
 
 
-def test_decompression_bomb(client: TestClient, sqlite_hub: Hub) -> None:
+def test_a_decompression_bomb_is_too_large(client: TestClient, sqlite_hub: Hub) -> None:
     bomb = zstandard.ZstdCompressor().compress(b"\0" * (64 * 1024 * 1024))
     assert len(bomb) < 10_000
     refused(client, sqlite_hub, bomb, 413, "too_large")
 
 
-def test_huge_declared_length(
+def test_a_huge_declared_length_is_refused_unread(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     before = snapshot(sqlite_hub)
@@ -162,7 +168,9 @@ def test_huge_declared_length(
     )
 
 
-def test_deep_nesting(client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode) -> None:
+def test_deeply_nested_cbor_is_a_malformed_batch(
+    client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
+) -> None:
     deep = b"\x81" * 5000 + b"\x00"
     refused(client, sqlite_hub, compress(sign1(scripted_node.key, deep)), 400, "malformed_batch")
     nested: object = 0
@@ -182,7 +190,7 @@ def test_deep_nesting(client: TestClient, sqlite_hub: Hub, scripted_node: Script
     refused(client, sqlite_hub, wire, 400, "malformed_batch")
 
 
-def test_chain_that_does_not_continue(
+def test_a_batch_that_does_not_continue_the_chain_is_a_409(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     events = read_events(scripted_node.db, after=3)
@@ -213,7 +221,7 @@ def test_upgrade_required_never_half_applies(
     assert "node is older" in refused(client, sqlite_hub, old, 426, "upgrade_required")
 
 
-def test_hello_with_bad_locator(
+def test_a_hello_with_a_bad_locator_is_a_400(
     client: TestClient, sqlite_hub: Hub, scripted_node: ScriptedNode
 ) -> None:
     good = hello_message(scripted_node.db, scripted_node.key, "node-h", b"n" * 8)
