@@ -73,7 +73,9 @@ def test_a_hub_without_a_session_secret_does_not_sign_with_its_public_name(sqlit
     assert login(client) and client.get("/").status_code == 200
 
 
-def test_staff_pages(client: TestClient, sqlite_hub: Hub) -> None:
+def test_staff_see_the_overview_registry_credential_and_equity_pages(
+    client: TestClient, sqlite_hub: Hub
+) -> None:
     login(client)
     overview = client.get("/")
     assert overview.status_code == 200 and "soil-health" in overview.text
@@ -160,7 +162,9 @@ def test_api_is_token_scoped(client: TestClient, sqlite_hub: Hub) -> None:
     assert {row["dimension"] for row in equity["equity"]} == {"gender", "age band", "centre"}
 
 
-def test_open_badges_export(client: TestClient, sqlite_hub: Hub) -> None:
+def test_a_token_holder_gets_a_signed_open_badge_of_a_credential(
+    client: TestClient, sqlite_hub: Hub
+) -> None:
     token = add_token(sqlite_hub.store, "wallet", "university")
     credential_id = sqlite_hub.store.scalar("SELECT credential_id FROM credentials LIMIT 1")
     badge = client.get(
@@ -172,7 +176,9 @@ def test_open_badges_export(client: TestClient, sqlite_hub: Hub) -> None:
     assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
-def test_public_verification(client: TestClient, sqlite_hub: Hub) -> None:
+def test_anyone_verifies_a_credential_genuine_then_revoked_and_junk_not_genuine(
+    client: TestClient, sqlite_hub: Hub
+) -> None:
     from credentials.qr import to_qr_text
 
     cose, credential_id = sqlite_hub.store.one(
