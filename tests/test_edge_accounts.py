@@ -12,12 +12,8 @@ from edge_node import accounts
 from edge_node.node import Node
 from edge_node.web.app import create_app
 from fieldcred.cli import app as cli
-from tests.helpers.nodes import (
-    ADMIN,
-    WORKER,
-    csrf_of,
-    login,
-)
+from tests.helpers.nodes import ADMIN, WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

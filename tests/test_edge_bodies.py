@@ -13,7 +13,7 @@ import pytest
 from edge_node.node import Node, init_node, open_node
 from edge_node.web.app import create_app
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES
-from tests.helpers.nodes import csrf_of
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

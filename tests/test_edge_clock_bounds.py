@@ -15,16 +15,8 @@ from edge_node.i18n import gettext
 from edge_node.issuance import OUTSIDE_VALIDITY
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.helpers.nodes import (
-    MODULE,
-    answer_all,
-    csrf_of,
-    full_marks,
-    join,
-    login,
-    open_session,
-    register,
-)
+from tests.helpers.nodes import MODULE, answer_all, full_marks, join, login, open_session, register
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -19,15 +19,8 @@ from edge_node.clock import Clock
 from edge_node.node import Node
 from edge_node.storage import open_database
 from edge_node.web.app import create_app
-from tests.helpers.nodes import (
-    ADMIN,
-    WORKER,
-    client_at,
-    csrf_of,
-    login,
-    open_session,
-    register,
-)
+from tests.helpers.nodes import ADMIN, WORKER, client_at, login, open_session, register
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

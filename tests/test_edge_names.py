@@ -20,13 +20,13 @@ from tests.helpers.nodes import (
     MODULE,
     WORKER,
     answer_all,
-    csrf_of,
     full_marks,
     join,
     login,
     open_session,
     register,
 )
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -13,14 +13,8 @@ from content.model import Module
 from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.helpers.nodes import (
-    MODULE,
-    WORKER,
-    answer_all,
-    csrf_of,
-    full_marks,
-    login,
-)
+from tests.helpers.nodes import MODULE, WORKER, answer_all, full_marks, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

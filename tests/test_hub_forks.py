@@ -4,7 +4,6 @@ reject it (it stays out, with an audit record). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from hub.simulate import enrol, push
 from hub.staff import add_staff
 from hub.web.app import create_web_app
 from sync.simulate import ScriptedNode
+from tests.helpers.pages import csrf_of
 from tests.helpers.phones import fits, staff_phone
 
 NODE = "node-f"
@@ -195,12 +195,6 @@ def test_shared_revocation_slots_are_pointed_out(hub: Hub, tmp_path: Path) -> No
 
 
 # -- the staff page and its forms ------------------------------------------------------
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import pytest
@@ -38,6 +37,7 @@ from sync.errors import BadRequest
 from sync.eventlog import EventType
 from sync.protocol import read_signed
 from sync.simulate import ScriptedNode
+from tests.helpers.pages import csrf_of
 from tests.helpers.shared_slots import NODE, NOW, Shared, revoked_slots, status
 
 with warnings.catch_warnings():
@@ -59,12 +59,6 @@ def staff_client(hub: Hub) -> TestClient:
     client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
     client.post("/login", data={"username": "wanjiru", "password": "correct horse"})
     return client
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(

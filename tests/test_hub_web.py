@@ -22,6 +22,7 @@ from hub.web.context import SESSION_COOKIE
 from sync.client import batch_message
 from sync.eventlog import read_events
 from sync.simulate import ScriptedNode
+from tests.helpers.pages import csrf_of
 
 
 @pytest.fixture
@@ -46,12 +47,6 @@ def login(client: TestClient) -> str:
     )
     assert response.status_code == 303
     return csrf_of(client.get("/").text)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def test_pages_need_a_login(client: TestClient) -> None:

@@ -31,7 +31,7 @@ from hub.simulate import simulated_hub
 from hub.store import SqliteStore
 from hub.web.app import create_web_app
 from tests.helpers import photos
-from tests.helpers.nodes import csrf_of
+from tests.helpers.pages import csrf_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CHEAP_P90_MS = 400

@@ -21,7 +21,8 @@ from hub.settings import HubSettings
 from hub.web.app import create_web_app
 from sync import pools
 from tests.helpers import photos
-from tests.helpers.nodes import WORKER, csrf_of, login
+from tests.helpers.nodes import WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

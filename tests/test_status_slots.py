@@ -35,6 +35,7 @@ from sync.client import SyncReport, apply_welcome, batch_message, slot_floor, sy
 from sync.eventlog import read_events
 from sync.protocol import read_signed, seal
 from sync.simulate import ScriptedNode
+from tests.helpers.pages import csrf_of
 from tests.helpers.phones import fits, staff_phone
 from tests.helpers.restores import (
     issue_one,
@@ -165,12 +166,6 @@ def test_the_hub_records_a_shared_slot_when_it_enters_results(
     # Projecting the branch again (a retried batch) records nothing new.
     accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="again", now=NOW)
     assert len(shared_slots(hub.store, NODE)) == 1
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def confirm_of(html: str) -> str:

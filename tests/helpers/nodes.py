@@ -3,7 +3,6 @@ learner's way through an assessment by the JSON API; the page forms' CSRF token.
 
 from __future__ import annotations
 
-import re
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from edge_node.demo import DemoInfo
 from edge_node.node import Node, init_node, open_node
 from edge_node.trust import install_certificate, pin_root
 from edge_node.web.app import create_app
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -140,12 +140,6 @@ def wrong_answer(item: Item) -> Any:
 
 def full_marks(module: Module) -> dict[str, int]:
     return {c.id: max(level.score for level in c.levels) for c in module.checklist}
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
 
 
 def login(client: TestClient, username: str, password: str) -> Any:
