@@ -36,6 +36,7 @@ from hub.server import BackgroundServer
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
 from tests.helpers.nodes import TEST_ROOT, WORKER, enrol, make_template, pass_module
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -372,12 +373,6 @@ def phone_photo(text: str) -> bytes:
     return out.getvalue()
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def test_the_worker_page_takes_text_or_a_photo_and_says_why_not(kisumu: Node, bondo: Bondo) -> None:
     client = TestClient(create_app(kisumu))
     token = csrf_of(client.get("/login").text)
@@ -444,12 +439,18 @@ def fuzz_target(
         ),
     )
 )
-def test_any_text_that_is_no_credential_is_a_422_with_a_message(
+def test_any_text_that_is_no_credential_is_refused_with_its_reason_and_a_message(
     fuzz_target: tuple[TestClient, str], text: str
 ) -> None:
     worker, learner_id = fuzz_target
     response = add(worker, learner_id, text)
-    assert response.status_code == 422, response.text
+    if not text:  # the request's schema wants at least one character
+        expected = (422, "invalid")
+    elif not text.strip():
+        expected = (400, "unreadable")
+    else:
+        expected = (422, "not_recognised")
+    assert (response.status_code, response.json()["error"]) == expected, response.text
     assert response.json()["message"]
 
 
