@@ -33,9 +33,7 @@ from sqlite_utils import Database
 
 # The link emulator lives with the tests; this folder's own scripts must not shadow packages.
 sys.path.remove(str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from linkemu import LinkEmulator
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from credentials.cose import decode_sign1, verify_sign1
 from hub.app import create_app
@@ -48,6 +46,7 @@ from sync.bundles import export_bundle, import_bundle
 from sync.client import batch_message, next_batch, sync_once
 from sync.protocol import open_envelope
 from sync.simulate import ScriptedNode
+from tests.helpers.links import LinkEmulator
 
 LINK_BITS_S = 64_000
 ONE_WAY_DELAY_S = 0.150

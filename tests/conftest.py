@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,9 +15,24 @@ from content.documents import content_files
 from content.loading import SHIPPED, Catalogue, load_catalogue
 from credentials.keys import SigningKey
 from edge_node.node import Node
+from edge_node.web.app import create_app
+from hub.app import create_app as create_hub_app
+from hub.forks import accept_branch
 from hub.ingest import Hub
-from hub.simulate import simulated_hub
-from hub.store import open_store
+from hub.server import BackgroundServer
+from hub.simulate import push, simulated_hub
+from hub.store import SqliteStore, open_store
+from tests.helpers.cli import hub_cli
+from tests.helpers.lrs import FakeLrs
+from tests.helpers.nodes import WORKER, copied_node, make_template
+from tests.helpers.restores import restored_after_backup
+from tests.helpers.shared_slots import NODE as SHARED_NODE
+from tests.helpers.shared_slots import NOW, Shared, on_slot_2
+from tests.helpers.stores import PG_URL, postgres_or_skip
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +76,6 @@ def hub_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield str(tmp_path / "hub.db")
         return
     import psycopg
-    from test_hub_store import PG_URL, postgres_or_skip
 
     postgres_or_skip()
     schema = f"hub_test_{secrets.token_hex(4)}"
@@ -101,13 +116,80 @@ def cheap_staff_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.test_edge_assessment import make_template
-
     return make_template(tmp_path_factory.mktemp("edge-template"))
 
 
 @pytest.fixture
 def node(template: Path, tmp_path: Path) -> Iterator[Node]:
-    from tests.test_edge_assessment import copied_node
-
     yield from copied_node(template, tmp_path)
+
+
+@pytest.fixture
+def worker(node: Node) -> TestClient:
+    """The node's worker, logged in through the JSON API (a bearer token)."""
+    client = TestClient(create_app(node))
+    token = client.post("/api/v1/login", json={"username": WORKER[0], "password": WORKER[1]})
+    assert token.status_code == 200, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    return client
+
+
+@pytest.fixture
+def sqlite_hub(tmp_path: Path) -> Iterator[Hub]:
+    """A migrated hub with the simulated university root, on a SQLite file only (for tests
+    of what the store does not change)."""
+    store = SqliteStore(tmp_path / "hub.db")
+    try:
+        yield simulated_hub(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def served(hub: Hub) -> Iterator[BackgroundServer]:
+    """The hub's sync API served on a local port."""
+    server = BackgroundServer(create_hub_app(hub)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sync_api(hub: Hub) -> TestClient:
+    """A client of the hub's sync API that gets the server's answer even to a crash."""
+    return TestClient(create_hub_app(hub), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def shared_slot(hub: Hub, tmp_path: Path) -> Shared:
+    """A restored node that issued again on the slot its first credential had, and the
+    hub's staff accepted the restored branch: two credentials on one slot."""
+    _, restored = restored_after_backup(hub, tmp_path, seed=9, node_id=SHARED_NODE)
+    restored.backlog(1)
+    push(hub, restored, after=3)
+    (original,) = on_slot_2(hub)
+    accept_branch(
+        hub.store, "university", SHARED_NODE, 1, staff="wanjiru", reason="restored", now=NOW
+    )
+    (again,) = on_slot_2(hub) - {original}
+    return Shared(restored, original, again)
+
+
+@pytest.fixture
+def lrs() -> Iterator[tuple[FakeLrs, str]]:
+    """A learning record store on a local port, and its statements address."""
+    fake = FakeLrs()
+    server = BackgroundServer(fake.app).start()
+    try:
+        yield fake, f"{server.url}/xapi"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def hub_data(tmp_path: Path) -> Path:
+    """A hub's data folder made by ``fieldcred hub init``."""
+    code, out = hub_cli("init", "--data", str(tmp_path / "hub"), "--name", "Maseno")
+    assert code == 0, out
+    return tmp_path / "hub"

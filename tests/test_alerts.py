@@ -27,8 +27,8 @@ from sync import alerts
 from sync.client import apply_ack, status
 from sync.eventlog import head
 from sync.simulate import ScriptedNode
-from tests.test_edge_credentials import staff
-from tests.test_status_slots import demo_node, issue_one, served, synced_then_restored
+from tests.helpers.nodes import staff
+from tests.helpers.restores import demo_node, issue_one, synced_then_restored
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -36,8 +36,6 @@ with warnings.catch_warnings():
 
 NODE = "node-a"
 NOW = 1_900_000_000
-
-__all__ = ["served"]  # the fixture, from the revocation-slot tests
 
 
 def fork(hub: Hub, tmp_path: Path) -> dict[str, object]:
@@ -159,7 +157,7 @@ def test_a_restored_node_shows_the_hubs_alert_in_the_workers_language(
 
     # `fieldcred edge sync` prints the hub's English words.
     result = CliRunner().invoke(cli, ["edge", "sync", "--data", str(data)])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"this node's log ends at seq {restored_head}" in result.output
 
     # New work on the restored node forks; the alert becomes the fork's.

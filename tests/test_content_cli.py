@@ -11,6 +11,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from fieldcred.cli import app
+from tests.helpers.cli import subcommands
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
 runner = CliRunner()
@@ -121,15 +122,6 @@ def test_shipped_catalogue_lists_three_modules_and_the_pathway(catalogue: object
     assert len(listing["modules"]) >= 3
     assert all(m["item_count"] >= 15 and m["checklist_count"] >= 6 for m in listing["modules"])
     assert any(p["id"] == "green-farming-practitioner" for p in listing["pathways"])
-
-
-def subcommands(command: Any) -> dict[str, Any]:
-    """A group's commands by name, through Click's group interface (the script's root
-    builds each package's commands only when asked); {} for a command."""
-    if not hasattr(command, "list_commands"):
-        return {}
-    ctx = typer.Context(command)
-    return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

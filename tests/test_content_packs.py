@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -19,43 +17,14 @@ from pycose.messages import Sign1Message
 from content.catalogue import catalogue_entry, pathway_entry
 from content.errors import MalformedPack, PackError, TamperedPack, UntrustedPack
 from content.loading import Catalogue, load_catalogue
-from content.model import Module
 from content.packs import TYP_CONTENT_PACK, build_pack, read_pack
 from credentials.cbor import dumps_canonical
 from credentials.cose import sign1
 from credentials.keys import SigningKey
-from credentials.trust import TrustList, read_trust_list, sign_trust_list
+from credentials.trust import read_trust_list
+from tests.helpers.packs import CATALOGUE, KEY, PACK, media_of, pack_of, trust_for
 
-FIXTURES = Path(__file__).parent / "fixtures" / "content"
-CATALOGUE = load_catalogue(FIXTURES / "valid")
-KEY = SigningKey.from_seed(b"u" * 32)
 OTHER = SigningKey.from_seed(b"o" * 32)
-
-
-def trust_for(
-    modules: list[Module], *, roots: tuple[bytes, ...] = (KEY.public_key,), signer: SigningKey = KEY
-) -> bytes:
-    trust = TrustList(
-        version=3,
-        issued_at=datetime(2026, 11, 23, tzinfo=UTC),
-        roots=roots,
-        catalogue=tuple(catalogue_entry(m) for m in modules),
-    )
-    return sign_trust_list(signer, trust)
-
-
-def media_of(catalogue: Catalogue) -> dict[str, dict[str, bytes]]:
-    return {module_id: catalogue.media(module_id) for module_id in catalogue.modules}
-
-
-def pack_of(catalogue: Catalogue = CATALOGUE, key: SigningKey = KEY) -> bytes:
-    modules = list(catalogue.modules.values())
-    return build_pack(
-        modules, list(catalogue.pathways.values()), trust_for(modules), media_of(catalogue), key
-    )
-
-
-PACK = pack_of()
 
 
 def resign(payload: dict[int, Any], key: SigningKey = KEY) -> bytes:

@@ -116,10 +116,10 @@ def test_verify_reads_no_qr_from_a_blank_photo(sample: Path, tmp_path: Path) -> 
 
 
 def test_verify_says_a_photo_too_costly_to_read_is_too_large(sample: Path, tmp_path: Path) -> None:
-    from tests import hostile_photos
+    from tests.helpers import photos
 
     photo = tmp_path / "photo.png"
-    photo.write_bytes(hostile_photos.made("16-bit RGBA PNG"))
+    photo.write_bytes(photos.made("16-bit RGBA PNG"))
     result = runner.invoke(app, ["verify", "--trust", str(sample / "trust.cbor"), str(photo)])
     assert result.exit_code == 2
     assert "would take over 48 MB to read" in flat(result.output)

@@ -32,9 +32,9 @@ from credentials.issuance import issue
 from credentials.trust import TYP_TRUST_LIST, read_trust_list, sign_trust_list
 from credentials.verdicts import VERDICTS
 from credentials.verification import Reason, verify
-from tests.test_content_packs import KEY as PACK_KEY
-from tests.test_content_packs import PACK
-from tests.test_verify_reasons import CREDENTIAL, NODE, ROOT, T0, node_cert, trust
+from tests.helpers.packs import KEY as PACK_KEY
+from tests.helpers.packs import PACK
+from tests.helpers.trust import CREDENTIAL, NODE, ROOT, T0, node_cert, trust
 
 NOT_DETERMINISTIC = [
     b"\x18\x05",  # 5 with a one-byte argument

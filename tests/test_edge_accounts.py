@@ -12,14 +12,12 @@ from edge_node import accounts
 from edge_node.node import Node
 from edge_node.web.app import create_app
 from fieldcred.cli import app as cli
-from tests.test_edge_assessment import WORKER
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers.nodes import ADMIN, WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-ADMIN = ("admin", "admin-password")
 
 
 def bearer(node: Node, username: str, password: str) -> TestClient:

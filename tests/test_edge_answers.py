@@ -10,9 +10,7 @@ import pytest
 
 from content.model import Item
 from edge_node.node import Node
-from tests.test_edge_assessment import join, open_session, register, worker
-
-__all__ = ["worker"]  # the fixture
+from tests.helpers.nodes import join, open_session, register
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -13,7 +13,7 @@ import pytest
 from edge_node.node import Node, init_node, open_node
 from edge_node.web.app import create_app
 from edge_node.web.context import MAX_FORM_BYTES, MAX_PHOTO_BYTES
-from tests.test_edge_pages import csrf_of
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
+def fresh_node(tmp_path: Path) -> Iterator[Node]:
     init_node(tmp_path / "n", name="Bondo", admin_user="admin", admin_password="long enough")
     opened = open_node(tmp_path / "n")
     yield opened
@@ -43,8 +43,8 @@ class Streamed:
 
 
 @pytest.mark.parametrize("path", ["/verify", "/login", "/join", "/api/v1/login"])
-def test_a_body_of_no_stated_length_is_refused_unread(node: Node, path: str) -> None:
-    client = TestClient(create_app(node))
+def test_a_body_of_no_stated_length_is_refused_unread(fresh_node: Node, path: str) -> None:
+    client = TestClient(create_app(fresh_node))
     body = Streamed(megabytes=50)
     response = client.post(
         path, content=body, headers={"content-type": "multipart/form-data; boundary=B"}
@@ -55,8 +55,8 @@ def test_a_body_of_no_stated_length_is_refused_unread(node: Node, path: str) -> 
         assert response.json()["error"] == "too_large"
 
 
-def test_each_route_takes_what_it_needs_and_no_more(node: Node) -> None:
-    client = TestClient(create_app(node))
+def test_each_route_takes_what_it_needs_and_no_more(fresh_node: Node) -> None:
+    client = TestClient(create_app(fresh_node))
     form = {"content-type": "application/x-www-form-urlencoded"}
     too_big = client.post("/login", content=b"a" * (MAX_FORM_BYTES + 1), headers=form)
     assert too_big.status_code == 413

@@ -15,22 +15,12 @@ from edge_node.i18n import gettext
 from edge_node.issuance import OUTSIDE_VALIDITY
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import (
-    MODULE,
-    answer_all,
-    full_marks,
-    join,
-    open_session,
-    register,
-    worker,
-)
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers.nodes import MODULE, answer_all, full_marks, join, login, open_session, register
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-__all__ = ["worker"]  # the fixture
 
 
 def admin_api(node: Node) -> TestClient:

@@ -21,7 +21,7 @@ from edge_node.demo import prepare_demo
 from edge_node.errors import StorageError
 from edge_node.node import open_node
 from sync.eventlog import verify_log
-from tests.test_edge_assessment import full_marks
+from tests.helpers.nodes import full_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "soil-health"

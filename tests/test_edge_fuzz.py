@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, copied_node, make_template
+from tests.helpers.nodes import WORKER, copied_node, make_template
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,9 @@ def worker_token(api_schema: object, fuzz_node: Node) -> str:
     return str(response.json()["token"])
 
 
-def test_no_server_errors(api_schema: schemathesis.BaseSchema, worker_token: str) -> None:
+def test_no_edge_api_operation_answers_a_server_error(
+    api_schema: schemathesis.BaseSchema, worker_token: str
+) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]
     # Logging out ends the worker's token: last, so the rest is fuzzed signed in.
     operations.sort(key=lambda operation: operation.path.endswith("/logout"))

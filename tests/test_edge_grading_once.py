@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 
 import content.grading
-from content.grading import correct_answer
-from edge_node import assessment, learners
+from edge_node import assessment
 from edge_node.node import Node
-from tests.test_edge_assessment import MODULE, full_marks
+from tests.helpers.nodes import (
+    MODULE,
+    answered_sitting,
+    full_marks,
+)
 
 
 def _count_grading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -30,27 +33,10 @@ def _count_grading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def _answered_sitting(node: Node) -> assessment.Sitting:
-    module = node.modules[MODULE]
-    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
-    learner = learners.register(node, learners.LearnerDetails(name="Amina", consent=True), by="t")
-    _, sitting = assessment.join(
-        node,
-        session_code=session.code,
-        learner_code=learner.code.replace("-", ""),
-        pin=None,
-        client="test",
-    )
-    for position, entry in enumerate(sitting.drawn):
-        raw = correct_answer(module.item(entry["item"]))
-        sitting = assessment.answer(node, sitting, position=position, raw=raw)
-    return sitting
-
-
 def test_submitting_then_scoring_grades_once_each(
     node: Node, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sitting = _answered_sitting(node)
+    sitting = answered_sitting(node)
     calls = _count_grading(monkeypatch)
     sitting = assessment.submit(node, sitting)
     assert calls == [MODULE]

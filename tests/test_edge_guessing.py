@@ -19,9 +19,8 @@ from edge_node.clock import Clock
 from edge_node.node import Node
 from edge_node.storage import open_database
 from edge_node.web.app import create_app
-from tests.test_edge_accounts import ADMIN
-from tests.test_edge_assessment import WORKER, open_session, register
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers.nodes import ADMIN, WORKER, client_at, login, open_session, register
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -53,10 +52,6 @@ class Hands:
     @property
     def elapsed_s(self) -> float:
         return (self.now - START).total_seconds()
-
-
-def client_at(node: Node, address: str) -> TestClient:
-    return TestClient(create_app(node), client=(address, 50000))
 
 
 def staff(node: Node, username: str, password: str, address: str) -> TestClient:

@@ -9,8 +9,8 @@ import warnings
 from edge_node import assessment, learners
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER
-from tests.test_edge_pages import MODULE, csrf_of, login
+from tests.helpers.nodes import MODULE, WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -16,23 +16,22 @@ from edge_node import issuance, learners
 from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import (
+from tests.helpers.nodes import (
     MODULE,
     WORKER,
     answer_all,
     full_marks,
     join,
+    login,
     open_session,
     register,
-    worker,
 )
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-__all__ = ["worker"]  # the fixture
 
 LONGEST = "A" * (MAX_HOLDER_NAME - 2) + " Z"
 TOO_LONG = "B" * MAX_HOLDER_NAME + " Y"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,29 +13,14 @@ from content.model import Module
 from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER
+from tests.helpers.nodes import MODULE, WORKER, answer_all, full_marks, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-MODULE = "soil-health"
 TEMPLATES = Path(__file__).resolve().parent.parent / "edge_node" / "templates"
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
-
-
-def login(client: TestClient, username: str, password: str) -> Any:
-    token = csrf_of(client.get("/login").text)
-    return client.post(
-        "/login",
-        data={"csrf": token, "username": username, "password": password},
-        follow_redirects=False,
-    )
 
 
 def forbidden_strings(module: Module) -> list[str]:
@@ -182,7 +166,7 @@ def test_every_public_page_is_small_and_never_a_server_error(node: Node, path: s
     assert "http://" not in response.text.replace("http://www.w3.org", "")
 
 
-def test_bad_form_input_is_a_clear_400(node: Node) -> None:
+def test_bad_form_input_is_a_400_and_an_unknown_module_or_session_a_404(node: Node) -> None:
     client = TestClient(create_app(node))
     login(client, *WORKER)
     token = csrf_of(client.get("/learners/new").text)
@@ -388,7 +372,6 @@ def test_a_learner_who_misses_a_key_task_is_told_which(node: Node) -> None:
 
     from content.model import localize
     from edge_node import assessment, learners
-    from tests.test_edge_assessment import answer_all, full_marks
 
     module = node.modules[MODULE]
     key = next(c for c in module.checklist if c.must_pass)

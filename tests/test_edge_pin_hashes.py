@@ -17,8 +17,7 @@ from edge_node import learners
 from edge_node.errors import NodeNotReady
 from edge_node.node import Node, open_node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER, open_session, register
-from tests.test_edge_guessing import client_at
+from tests.helpers.nodes import WORKER, client_at, open_session, register
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -35,8 +35,8 @@ from hub.nodes import enrol_node
 from hub.server import BackgroundServer
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
-from tests.test_edge_assessment import TEST_ROOT, WORKER, enrol, make_template
-from tests.test_edge_credentials import pass_module
+from tests.helpers.nodes import TEST_ROOT, WORKER, enrol, make_template, pass_module
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -373,12 +373,6 @@ def phone_photo(text: str) -> bytes:
     return out.getvalue()
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def test_the_worker_page_takes_text_or_a_photo_and_says_why_not(kisumu: Node, bondo: Bondo) -> None:
     client = TestClient(create_app(kisumu))
     token = csrf_of(client.get("/login").text)
@@ -445,10 +439,18 @@ def fuzz_target(
         ),
     )
 )
-def test_no_qr_text_makes_the_api_fail(fuzz_target: tuple[TestClient, str], text: str) -> None:
+def test_any_text_that_is_no_credential_is_refused_with_its_reason_and_a_message(
+    fuzz_target: tuple[TestClient, str], text: str
+) -> None:
     worker, learner_id = fuzz_target
     response = add(worker, learner_id, text)
-    assert response.status_code in (400, 422), response.text
+    if not text:  # the request's schema wants at least one character
+        expected = (422, "invalid")
+    elif not text.strip():
+        expected = (400, "unreadable")
+    else:
+        expected = (422, "not_recognised")
+    assert (response.status_code, response.json()["error"]) == expected, response.text
     assert response.json()["message"]
 
 
@@ -456,7 +458,7 @@ def test_no_qr_text_makes_the_api_fail(fuzz_target: tuple[TestClient, str], text
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[tuple[Any, str]]:
+def hub_server(tmp_path: Path) -> Iterator[tuple[Any, str]]:
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store, root_key=TEST_ROOT)
     server = BackgroundServer(create_hub_app(hub)).start()
@@ -483,13 +485,13 @@ def _enrol_at(hub: Any, data: Path) -> None:
 
 @pytest.mark.parametrize("bondo_first", [True, False])
 def test_the_hub_checks_the_recognition_and_links_the_learners(
-    kisumu: Node, bondo: Bondo, hub: tuple[Any, str], tmp_path: Path, bondo_first: bool
+    kisumu: Node, bondo: Bondo, hub_server: tuple[Any, str], tmp_path: Path, bondo_first: bool
 ) -> None:
-    store, url = hub[0].store, hub[1]
+    store, url = hub_server[0].store, hub_server[1]
     other = tmp_path / "bondo"
     shutil.copytree(bondo.data, other)
-    _enrol_at(hub[0], other)
-    _enrol_at(hub[0], kisumu.data_dir)
+    _enrol_at(hub_server[0], other)
+    _enrol_at(hub_server[0], kisumu.data_dir)
     worker = staff(kisumu)
     learner = register(worker, HALIMA)
     for module_id in ELSEWHERE:
@@ -532,9 +534,9 @@ def test_the_hub_checks_the_recognition_and_links_the_learners(
 
 
 def test_the_hub_quarantines_a_recognition_it_cannot_believe(
-    kisumu: Node, bondo: Bondo, hub: tuple[Any, str]
+    kisumu: Node, bondo: Bondo, hub_server: tuple[Any, str]
 ) -> None:
-    _enrol_at(hub[0], kisumu.data_dir)
+    _enrol_at(hub_server[0], kisumu.data_dir)
     worker = staff(kisumu)
     learner = register(worker, HALIMA)
     # A node that skipped its own check (or was tampered with) logs a forged credential.
@@ -547,9 +549,9 @@ def test_the_hub_quarantines_a_recognition_it_cannot_believe(
             type=EventType.credential_recognised,
             body={"cose": forged, "learner": learner["id"]},
         )
-    report = sync_now(kisumu, hub_url=hub[1])
+    report = sync_now(kisumu, hub_url=hub_server[1])
     assert report.ok and len(report.quarantined) == 1, report
-    store = hub[0].store
+    store = hub_server[0].store
     reason = store.scalar("SELECT quarantine FROM events WHERE type = 'credential.recognised'")
     assert "presented credential" in reason
     assert store.query("SELECT * FROM recognitions") == []

@@ -20,10 +20,8 @@ from hub.ingest import Hub
 from hub.nodes import request_reissue, shared_slots
 from hub.server import BackgroundServer
 from sync.client import reissue_requests
-from tests.test_edge_credentials import staff
-from tests.test_status_slots import issue_one, served, slots, synced_then_restored
-
-__all__ = ["served"]  # the fixture this module's tests take
+from tests.helpers.nodes import staff
+from tests.helpers.restores import issue_one, slots, synced_then_restored
 
 
 def _hub_status(hub: Hub, node_id: str, credential_id: str) -> str:

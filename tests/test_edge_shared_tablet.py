@@ -11,7 +11,8 @@ import pytest
 from edge_node import assessment, learners
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_pages import MODULE, csrf_of
+from tests.helpers.nodes import MODULE
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

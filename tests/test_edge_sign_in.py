@@ -8,8 +8,8 @@ import warnings
 
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_assessment import WORKER
-from tests.test_edge_pages import csrf_of
+from tests.helpers.nodes import WORKER
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

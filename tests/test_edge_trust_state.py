@@ -15,12 +15,11 @@ from edge_node import assessment, issuance, trust
 from edge_node.config import CERT_FILE
 from edge_node.node import Node, open_node
 from edge_node.storage import migrate
-from tests.test_edge_assessment import MODULE, enrol, full_marks
-from tests.test_edge_grading_once import _answered_sitting
+from tests.helpers.nodes import MODULE, answered_sitting, enrol, full_marks
 
 
 def _issue_one(node: Node) -> str:
-    sitting = assessment.submit(node, _answered_sitting(node))
+    sitting = assessment.submit(node, answered_sitting(node))
     assessment.score_checklist(node, sitting, full_marks(node.modules[MODULE]), by="worker")
     row = node.db.execute("SELECT id FROM credentials").fetchone()
     assert row is not None

@@ -13,8 +13,8 @@ from edge_node.i18n import gettext
 from edge_node.node import Node
 from edge_node.web.app import create_app
 from edge_node.web.context import FIELD_LABELS
-from tests.test_edge_assessment import WORKER
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers.nodes import WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from fieldcred.cli import app
-from tests.test_content_cli import subcommands
+from tests.helpers.cli import subcommands
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GUIDES = sorted(DOCS.glob("guide-*.md"))

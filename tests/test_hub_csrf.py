@@ -34,7 +34,7 @@ NOT_STAFF_FORMS = ("/login", "/logout", "/verify", "/sync/", "/api/")
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
+def staffed_hub(tmp_path: Path) -> Iterator[Hub]:
     store = SqliteStore(tmp_path / "hub.db")
     hub = simulated_hub(store)
     node = ScriptedNode.create("node-c")
@@ -84,10 +84,10 @@ def staff_forms(hub: Hub, client: TestClient) -> list[str]:
     return found
 
 
-def test_every_staff_form_refuses_a_post_without_its_sessions_token(hub: Hub) -> None:
-    client, other = client_for(hub, "wanjiru"), client_for(hub, "otieno")
+def test_every_staff_form_refuses_a_post_without_its_sessions_token(staffed_hub: Hub) -> None:
+    client, other = client_for(staffed_hub, "wanjiru"), client_for(staffed_hub, "otieno")
     others_token = csrf_of(other)
-    forms = staff_forms(hub, client)
+    forms = staff_forms(staffed_hub, client)
     assert len(forms) >= 3, forms
     fields = {"reason": "a learner's complaint"}
     for path in forms:
@@ -96,23 +96,25 @@ def test_every_staff_form_refuses_a_post_without_its_sessions_token(hub: Hub) ->
             response = client.post(path, data=data, follow_redirects=False)
             assert response.status_code == 403, (path, token, response.status_code)
             assert "This form has expired" in response.text
-    assert hub.store.scalar("SELECT count(*) FROM credentials WHERE status != 'active'") == 0
-    assert hub.store.scalar("SELECT count(*) FROM reissues") == 0
+    assert (
+        staffed_hub.store.scalar("SELECT count(*) FROM credentials WHERE status != 'active'") == 0
+    )
+    assert staffed_hub.store.scalar("SELECT count(*) FROM reissues") == 0
     # With its own session's token the same form is taken.
     path = next(p for p in forms if p.endswith("/revoke"))
     response = client.post(path, data={**fields, "csrf": csrf_of(client)}, follow_redirects=False)
     assert response.status_code == 303
 
 
-def test_a_staff_form_without_a_session_asks_to_log_in(hub: Hub) -> None:
-    anonymous = client_for(hub)
-    for path in staff_forms(hub, anonymous):
+def test_a_staff_form_without_a_session_asks_to_log_in(staffed_hub: Hub) -> None:
+    anonymous = client_for(staffed_hub)
+    for path in staff_forms(staffed_hub, anonymous):
         response = anonymous.post(path, data={"reason": "x", "csrf": "0" * 32})
         assert response.status_code == 401 and 'action="/login"' in response.text
 
 
-def test_logging_out_needs_the_sessions_token(hub: Hub) -> None:
-    client, other = client_for(hub, "wanjiru"), client_for(hub, "otieno")
+def test_logging_out_needs_the_sessions_token(staffed_hub: Hub) -> None:
+    client, other = client_for(staffed_hub, "wanjiru"), client_for(staffed_hub, "otieno")
     for token in (None, "0" * 32, csrf_of(other)):
         data = {} if token is None else {"csrf": token}
         assert client.post("/logout", data=data).status_code == 403
@@ -130,11 +132,13 @@ def test_logging_out_needs_the_sessions_token(hub: Hub) -> None:
         {"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"},
     ],
 )
-def test_another_sites_page_cannot_log_a_visitor_in(hub: Hub, headers: dict[str, str]) -> None:
+def test_another_sites_page_cannot_log_a_visitor_in(
+    staffed_hub: Hub, headers: dict[str, str]
+) -> None:
     """Login CSRF: a page elsewhere posting the hub's log-in form with the attacker's own
     username would give the visitor the attacker's session (and what they then type
     would land in it)."""
-    client = client_for(hub)
+    client = client_for(staffed_hub)
     response = client.post(
         "/login",
         data={"username": "wanjiru", "password": "correct horse"},
@@ -143,7 +147,7 @@ def test_another_sites_page_cannot_log_a_visitor_in(hub: Hub, headers: dict[str,
     )
     assert response.status_code == 403 and "This form has expired" in response.text
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
-    assert hub.store.scalar("SELECT count(*) FROM staff_sessions") == 0
+    assert staffed_hub.store.scalar("SELECT count(*) FROM staff_sessions") == 0
 
 
 @pytest.mark.parametrize(
@@ -154,8 +158,8 @@ def test_another_sites_page_cannot_log_a_visitor_in(hub: Hub, headers: dict[str,
         {"Origin": "https://testserver"},
     ],
 )
-def test_the_hubs_own_log_in_page_still_logs_in(hub: Hub, headers: dict[str, str]) -> None:
-    client = client_for(hub)
+def test_the_hubs_own_log_in_page_still_logs_in(staffed_hub: Hub, headers: dict[str, str]) -> None:
+    client = client_for(staffed_hub)
     response = client.post(
         "/login",
         data={"username": "wanjiru", "password": "correct horse"},
@@ -165,8 +169,8 @@ def test_the_hubs_own_log_in_page_still_logs_in(hub: Hub, headers: dict[str, str
     assert response.status_code == 303 and SESSION_COOKIE in response.headers["set-cookie"]
 
 
-def test_another_sites_page_cannot_log_staff_out_through_the_api(hub: Hub) -> None:
-    client = client_for(hub, "wanjiru")
+def test_another_sites_page_cannot_log_staff_out_through_the_api(staffed_hub: Hub) -> None:
+    client = client_for(staffed_hub, "wanjiru")
     refused = client.post("/api/v1/logout", headers={"Origin": "https://evil.example"})
     assert refused.status_code == 403
     assert client.get("/", follow_redirects=False).status_code == 200

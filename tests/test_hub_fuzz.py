@@ -53,7 +53,7 @@ def test_the_hub_publishes_its_api() -> None:
     }
 
 
-def test_no_server_errors(hub: Hub) -> None:
+def test_no_hub_api_operation_answers_a_server_error(hub: Hub) -> None:
     node = ScriptedNode.create("node-f")
     enrol(hub, node)
     for _ in range(2):

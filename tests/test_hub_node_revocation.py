@@ -9,8 +9,8 @@ import re
 import warnings
 from pathlib import Path
 
-from test_hub_reissue import NODE, Shared, revoked_slots, shared, status
-from test_status_slots import restored_after_backup
+from tests.helpers.restores import restored_after_backup
+from tests.helpers.shared_slots import NODE, Shared, revoked_slots, status
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -26,8 +26,6 @@ from hub.staff import add_staff
 from hub.web.app import create_web_app
 from sync.eventlog import EventType
 from sync.simulate import ScriptedNode
-
-__all__ = ["shared"]
 
 
 def events(node: ScriptedNode) -> int:
@@ -52,21 +50,24 @@ def test_a_centres_revocation_is_published_at_once(hub: Hub) -> None:
 
 
 def test_a_centres_revocation_marks_the_credential_sharing_its_slot(
-    hub: Hub, shared: Shared
+    hub: Hub, shared_slot: Shared
 ) -> None:
-    head = events(shared.node)
-    shared.node._append(
-        EventType.credential_revoked, {"id": bytes.fromhex(shared.again), "reason": "error"}
+    head = events(shared_slot.node)
+    shared_slot.node._append(
+        EventType.credential_revoked, {"id": bytes.fromhex(shared_slot.again), "reason": "error"}
     )
-    push(hub, shared.node, after=head)
+    push(hub, shared_slot.node, after=head)
     assert revoked_slots(hub) == [2]
-    assert (status(hub, shared.again), status(hub, shared.original)) == ("revoked", "revoked")
-    reason = hub.store.scalar(
-        "SELECT revocation_reason FROM credentials WHERE credential_id = ?", [shared.original]
+    assert (status(hub, shared_slot.again), status(hub, shared_slot.original)) == (
+        "revoked",
+        "revoked",
     )
+    reason = hub.store.scalar(
+        "SELECT revocation_reason FROM credentials WHERE credential_id = ?", [shared_slot.original]
+    )
+    again = shared_slot.again
     assert (
-        reason
-        == f"shares revocation slot 2 with credential {shared.again}, revoked by the centre: error"
+        reason == f"shares revocation slot 2 with credential {again}, revoked by the centre: error"
     )
 
 

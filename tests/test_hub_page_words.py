@@ -6,8 +6,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from test_status_slots import backup_of, restore
-
 from hub import reports
 from hub.ingest import Hub, answer
 from hub.settings import HubSettings
@@ -18,6 +16,7 @@ from hub.web.app import create_web_app
 from sync.client import batch_message
 from sync.eventlog import EventType, read_events
 from sync.simulate import ScriptedNode
+from tests.helpers.restores import backup_of, restore
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -6,23 +6,16 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 import warnings
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from test_status_slots import restored_after_backup
 
 from credentials.claims import decode_claims
 from credentials.cose import decode_sign1
 from credentials.issuance import issue
-from credentials.trust import read_trust_list
 from hub import reports
-from hub.forks import accept_branch
 from hub.ingest import Hub, answer
 from hub.nodes import (
-    latest_trust_list,
     pending_reissues,
     request_reissue,
     revoke_credential,
@@ -44,39 +37,12 @@ from sync.errors import BadRequest
 from sync.eventlog import EventType
 from sync.protocol import read_signed
 from sync.simulate import ScriptedNode
+from tests.helpers.pages import csrf_of
+from tests.helpers.shared_slots import NODE, NOW, Shared, revoked_slots, status
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-NODE = "node-r"
-NOW = 1_900_000_000
-
-
-@dataclass
-class Shared:
-    node: ScriptedNode
-    """The restored node, which issued ``again`` on the slot ``original`` had."""
-    original: str
-    again: str
-
-
-@pytest.fixture
-def shared(hub: Hub, tmp_path: Path) -> Shared:
-    _, restored = restored_after_backup(hub, tmp_path, seed=9, node_id=NODE)
-    restored.backlog(1)
-    push(hub, restored, after=3)
-    (original,) = on_slot_2(hub)
-    accept_branch(hub.store, "university", NODE, 1, staff="wanjiru", reason="restored", now=NOW)
-    (again,) = on_slot_2(hub) - {original}
-    return Shared(restored, original, again)
-
-
-def on_slot_2(hub: Hub) -> set[str]:
-    rows = hub.store.query(
-        "SELECT credential_id FROM credentials WHERE node_id = ? AND status_index = 2", [NODE]
-    )
-    return {str(row[0]) for row in rows}
 
 
 def hello(hub: Hub, node: ScriptedNode) -> SyncReport:
@@ -88,22 +54,6 @@ def hello(hub: Hub, node: ScriptedNode) -> SyncReport:
     return report
 
 
-def status(hub: Hub, credential_id: str) -> str:
-    return str(
-        hub.store.scalar(
-            "SELECT status FROM credentials WHERE node_id = ? AND credential_id = ?",
-            [NODE, credential_id],
-        )
-    )
-
-
-def revoked_slots(hub: Hub) -> list[int]:
-    data = latest_trust_list(hub.store)
-    assert data is not None
-    lists = read_trust_list(data).status_lists
-    return [i for i in range(16) if NODE in lists and lists[NODE].is_set(i)]
-
-
 def staff_client(hub: Hub) -> TestClient:
     add_staff(hub.store, "wanjiru", "correct horse", "university")
     client = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
@@ -111,18 +61,12 @@ def staff_client(hub: Hub) -> TestClient:
     return client
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
 def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
-    hub: Hub, shared: Shared
+    hub: Hub, shared_slot: Shared
 ) -> None:
     # The credential the restored node lost with its card: the hub still holds it, and the
     # request carries it, so the node can sign it again.
-    lost, kept = shared.original, shared.again
+    lost, kept = shared_slot.original, shared_slot.again
     client = staff_client(hub)
     page = client.get(f"/credentials/{lost}").text
     assert "Give this holder a credential on a revocation slot of its own" in page
@@ -138,12 +82,12 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
     assert f'action="/credentials/{NODE}/{lost}/reissue"' not in waiting
 
     # The node learns it from its next welcome and issues the same claims on a new slot.
-    hello(hub, shared.node)
-    (request,) = reissue_requests(shared.node.db)
+    hello(hub, shared_slot.node)
+    (request,) = reissue_requests(shared_slot.node.db)
     assert request.credential_id.hex() == lost
-    head = len(shared.node.db.execute("SELECT seq FROM events").fetchall())
-    cose = shared.node.reissue(request)
-    push(hub, shared.node, after=head)
+    head = len(shared_slot.node.db.execute("SELECT seq FROM events").fetchall())
+    cose = shared_slot.node.reissue(request)
+    push(hub, shared_slot.node, after=head)
     new = decode_claims(decode_sign1(cose).payload)
     old_cose = hub.store.scalar("SELECT cose FROM credentials WHERE credential_id = ?", [lost])
     old = decode_claims(decode_sign1(bytes(old_cose)).payload)
@@ -158,8 +102,8 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
     assert (status(hub, lost), status(hub, replacement)) == ("replaced", "active")
     assert shared_slots(hub.store, NODE) == []
     # The next welcome asks for nothing more.
-    hello(hub, shared.node)
-    assert reissue_requests(shared.node.db) == []
+    hello(hub, shared_slot.node)
+    assert reissue_requests(shared_slot.node.db) == []
 
     # Staff see both ends; the other holder's credential now revokes alone, at once.
     done = client.get(f"/credentials/{lost}?lang=en").text
@@ -182,67 +126,71 @@ def test_staff_give_one_holder_a_slot_of_its_own_and_revoke_the_other_alone(
     assert replacement in credential_ids and lost not in credential_ids
 
 
-def test_a_usb_answer_carries_the_request(hub: Hub, shared: Shared) -> None:
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="slot 2", now=_now())
-    bundle = export_bundle(db=shared.node.db, node_key=shared.node.key, node_id=NODE)
+def test_a_usb_answer_carries_the_request(hub: Hub, shared_slot: Shared) -> None:
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="slot 2", now=_now())
+    bundle = export_bundle(db=shared_slot.node.db, node_key=shared_slot.node.key, node_id=NODE)
     reply, errors = import_bundle(lambda wire: answer(hub, wire), bundle)
     assert errors == []
     report = import_answer(
-        db=shared.node.db, data=reply, node_id=NODE, hub_key=hub.root_key.public_key
+        db=shared_slot.node.db, data=reply, node_id=NODE, hub_key=hub.root_key.public_key
     )
     assert report.ok, report.last_error
-    assert [r.credential_id.hex() for r in reissue_requests(shared.node.db)] == [shared.again]
+    assert [r.credential_id.hex() for r in reissue_requests(shared_slot.node.db)] == [
+        shared_slot.again
+    ]
 
 
 def test_a_credential_revoked_before_its_replacement_arrives_revokes_the_replacement(
-    hub: Hub, shared: Shared
+    hub: Hub, shared_slot: Shared
 ) -> None:
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="slot 2", now=_now())
-    hello(hub, shared.node)
-    (request,) = reissue_requests(shared.node.db)
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="slot 2", now=_now())
+    hello(hub, shared_slot.node)
+    (request,) = reissue_requests(shared_slot.node.db)
     revoke_credential(
-        hub.store, hub.root_key, NODE, shared.again, "fraud", staff="registrar", now=_now()
+        hub.store, hub.root_key, NODE, shared_slot.again, "fraud", staff="registrar", now=_now()
     )
     assert pending_reissues(hub.store, NODE) == []
-    head = len(shared.node.db.execute("SELECT seq FROM events").fetchall())
-    cose = shared.node.reissue(request)  # the node had not heard of the revocation
-    push(hub, shared.node, after=head)
+    head = len(shared_slot.node.db.execute("SELECT seq FROM events").fetchall())
+    cose = shared_slot.node.reissue(request)  # the node had not heard of the revocation
+    push(hub, shared_slot.node, after=head)
     replacement = decode_claims(decode_sign1(cose).payload).credential_id.hex()
     assert status(hub, replacement) == "revoked"
     reason = hub.store.scalar(
         "SELECT revocation_reason FROM credentials WHERE credential_id = ?", [replacement]
     )
-    assert reason == f"replaces credential {shared.again}, revoked: fraud"
+    assert reason == f"replaces credential {shared_slot.again}, revoked: fraud"
     assert revoked_slots(hub) == [2, 3]
 
 
-def test_a_reissued_holder_is_revoked_through_the_replacement(hub: Hub, shared: Shared) -> None:
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="slot 2", now=_now())
-    hello(hub, shared.node)
-    (request,) = reissue_requests(shared.node.db)
-    head = len(shared.node.db.execute("SELECT seq FROM events").fetchall())
-    cose = shared.node.reissue(request)
-    push(hub, shared.node, after=head)
+def test_a_reissued_holder_is_revoked_through_the_replacement(
+    hub: Hub, shared_slot: Shared
+) -> None:
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="slot 2", now=_now())
+    hello(hub, shared_slot.node)
+    (request,) = reissue_requests(shared_slot.node.db)
+    head = len(shared_slot.node.db.execute("SELECT seq FROM events").fetchall())
+    cose = shared_slot.node.reissue(request)
+    push(hub, shared_slot.node, after=head)
     replacement = decode_claims(decode_sign1(cose).payload).credential_id.hex()
     # Setting slot 2 for the replaced one would revoke the other holder's credential too.
     with pytest.raises(BadRequest, match=f"replaced by credential {replacement}"):
         revoke_credential(
-            hub.store, hub.root_key, NODE, shared.again, "fraud", staff="registrar", now=_now()
+            hub.store, hub.root_key, NODE, shared_slot.again, "fraud", staff="registrar", now=_now()
         )
     revoke_credential(
         hub.store, hub.root_key, NODE, replacement, "fraud", staff="registrar", now=_now()
     )
-    assert (status(hub, replacement), status(hub, shared.original)) == ("revoked", "active")
+    assert (status(hub, replacement), status(hub, shared_slot.original)) == ("revoked", "active")
     assert revoked_slots(hub) == [3]
 
 
 def test_a_replacement_with_other_claims_or_unasked_is_an_ordinary_credential(
-    hub: Hub, shared: Shared
+    hub: Hub, shared_slot: Shared
 ) -> None:
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="slot 2", now=_now())
-    hello(hub, shared.node)
-    (request,) = reissue_requests(shared.node.db)
-    node = shared.node
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="slot 2", now=_now())
+    hello(hub, shared_slot.node)
+    (request,) = reissue_requests(shared_slot.node.db)
+    node = shared_slot.node
     head = len(node.db.execute("SELECT seq FROM events").fetchall())
     from dataclasses import replace
 
@@ -262,13 +210,13 @@ def test_a_replacement_with_other_claims_or_unasked_is_an_ordinary_credential(
         },
     )
     push(hub, node, after=head)
-    assert status(hub, shared.again) == "active"
+    assert status(hub, shared_slot.again) == "active"
     assert status(hub, (b"y" * 16).hex()) == "active"
-    assert [e["id"].hex() for e in pending_reissues(hub.store, NODE)] == [shared.again]
+    assert [e["id"].hex() for e in pending_reissues(hub.store, NODE)] == [shared_slot.again]
 
 
 def test_only_an_active_credential_sharing_its_slot_can_be_reissued(
-    hub: Hub, shared: Shared
+    hub: Hub, shared_slot: Shared
 ) -> None:
     alone = hub.store.scalar(
         "SELECT credential_id FROM credentials WHERE node_id = ? AND status_index = 1", [NODE]
@@ -276,22 +224,22 @@ def test_only_an_active_credential_sharing_its_slot_can_be_reissued(
     with pytest.raises(BadRequest, match="slot of its own"):
         request_reissue(hub.store, NODE, str(alone), staff="w", reason="x", now=_now())
     with pytest.raises(BadRequest, match="reason"):
-        request_reissue(hub.store, NODE, shared.again, staff="w", reason=" ", now=_now())
+        request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason=" ", now=_now())
     client = staff_client(hub)
-    page = client.get(f"/credentials/{shared.again}").text
-    forged = client.post(f"/credentials/{shared.again}/reissue", data={"reason": "x"})
+    page = client.get(f"/credentials/{shared_slot.again}").text
+    forged = client.post(f"/credentials/{shared_slot.again}/reissue", data={"reason": "x"})
     assert forged.status_code == 403
     missing = client.post(
         "/credentials/nothing/reissue", data={"reason": "x", "csrf": csrf_of(page)}
     )
     assert missing.status_code == 404
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="x", now=_now())
-    request_reissue(hub.store, NODE, shared.again, staff="w", reason="again", now=_now())
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="x", now=_now())
+    request_reissue(hub.store, NODE, shared_slot.again, staff="w", reason="again", now=_now())
     assert len(pending_reissues(hub.store, NODE)) == 1
     add_staff(hub.store, "other", "correct horse", "another university")
     stranger = TestClient(create_web_app(hub, HubSettings(name="Hub", session_secret="s" * 32)))
     stranger.post("/login", data={"username": "other", "password": "correct horse"})
-    theirs = stranger.get(f"/credentials/{shared.original}")
+    theirs = stranger.get(f"/credentials/{shared_slot.original}")
     assert theirs.status_code == 404
 
 

@@ -19,19 +19,7 @@ from sync.client import SyncReport, apply_ack, batch_message
 from sync.eventlog import read_events
 from sync.protocol import read_signed
 from sync.simulate import ScriptedNode
-
-PG_URL = "postgresql://127.0.0.1:5432/test"
-
-
-def postgres_or_skip() -> str:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_URL, connect_timeout=2):
-            pass
-    except Exception as error:  # any failure to connect means: no PostgreSQL here
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 did not answer ({type(error).__name__})")
-    return PG_URL
+from tests.helpers.stores import postgres_or_skip
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

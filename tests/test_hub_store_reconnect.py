@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_hub_store import PG_URL, postgres_or_skip
 
 from hub.app import create_app
 from hub.ingest import Hub
 from hub.simulate import enrol, simulated_hub
 from hub.store import PostgresStore, StoreUnavailable
 from sync.simulate import ScriptedNode
+from tests.helpers.stores import PG_URL, postgres_or_skip
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -21,7 +21,7 @@ SHARED_ID = "ab" * 16
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
+def hub_of_three_centres(tmp_path: Path) -> Iterator[Hub]:
     """Two centres of the university, each with one learner who passed soil-health and
     holds a credential; both credentials have the same id. A third centre elsewhere."""
     store = SqliteStore(tmp_path / "hub.db")
@@ -60,8 +60,10 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
         store.close()
 
 
-def test_the_registry_lists_the_organisations_credentials_linked_by_centre(hub: Hub) -> None:
-    section, more = tables.registry_page(hub.store, ORG, translator("en"), 0)
+def test_the_registry_lists_the_organisations_credentials_linked_by_centre(
+    hub_of_three_centres: Hub,
+) -> None:
+    section, more = tables.registry_page(hub_of_three_centres.store, ORG, translator("en"), 0)
     assert not more
     assert section["heading"] == "Credentials from 1"
     links = sorted(row[0]["href"] for row in section["rows"])
@@ -69,12 +71,14 @@ def test_the_registry_lists_the_organisations_credentials_linked_by_centre(hub: 
     flagged = [row for row in section["rows"] if row[0]["href"].startswith("/credentials/node-a")]
     assert flagged[0][3] == "1970-01-01 00:00 ⚠ clock"
     assert sorted(row[6] for row in section["rows"]) == ["✓ active", "✗ revoked"]
-    after, _ = tables.registry_page(hub.store, ORG, translator("en"), 2)
+    after, _ = tables.registry_page(hub_of_three_centres.store, ORG, translator("en"), 2)
     assert after["rows"] == []
 
 
-def test_a_modules_sittings_link_each_learner_and_credential(hub: Hub) -> None:
-    section, more = tables.module_page(hub.store, ORG, "soil-health", translator("sw"), 0)
+def test_a_modules_sittings_link_each_learner_and_credential(hub_of_three_centres: Hub) -> None:
+    section, more = tables.module_page(
+        hub_of_three_centres.store, ORG, "soil-health", translator("sw"), 0
+    )
     assert not more
     assert len(section["rows"]) == 2
     row = next(r for r in section["rows"] if r[0] == "Centre A")
@@ -83,14 +87,16 @@ def test_a_modules_sittings_link_each_learner_and_credential(hub: Hub) -> None:
     assert row[5] == {"text": SHARED_ID, "href": f"/credentials/node-a/{SHARED_ID}"}
 
 
-def test_the_overview_warns_of_a_nodes_alert_and_of_an_id_two_centres_issued(hub: Hub) -> None:
+def test_the_overview_warns_of_a_nodes_alert_and_of_an_id_two_centres_issued(
+    hub_of_three_centres: Hub,
+) -> None:
     alert = alerts.fork(branch=1, seq=4)
-    hub.store.execute(
+    hub_of_three_centres.store.execute(
         "UPDATE nodes SET alert = ?, alert_detail = ? WHERE node_id = 'node-a'",
         [alert.english(), alert.to_json()],
     )
     t = translator("fr")
-    found, sections = tables.overview(hub.store, ORG, t)
+    found, sections = tables.overview(hub_of_three_centres.store, ORG, t)
     assert found[0]["text"] == f"Centre A: {t(alert.template, **alert.params)}"
     assert found[0]["text"] != f"Centre A: {alert.english()}"
     assert found[1]["href"] == f"/credentials/{SHARED_ID}"
@@ -102,27 +108,30 @@ def test_the_overview_warns_of_a_nodes_alert_and_of_an_id_two_centres_issued(hub
     assert [r[0] for r in sections[0]["rows"]] == ["node-a", "node-b"]
 
 
-def test_a_credential_page_offers_revocation_only_while_active(hub: Hub) -> None:
+def test_a_credential_page_offers_revocation_only_while_active(hub_of_three_centres: Hub) -> None:
     t = translator("en")
-    active = tables.credential_page(hub.store, ORG, "node-a", SHARED_ID, t)
+    active = tables.credential_page(hub_of_three_centres.store, ORG, "node-a", SHARED_ID, t)
     assert active["revoke"] == f"/credentials/node-a/{SHARED_ID}/revoke"
     assert active["reissue"] is None
     holders = active["sections"][-1]
     assert holders["rows"][0][0]["href"] == f"/credentials/node-b/{SHARED_ID}"
     assert "Two centres issued the same credential id" in active["alerts"][0]["text"]
-    revoked = tables.credential_page(hub.store, ORG, "node-b", SHARED_ID, t)
+    revoked = tables.credential_page(hub_of_three_centres.store, ORG, "node-b", SHARED_ID, t)
     assert revoked["revoke"] is None
     with pytest.raises(NotFound):
-        tables.credential_page(hub.store, ORG, "node-x", "cd" * 16, t)
+        tables.credential_page(hub_of_three_centres.store, ORG, "node-x", "cd" * 16, t)
 
 
-def test_a_bare_id_names_its_one_centre_or_lists_them_all(hub: Hub) -> None:
+def test_a_bare_id_names_its_one_centre_or_lists_them_all(hub_of_three_centres: Hub) -> None:
     with pytest.raises(Ambiguous) as several:
-        tables.only_holder(hub.store, ORG, SHARED_ID, tables.credential_path)
+        tables.only_holder(hub_of_three_centres.store, ORG, SHARED_ID, tables.credential_path)
     assert sorted(c["href"] for c in several.value.candidates) == [
         f"/credentials/node-a/{SHARED_ID}",
         f"/credentials/node-b/{SHARED_ID}",
     ]
     with pytest.raises(NotFound):
-        tables.only_holder(hub.store, ORG, "cd" * 16, tables.credential_path)
-    assert tables.only_holder(hub.store, "other", "cd" * 16, tables.credential_path) == "node-x"
+        tables.only_holder(hub_of_three_centres.store, ORG, "cd" * 16, tables.credential_path)
+    assert (
+        tables.only_holder(hub_of_three_centres.store, "other", "cd" * 16, tables.credential_path)
+        == "node-x"
+    )

@@ -9,14 +9,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from test_hub_xapi import BASE, FakeLrs, hub, lrs
-
 from hub.ingest import Hub
 from hub.simulate import enrol, push
 from hub.xapi import BATCH, forward_forever, outbox_status
 from sync.simulate import ScriptedNode
-
-__all__ = ["hub", "lrs"]  # the fixtures, from the xAPI tests
+from tests.helpers.lrs import BASE, FakeLrs
 
 
 @contextmanager
@@ -53,44 +50,46 @@ def wait_until_sent(hub: Hub, seconds: float) -> bool:
     return False
 
 
-def test_a_backlog_is_drained_batch_after_batch(hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
+def test_a_backlog_is_drained_batch_after_batch(sqlite_hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
     fake, url = lrs
     node = ScriptedNode.create("node-b")
-    enrol(hub, node)
+    enrol(sqlite_hub, node)
     node.backlog(BATCH * 3)  # a sitting and a credential each: six full batches
-    push(hub, node)
-    assert outbox_status(hub.store) == {"statements": BATCH * 6, "pending": BATCH * 6}
-    with forwarding(hub, url, interval_s=600):
+    push(sqlite_hub, node)
+    assert outbox_status(sqlite_hub.store) == {"statements": BATCH * 6, "pending": BATCH * 6}
+    with forwarding(sqlite_hub, url, interval_s=600):
         # One batch per interval would need an hour; batch after batch, it takes seconds.
-        assert wait_until_sent(hub, 60.0), outbox_status(hub.store)
+        assert wait_until_sent(sqlite_hub, 60.0), outbox_status(sqlite_hub.store)
     assert len(fake.statements) == BATCH * 6
 
 
-def test_a_failed_round_does_not_end_forwarding(hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
+def test_a_failed_round_does_not_end_forwarding(sqlite_hub: Hub, lrs: tuple[FakeLrs, str]) -> None:
     fake, url = lrs
     node = ScriptedNode.create("node-f")
-    enrol(hub, node)
+    enrol(sqlite_hub, node)
     node.backlog(2)
-    push(hub, node)
-    hub.store.execute("ALTER TABLE xapi_outbox RENAME TO xapi_outbox_away")
-    with forwarding(hub, url) as thread:
+    push(sqlite_hub, node)
+    sqlite_hub.store.execute("ALTER TABLE xapi_outbox RENAME TO xapi_outbox_away")
+    with forwarding(sqlite_hub, url) as thread:
         time.sleep(0.3)  # a round or more fails: no such table
         assert thread.is_alive()
-        hub.store.execute("ALTER TABLE xapi_outbox_away RENAME TO xapi_outbox")
-        assert wait_until_sent(hub, 3.0)
+        sqlite_hub.store.execute("ALTER TABLE xapi_outbox_away RENAME TO xapi_outbox")
+        assert wait_until_sent(sqlite_hub, 3.0)
     assert len(fake.statements) == 4
 
 
-def test_the_overview_counts_only_the_organisations_statements(hub: Hub) -> None:
+def test_the_overview_counts_only_the_organisations_statements(sqlite_hub: Hub) -> None:
     ours = ScriptedNode.create("node-ours", seed=1)
-    enrol(hub, ours)
+    enrol(sqlite_hub, ours)
     ours.backlog(2)
-    push(hub, ours)
+    push(sqlite_hub, ours)
     theirs = ScriptedNode.create("node-theirs", seed=2)
-    enrol(hub, theirs)
-    hub.store.execute("UPDATE nodes SET organisation = 'other' WHERE node_id = 'node-theirs'")
+    enrol(sqlite_hub, theirs)
+    sqlite_hub.store.execute(
+        "UPDATE nodes SET organisation = 'other' WHERE node_id = 'node-theirs'"
+    )
     theirs.backlog(3)
-    push(hub, theirs)
-    assert outbox_status(hub.store, "university") == {"statements": 4, "pending": 4}
-    assert outbox_status(hub.store, "other") == {"statements": 6, "pending": 6}
-    assert outbox_status(hub.store)["statements"] == 10
+    push(sqlite_hub, theirs)
+    assert outbox_status(sqlite_hub.store, "university") == {"statements": 4, "pending": 4}
+    assert outbox_status(sqlite_hub.store, "other") == {"statements": 6, "pending": 6}
+    assert outbox_status(sqlite_hub.store)["statements"] == 10

@@ -48,10 +48,10 @@ import pytest
 from content.loading import load_catalogue
 from content.model import Module
 from credentials.qr import PREFIX, decode_qr_image, qr_png
+from tests.helpers.links import LinkEmulator
 from tests.journey.answering import answer_in_browser, right_values, sit_by_api
 from tests.journey.course_export import export_scenario_olx
 from tests.journey.processes import Cli, Server, clean_env, fieldcred_server, free_port
-from tests.linkemu import LinkEmulator
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

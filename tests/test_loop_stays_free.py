@@ -30,8 +30,8 @@ from hub.settings import HubSettings
 from hub.simulate import simulated_hub
 from hub.store import SqliteStore
 from hub.web.app import create_web_app
-from tests import hostile_photos
-from tests.test_edge_pages import csrf_of
+from tests.helpers import photos
+from tests.helpers.pages import csrf_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CHEAP_P90_MS = 400
@@ -95,7 +95,7 @@ def edge_url(node: Node) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_the_centre_answers_at_once_beside_photos_and_wrong_passwords(edge_url: str) -> None:
-    worst, photo = hostile_photos.made("16-bit RGBA PNG"), phone_photo()
+    worst, photo = photos.made("16-bit RGBA PNG"), phone_photo()
     csrf_page = httpx.get(f"{edge_url}/verify")
     csrf, cookies = csrf_of(csrf_page.text), dict(csrf_page.cookies)
 
@@ -110,16 +110,16 @@ def test_the_centre_answers_at_once_beside_photos_and_wrong_passwords(edge_url: 
     def wrong_password(client: httpx.Client) -> object:
         return client.post("/api/v1/login", json={"username": "worker", "password": "guess"})
 
-    photos = [
+    uploads = [
         post_photo(worst),
         post_photo(photo),
-        post_photo(hostile_photos.made("1-bit palette PNG")),
+        post_photo(photos.made("1-bit palette PNG")),
     ]
     latencies = cheap_latencies_ms(
         edge_url,
         "/api/v1/status",
         [
-            lambda stop: neighbour(edge_url, photos, stop),
+            lambda stop: neighbour(edge_url, uploads, stop),
             lambda stop: neighbour(edge_url, [wrong_password], stop),
             lambda stop: neighbour(edge_url, [wrong_password], stop),
         ],
@@ -141,7 +141,7 @@ def hub_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_the_hub_answers_at_once_beside_photos_and_wrong_passwords(hub_url: str) -> None:
-    worst, photo = hostile_photos.made("16-bit RGBA PNG"), phone_photo()
+    worst, photo = photos.made("16-bit RGBA PNG"), phone_photo()
 
     def post_photo(data: bytes) -> Callable[[httpx.Client], object]:
         def post(client: httpx.Client) -> object:
@@ -153,16 +153,16 @@ def test_the_hub_answers_at_once_beside_photos_and_wrong_passwords(hub_url: str)
     def wrong_password(client: httpx.Client) -> object:
         return client.post("/login", data={"username": "wanjiru", "password": "guess"})
 
-    photos = [
+    uploads = [
         post_photo(worst),
         post_photo(photo),
-        post_photo(hostile_photos.made("1-bit palette PNG")),
+        post_photo(photos.made("1-bit palette PNG")),
     ]
     latencies = cheap_latencies_ms(
         hub_url,
         "/login",
         [
-            lambda stop: neighbour(hub_url, photos, stop),
+            lambda stop: neighbour(hub_url, uploads, stop),
             lambda stop: neighbour(hub_url, [wrong_password], stop),
             lambda stop: neighbour(hub_url, [wrong_password], stop),
         ],

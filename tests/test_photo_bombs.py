@@ -9,7 +9,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +18,11 @@ from edge_node.node import Node
 from edge_node.web.app import create_app
 from hub.ingest import Hub
 from hub.settings import HubSettings
-from hub.simulate import simulated_hub
-from hub.store import SqliteStore
 from hub.web.app import create_web_app
 from sync import pools
-from tests import hostile_photos
-from tests.test_edge_assessment import WORKER
-from tests.test_edge_pages import csrf_of, login
+from tests.helpers import photos
+from tests.helpers.nodes import WORKER, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -43,14 +40,7 @@ QUICKLY_S = 2.0
 def bomb(name: str) -> bytes:
     """The 16-bit RGBA PNG, or a 1-bit palette PNG: 5 KB that Pillow holds as 40 MB, then
     40 MB more in grey."""
-    return hostile_photos.made(f"{name} PNG")
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    store = SqliteStore(tmp_path / "hub.db")
-    yield simulated_hub(store)
-    store.close()
+    return photos.made(f"{name} PNG")
 
 
 def post_photo(
@@ -81,8 +71,10 @@ def test_the_centre_verify_page_refuses_a_photo_bomb_at_once(
 
 @pytest.mark.parametrize("name", ["16-bit RGBA", "1-bit palette"])
 @pytest.mark.parametrize("lang", ["en", "sw", "fr"])
-def test_the_hub_verify_page_refuses_a_photo_bomb_at_once(hub: Hub, name: str, lang: str) -> None:
-    client = TestClient(create_web_app(hub, HubSettings(name="Maseno hub")))
+def test_the_hub_verify_page_refuses_a_photo_bomb_at_once(
+    sqlite_hub: Hub, name: str, lang: str
+) -> None:
+    client = TestClient(create_web_app(sqlite_hub, HubSettings(name="Maseno hub")))
     answer, took_s = post_photo(client, "/verify", bomb(name), lang=lang)
     assert answer.status_code == 200
     assert TOO_LARGE[lang] in answer.text
@@ -129,8 +121,8 @@ def test_when_every_photo_reader_is_taken_the_centre_says_try_again(node: Node) 
 
 
 @pytest.mark.usefixtures("readers_all_taken")
-def test_when_every_photo_reader_is_taken_the_hub_says_try_again(hub: Hub) -> None:
-    client = TestClient(create_web_app(hub, HubSettings(name="Maseno hub")))
+def test_when_every_photo_reader_is_taken_the_hub_says_try_again(sqlite_hub: Hub) -> None:
+    client = TestClient(create_web_app(sqlite_hub, HubSettings(name="Maseno hub")))
     answer, _ = post_photo(client, "/verify", bomb("16-bit RGBA"), lang="fr")
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "5"

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from credentials.qr import MAX_DECODED_BYTES, decode_qr_image, qr_png, read_qr_photo, to_qr_text
-from tests import hostile_photos
+from tests.helpers import photos
 
 TEXT = to_qr_text(bytes(range(180)))
 
@@ -62,13 +62,13 @@ def test_a_small_photo_that_decodes_to_hundreds_of_mb_is_refused_unread(
 ) -> None:
     """A 308 KB PNG of 6,300 x 6,300 16-bit RGBA pixels passed the pixel limit and took
     300 MB to read: what decoding costs is counted from the header, and refused."""
-    data = hostile_photos.made(name)
+    data = photos.made(name)
     assert len(data) < 2 * 1024 * 1024
     assert read_bounded(tmp_path, data) == "None True"
 
 
 def test_a_format_phones_do_not_send_is_refused_unread() -> None:
-    assert read_qr_photo(hostile_photos.made("TIFF")).text is None
+    assert read_qr_photo(photos.made("TIFF")).text is None
 
 
 def test_a_phone_screenshot_of_a_qr_code_reads_within_the_bound(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ from PIL import Image
 from credentials.qr import MAX_DECODED_BYTES, PhotoReading, read_qr_photo, qr_png, to_qr_text
 
 sys.path.insert(0, sys.argv[1])
-from tests.hostile_photos import SIGNATURE, _chunk
+from tests.helpers.photos import SIGNATURE, chunk
 
 SEEDS = [qr_png(to_qr_text(bytes(range(60))), scale=2)]
 for fmt in ("JPEG", "WEBP"):
@@ -106,10 +106,10 @@ def png_headers(draw):
     ))
     body = zlib.compress(draw(st.binary(max_size=200)) + bytes(draw(st.integers(0, 300_000))))
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
-    chunks = [_chunk(b"IHDR", header)]
+    chunks = [chunk(b"IHDR", header)]
     if colour == 3:
-        chunks.append(_chunk(b"PLTE", bytes(6)))
-    chunks += [_chunk(b"IDAT", body[: draw(st.integers(0, len(body)))]), _chunk(b"IEND", b"")]
+        chunks.append(chunk(b"PLTE", bytes(6)))
+    chunks += [chunk(b"IDAT", body[: draw(st.integers(0, len(body)))]), chunk(b"IEND", b"")]
     return SIGNATURE + b"".join(chunks)
 
 

@@ -29,9 +29,7 @@ from sync.eventlog import (
     read_events,
     record_bytes,
 )
-from tests.test_sync_rogue_values import client, message, synced_node
-
-__all__ = ["client"]  # the fixture
+from tests.helpers.messages import message, synced_node
 
 
 def _learner(node_id: str) -> str:
@@ -117,14 +115,14 @@ def quarantine_of(hub: Hub, node_id: str, seq: int) -> str | None:
 
 @pytest.mark.parametrize("case", list(POISON))
 def test_a_body_the_projection_cannot_read_is_quarantined(
-    hub: Hub, client: TestClient, case: str
+    hub: Hub, sync_api: TestClient, case: str
 ) -> None:
-    node = synced_node(hub, client)
+    node = synced_node(hub, sync_api)
     last = read_events(node.db, after=0)[-1]
     kind, make = POISON[case]
     prev = hash_at(node.db, last.seq, node.node_id)
     response = push_one(
-        client, node, kind, make(node.node_id), seq=last.seq + 1, prev=prev, at=last.at + 5
+        sync_api, node, kind, make(node.node_id), seq=last.seq + 1, prev=prev, at=last.at + 5
     )
     assert response.status_code == 200, response.content
     assert quarantine_of(hub, node.node_id, last.seq + 1)
@@ -182,8 +180,8 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[Any, Any]]:
 
 
 @pytest.mark.parametrize("hub_store_url", ["sqlite"], indirect=True)
-def test_random_bodies_are_taken_or_quarantined_never_a_500(hub: Hub, client: TestClient) -> None:
-    node = synced_node(hub, client)
+def test_random_bodies_are_taken_or_quarantined_never_a_500(hub: Hub, sync_api: TestClient) -> None:
+    node = synced_node(hub, sync_api)
     last = read_events(node.db, after=0)[-1]
     state = {"seq": last.seq, "prev": hash_at(node.db, last.seq, node.node_id), "at": last.at}
 
@@ -196,7 +194,7 @@ def test_random_bodies_are_taken_or_quarantined_never_a_500(hub: Hub, client: Te
         except (ValueError, TypeError, cbor2.CBOREncodeError):
             return
         seq, at = state["seq"] + 1, state["at"] + 1
-        response = push_one(client, node, kind, body, seq=seq, prev=state["prev"], at=at)
+        response = push_one(sync_api, node, kind, body, seq=seq, prev=state["prev"], at=at)
         assert response.status_code == 200, response.content
         quarantine = quarantine_of(hub, node.node_id, seq)
         try:

@@ -20,8 +20,7 @@ from hub.app import create_app
 from hub.ingest import Hub
 from hub.server import BackgroundServer, free_port
 from hub.settings import init_data_dir, open_hub
-from hub.simulate import enrol, simulated_hub
-from hub.store import SqliteStore
+from hub.simulate import enrol
 from sync.client import acked_seq, sync_once
 from sync.eventlog import head
 from sync.simulate import ScriptedNode
@@ -189,15 +188,8 @@ def test_sigkill_node_between_answer_and_recording(hub_dir: Path, tmp_path: Path
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    store = SqliteStore(tmp_path / "hub.db")
-    yield simulated_hub(store)
-    store.close()
-
-
-@pytest.fixture
-def server(hub: Hub) -> Iterator[BackgroundServer]:
-    running = BackgroundServer(create_app(hub)).start()
+def server(sqlite_hub: Hub) -> Iterator[BackgroundServer]:
+    running = BackgroundServer(create_app(sqlite_hub)).start()
     yield running
     running.stop()
 
@@ -212,45 +204,47 @@ def sync(node: ScriptedNode, hub: Hub, server: BackgroundServer):  # type: ignor
     )
 
 
-def test_clock_far_off_is_flagged_and_bounded(hub: Hub, server: BackgroundServer) -> None:
+def test_clock_far_off_is_flagged_and_bounded(sqlite_hub: Hub, server: BackgroundServer) -> None:
     """Months ahead, then weeks behind, within the node's certificate (a credential dated
     outside it is set aside: ``test_hub_credential_dates``)."""
     node = ScriptedNode.create("node-c")
-    enrol(hub, node)
+    enrol(sqlite_hub, node)
     node.sit_and_issue(node.register())
-    assert sync(node, hub, server).ok
+    assert sync(node, sqlite_hub, server).ok
     anchored = int(time.time())
     node.clock += timedelta(days=300)
     node.clock_quality = "system"
     node.sit_and_issue(node.register())
     node.clock -= timedelta(days=320)
     node.sit_and_issue(node.register())
-    report = sync(node, hub, server)
+    report = sync(node, sqlite_hub, server)
     assert report.ok and report.pending == 0
-    rows = hub.store.query(
+    rows = sqlite_hub.store.query(
         "SELECT seq, time_flag, not_before, received_at FROM credentials ORDER BY seq"
     )
     assert [r[1] for r in rows] == [0, 1, 1]
     for _, _, not_before, received_at in rows[1:]:
         # The hub's own bound: made after the last sync that saw the log end before it.
         assert anchored - 5 <= not_before <= received_at <= int(time.time())
-    flags = hub.store.query("SELECT time_flag FROM events WHERE node_id = 'node-c' ORDER BY seq")
+    flags = sqlite_hub.store.query(
+        "SELECT time_flag FROM events WHERE node_id = 'node-c' ORDER BY seq"
+    )
     assert [f[0] for f in flags] == [0, 0, 0, 1, 1, 1, 1, 1, 1]
 
 
 def test_same_person_at_two_centres_is_linked_not_merged(
-    hub: Hub, server: BackgroundServer
+    sqlite_hub: Hub, server: BackgroundServer
 ) -> None:
     first = ScriptedNode.create("node-1", seed=1)
     second = ScriptedNode.create("node-2", seed=2)
     for node in (first, second):
-        enrol(hub, node)
+        enrol(sqlite_hub, node)
     first.register("Amina Otieno", birth_year=1990)
     second.register("amina  OTIENO", birth_year=1990)
     second.register("Amina Otieno", birth_year=1991)
-    assert sync(first, hub, server).ok and sync(second, hub, server).ok
-    assert hub.store.scalar("SELECT count(*) FROM learners WHERE merged_into IS NULL") == 3
-    links = hub.store.query(
+    assert sync(first, sqlite_hub, server).ok and sync(second, sqlite_hub, server).ok
+    assert sqlite_hub.store.scalar("SELECT count(*) FROM learners WHERE merged_into IS NULL") == 3
+    links = sqlite_hub.store.query(
         "SELECT node_a, learner_a, node_b, learner_b, status FROM learner_links"
     )
     assert links == [("node-1", "node-1-L1", "node-2", "node-2-L1", "possible")]
@@ -258,10 +252,10 @@ def test_same_person_at_two_centres_is_linked_not_merged(
 
 @pytest.mark.slow
 def test_memory_stays_bounded_on_a_big_backlog(
-    hub: Hub, server: BackgroundServer, tmp_path: Path
+    sqlite_hub: Hub, server: BackgroundServer, tmp_path: Path
 ) -> None:
     node = file_node(tmp_path / "big.db", 4000)
-    enrol(hub, node)
+    enrol(sqlite_hub, node)
     script = textwrap.dedent(
         """
         import sys
@@ -284,7 +278,7 @@ def test_memory_stays_bounded_on_a_big_backlog(
             script,
             str(tmp_path / "big.db"),
             server.url,
-            hub.root_key.public_key.hex(),
+            sqlite_hub.root_key.public_key.hex(),
         ],
         capture_output=True,
         check=True,
@@ -294,4 +288,4 @@ def test_memory_stays_bounded_on_a_big_backlog(
     max_rss_kib = int(out.stdout.strip())
     assert max_rss_kib < 64 * 1024, f"{max_rss_kib} KiB"
     assert head(Database(tmp_path / "big.db"))[0] == 12000
-    assert hub.store.scalar("SELECT count(*) FROM events") == 12000
+    assert sqlite_hub.store.scalar("SELECT count(*) FROM events") == 12000

@@ -5,37 +5,20 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import cbor2
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.app import create_app
 from hub.ingest import Hub
-from hub.simulate import enrol
-from sync.client import batch_message
 from sync.eventlog import Event, hash_at, read_events
-from sync.protocol import MAX_INT, VERSIONS, seal
+from sync.protocol import MAX_INT
 from sync.simulate import ScriptedNode
+from tests.helpers.messages import message, synced_node
 
 TOO_BIG = 2**64 - 1
 """The largest integer CBOR encodes without a bignum tag (which the hub refuses)."""
-
-
-def synced_node(hub: Hub, client: TestClient) -> ScriptedNode:
-    node = ScriptedNode.create(f"node-{secrets.token_hex(3)}")
-    enrol(hub, node)
-    node.sit_and_issue(node.register())
-    wire = batch_message(node.db, node.key, node.node_id, read_events(node.db, after=0), b"n" * 8)
-    assert client.post("/sync/v1/push", content=wire).status_code == 200
-    return node
-
-
-def message(node: ScriptedNode, **fields: Any) -> bytes:
-    base = {"v": VERSIONS[-1], "node": node.node_id, "nonce": b"n" * 8}
-    return seal(node.key, {**base, **fields})
 
 
 def send(client: TestClient, path: str, wire: bytes) -> tuple[int, dict[str, Any]]:
@@ -49,11 +32,6 @@ def body(fields: dict[str, Any]) -> bytes:
     return cbor2.dumps(fields, canonical=True)
 
 
-@pytest.fixture
-def client(hub: Hub) -> TestClient:
-    return TestClient(create_app(hub), raise_server_exceptions=False)
-
-
 @pytest.mark.parametrize(
     ("path", "fields"),
     [
@@ -64,23 +42,23 @@ def client(hub: Hub) -> TestClient:
     ],
 )
 def test_a_cursor_past_64_bits_is_refused(
-    hub: Hub, client: TestClient, path: str, fields: dict[str, Any]
+    hub: Hub, sync_api: TestClient, path: str, fields: dict[str, Any]
 ) -> None:
-    node = synced_node(hub, client)
-    status, error = send(client, path, message(node, **fields))
+    node = synced_node(hub, sync_api)
+    status, error = send(sync_api, path, message(node, **fields))
     assert status == 400 and error["error"] == "malformed_batch"
     assert "out of range" in error["message"]
 
 
 @pytest.mark.parametrize("at", [TOO_BIG, -TOO_BIG])
 def test_an_event_time_past_64_bits_refuses_the_batch(
-    hub: Hub, client: TestClient, at: int
+    hub: Hub, sync_api: TestClient, at: int
 ) -> None:
-    node = synced_node(hub, client)
+    node = synced_node(hub, sync_api)
     last = read_events(node.db, after=0)[-1]
     event = [last.seq + 1, "learner.merged", at, "hub", body({"id": "a", "into": "b"})]
     wire = message(node, m="batch", prev=hash_at(node.db, last.seq, node.node_id), events=[event])
-    status, error = send(client, "push", wire)
+    status, error = send(sync_api, "push", wire)
     assert status == 400 and error["error"] == "malformed_batch"
     tip = hub.store.scalar("SELECT tip_seq FROM branches WHERE node_id = ?", [node.node_id])
     assert tip == last.seq
@@ -142,16 +120,16 @@ POISON: dict[str, tuple[str, Any]] = {
 
 @pytest.mark.parametrize("case", list(POISON))
 def test_an_unstorable_value_quarantines_its_event_alone(
-    hub: Hub, client: TestClient, case: str
+    hub: Hub, sync_api: TestClient, case: str
 ) -> None:
-    node = synced_node(hub, client)
+    node = synced_node(hub, sync_api)
     last = read_events(node.db, after=0)[-1]
     kind, make = POISON[case]
     poison = Event(last.seq + 1, kind, last.at + 5, "hub", body(make(node)))
     fine = Event(last.seq + 2, "learner.merged", last.at + 6, "hub", body({"id": "a", "into": "b"}))
     prev = hash_at(node.db, last.seq, node.node_id)
     events = [[e.seq, e.type, e.at, e.clock_quality, e.body] for e in (poison, fine)]
-    response = client.post(
+    response = sync_api.post(
         "/sync/v1/push", content=message(node, m="batch", prev=prev, events=events)
     )
     assert response.status_code == 200, response.content

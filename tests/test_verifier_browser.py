@@ -19,7 +19,7 @@ from credentials.verifier import words
 from hub.nodes import latest_trust
 from hub.simulate import enrol, push
 from sync.simulate import ScriptedNode
-from tests.verifier_browser import (
+from tests.helpers.browsers import (
     CENTRE,
     PHONE,
     SMALLEST_TEXT,
@@ -160,7 +160,9 @@ def test_a_photo_of_the_qr_code(hubside: Hubside, browser: Any) -> None:
     context.close()
 
 
-def test_the_camera(hubside: Hubside, browser: Any) -> None:
+def test_the_camera_reads_a_genuine_credential_and_then_closes(
+    hubside: Hubside, browser: Any
+) -> None:
     context, page = open_verifier(browser, hubside.url)
     context.grant_permissions(["camera"])
     page.click("#scan")

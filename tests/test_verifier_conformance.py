@@ -24,7 +24,7 @@ from credentials.trust import TrustList, read_trust_list
 from credentials.verification import verify
 from credentials.verifier import VerifierApp
 from hub.server import BackgroundServer
-from tests.verifier_browser import chromium
+from tests.helpers.browsers import chromium
 
 VECTORS = Path(__file__).parent / "vectors" / "verifier"
 

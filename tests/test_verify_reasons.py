@@ -3,60 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import cbor2
 
-from credentials.certificates import TYP_NODE_CERT, NodeCertificate, issue_node_certificate
+from credentials.certificates import TYP_NODE_CERT
 from credentials.claims import MicroCredential, encode_claims
 from credentials.cose import sign1
 from credentials.issuance import issue
 from credentials.keys import SigningKey
-from credentials.sample import SAMPLE_ENTRY, SAMPLE_NODE_ID, sample_credential
+from credentials.sample import SAMPLE_ENTRY, SAMPLE_NODE_ID
 from credentials.status import StatusList
-from credentials.trust import TrustList, sign_trust_list
+from credentials.trust import sign_trust_list
 from credentials.verification import EXPLANATIONS, Reason, verify
-
-ROOT = SigningKey.from_seed(bytes(range(32)))
-NODE = SigningKey.from_seed(bytes(range(32, 64)))
-T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-CREDENTIAL = sample_credential(T0, bytes.fromhex("0123456789abcdef"))
-
-
-def node_cert(
-    *,
-    key: SigningKey = NODE,
-    modules: tuple[str, ...] = (SAMPLE_ENTRY.module_id,),
-    not_before: datetime = T0 - timedelta(days=30),
-    not_after: datetime = T0 + timedelta(days=365),
-    root: SigningKey = ROOT,
-) -> bytes:
-    return issue_node_certificate(
-        root,
-        NodeCertificate(
-            SAMPLE_NODE_ID, "Kisumu centre", key.public_key, modules, not_before, not_after
-        ),
-    )
-
-
-def trust(
-    *,
-    certs: tuple[bytes, ...] | None = None,
-    revoked: Mapping[str, datetime] | None = None,
-    status: StatusList | None = None,
-    catalogue: tuple[object, ...] = (SAMPLE_ENTRY,),
-) -> TrustList:
-    return TrustList(
-        version=1,
-        issued_at=T0,
-        roots=(ROOT.public_key,),
-        node_certificates=(node_cert(),) if certs is None else certs,
-        catalogue=catalogue,  # type: ignore[arg-type]
-        revoked_nodes=revoked or {},
-        status_lists={SAMPLE_NODE_ID: status or StatusList()},
-    )
+from tests.helpers.trust import CREDENTIAL, NODE, ROOT, T0, node_cert, trust
 
 
 def reason(credential: MicroCredential = CREDENTIAL, **trust_options: object) -> Reason:
@@ -74,7 +35,7 @@ def test_genuine_joins_catalogue_entry() -> None:
     assert verdict.node is not None and verdict.node.node_id == SAMPLE_NODE_ID
 
 
-def test_malformed() -> None:
+def test_bytes_that_are_no_credential_are_malformed() -> None:
     verdict = verify(b"\x00" * 10, trust())
     assert verdict.reason is Reason.MALFORMED
     assert not verdict.genuine
@@ -105,12 +66,12 @@ def _replace_part(index: int, value: bytes) -> bytes:
     return cbor2.dumps(cbor2.CBORTag(18, parts))
 
 
-def test_unsupported_alg() -> None:
+def test_an_es256_signature_is_an_unsupported_alg() -> None:
     es256 = _replace_part(0, cbor2.dumps({1: -7, 4: NODE.kid}))
     assert verify(es256, trust()).reason is Reason.UNSUPPORTED_ALG
 
 
-def test_unknown_issuer_key() -> None:
+def test_a_key_no_certificate_names_is_an_unknown_issuer() -> None:
     stranger = SigningKey.from_seed(bytes(32))
     assert verify(issue(stranger, CREDENTIAL), trust()).reason is Reason.UNKNOWN_ISSUER
 
@@ -120,12 +81,12 @@ def test_unknown_issuer_when_iss_names_another_node() -> None:
     assert reason(other) is Reason.UNKNOWN_ISSUER
 
 
-def test_bad_signature() -> None:
+def test_claims_changed_under_the_signature_are_a_bad_signature() -> None:
     better = _replace_part(2, encode_claims(dataclasses.replace(CREDENTIAL, score_percent=100)))
     assert verify(better, trust()).reason is Reason.BAD_SIGNATURE
 
 
-def test_node_cert_expired() -> None:
+def test_a_credential_issued_after_its_node_certificate_ended_is_node_cert_expired() -> None:
     late = dataclasses.replace(CREDENTIAL, issued_at=T0 + timedelta(days=366))
     assert reason(late) is Reason.NODE_CERT_EXPIRED
 
@@ -154,7 +115,7 @@ def test_node_revoked_only_from_since() -> None:
     assert reason(after, revoked=revoked) is Reason.NODE_REVOKED
 
 
-def test_credential_revoked() -> None:
+def test_a_credential_is_revoked_only_when_its_own_slot_is_set() -> None:
     status = StatusList()
     status.set(CREDENTIAL.status_index + 1)
     assert reason(status=status) is Reason.GENUINE
@@ -162,14 +123,14 @@ def test_credential_revoked() -> None:
     assert reason(status=status) is Reason.CREDENTIAL_REVOKED
 
 
-def test_expired() -> None:
+def test_a_credential_is_genuine_until_its_expiry_then_expired() -> None:
     expiring = dataclasses.replace(CREDENTIAL, expires_at=T0 + timedelta(days=730))
     cose = issue(NODE, expiring)
     assert verify(cose, trust(), now=T0 + timedelta(days=729)).genuine
     assert verify(cose, trust(), now=T0 + timedelta(days=730)).reason is Reason.EXPIRED
 
 
-def test_unknown_module() -> None:
+def test_a_module_or_version_the_catalogue_lacks_is_an_unknown_module() -> None:
     assert reason(catalogue=()) is Reason.UNKNOWN_MODULE
     newer = dataclasses.replace(CREDENTIAL, module_version="1.1.0")
     assert reason(newer) is Reason.UNKNOWN_MODULE

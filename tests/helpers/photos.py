@@ -24,14 +24,14 @@ def png(
     packer = zlib.compressobj(9)
     data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    chunks = [_chunk(b"IHDR", header)]
+    chunks = [chunk(b"IHDR", header)]
     if palette or colour_type == 3:
-        chunks.append(_chunk(b"PLTE", b"\x00\x00\x00\xff\xff\xff"))
-    chunks += [_chunk(b"IDAT", data), _chunk(b"IEND", b"")]
+        chunks.append(chunk(b"PLTE", b"\x00\x00\x00\xff\xff\xff"))
+    chunks += [chunk(b"IDAT", data), chunk(b"IEND", b"")]
     return SIGNATURE + b"".join(chunks)
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
+def chunk(kind: bytes, data: bytes) -> bytes:
     body = kind + data
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
