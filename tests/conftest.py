@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from content.documents import content_files
 from content.loading import SHIPPED, Catalogue, load_catalogue
 from credentials.keys import SigningKey
-from edge_node.node import Node
+from edge_node.demo import DemoInfo, prepare_demo
+from edge_node.node import Node, open_node
 from edge_node.web.app import create_app
 from hub.app import create_app as create_hub_app
 from hub.forks import accept_branch
@@ -193,3 +195,20 @@ def hub_data(tmp_path: Path) -> Path:
     code, out = hub_cli("init", "--data", str(tmp_path / "hub"), "--name", "Maseno")
     assert code == 0, out
     return tmp_path / "hub"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoInfo]:
+    """A demo centre (shipped modules, a demo root), made once per module."""
+    data = tmp_path_factory.mktemp("demo")
+    return data, prepare_demo(data)
+
+
+@pytest.fixture
+def demo(demo_template: tuple[Path, DemoInfo], tmp_path: Path) -> Iterator[tuple[Node, DemoInfo]]:
+    """A copy of the demo centre of its own, open."""
+    data = tmp_path / "node"
+    shutil.copytree(demo_template[0], data)
+    node = open_node(data)
+    yield node, demo_template[1]
+    node.close()

@@ -309,8 +309,7 @@ def test_a_revoked_credential_s_pages_fit_320_px_and_say_so_first(
     language, on the narrowest phone, the verdict at the top and no print button."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_edge_credentials import pass_module, staff
-    from tests.test_edge_standing import issued, revoke_on_node
+    from tests.helpers.nodes import issued, pass_module, revoke_on_node, staff
 
     base, info, node = server
     worker = staff(node, info)

@@ -5,13 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from content.loading import load_catalogue
@@ -30,7 +26,7 @@ from credentials.qr import decode_qr_image, from_qr_text, qr_png, to_qr_text
 from credentials.trust import TrustList, sign_trust_list
 from edge_node.catalogue import shipped_media
 from edge_node.clock import Clock, ClockSource
-from edge_node.demo import DEMO_ROOT_KEY_FILE, DemoInfo, prepare_demo
+from edge_node.demo import DEMO_ROOT_KEY_FILE
 from edge_node.node import Node, open_node
 from edge_node.trust import local_entries
 from edge_node.web.app import create_app
@@ -43,21 +39,6 @@ from tests.helpers.nodes import (
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoInfo]:
-    data = tmp_path_factory.mktemp("demo")
-    return data, prepare_demo(data)
-
-
-@pytest.fixture
-def demo(demo_template: tuple[Path, DemoInfo], tmp_path: Path) -> Iterator[tuple[Node, DemoInfo]]:
-    data = tmp_path / "node"
-    shutil.copytree(demo_template[0], data)
-    node = open_node(data)
-    yield node, demo_template[1]
-    node.close()
 
 
 def test_an_issued_credential_verifies_from_its_qr_text_and_photo(demo) -> None:

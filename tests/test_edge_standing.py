@@ -10,50 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from credentials.keys import load_private_key
-from credentials.status import StatusList
-from credentials.trust import TrustList, sign_trust_list
-from edge_node import trust
 from edge_node.clock import ClockSource
-from edge_node.demo import DEMO_ROOT_KEY_FILE
 from edge_node.node import Node
 from edge_node.web.app import create_app
-from tests.test_edge_credentials import demo, demo_template, pass_module, staff
+from tests.helpers.nodes import issued, pass_module, revoke_on_node, staff
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-__all__ = ["demo", "demo_template"]
-
 MODULE = "soil-health"
-
-
-def revoke_on_node(node: Node, status_index: int) -> None:
-    """The university's next trust list, as sync installs it: this slot's bit set."""
-    current = trust.current(node)
-    assert current is not None
-    bits = StatusList()
-    bits.set(status_index)
-    listing = TrustList(
-        version=current.version + 1,
-        issued_at=datetime.now(UTC).replace(microsecond=0),
-        roots=current.roots,
-        node_certificates=current.node_certificates,
-        catalogue=current.catalogue,
-        status_lists={node.node_id: bits},
-    )
-    root = load_private_key(node.data_dir / DEMO_ROOT_KEY_FILE)
-    trust.install_trust_list(node, sign_trust_list(root, listing))
-
-
-def issued(node: Node, learner: TestClient) -> tuple[str, str, int]:
-    """The learner's credential: its id, its holder's learner id, its revocation slot."""
-    credential_id = learner.get("/api/v1/credentials").json()[0]["id"]
-    row = node.db.execute(
-        "SELECT learner_id, status_index FROM credentials WHERE id = ?", [credential_id]
-    ).fetchone()
-    return credential_id, row[0], row[1]
 
 
 def links_to_print_or_download(html: str, credential_id: str) -> list[str]:

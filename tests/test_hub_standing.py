@@ -17,13 +17,20 @@ from hub.staff import add_staff, add_token
 from hub.web.app import create_web_app
 from sync.eventlog import EventType
 from sync.simulate import ScriptedNode
-from tests.test_hub_web import hub, login
+from tests.helpers.pages import csrf_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-__all__ = ["hub"]
+
+def login(client: TestClient) -> str:
+    """Log in as the hub's staff member; the CSRF token the session's forms carry."""
+    response = client.post(
+        "/login", data={"username": "wanjiru", "password": "correct horse"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return csrf_of(client.get("/").text)
 
 
 def _client(hub: Hub) -> tuple[TestClient, dict[str, str]]:
@@ -68,7 +75,8 @@ def _expired(node: ScriptedNode, learner: str) -> str:
     return credential.credential_id.hex()
 
 
-def test_a_revoked_credential_is_shown_revoked_and_not_exported(hub: Hub) -> None:
+def test_a_revoked_credential_is_shown_revoked_and_not_exported(sqlite_hub: Hub) -> None:
+    hub = sqlite_hub
     node = ScriptedNode.create("node-st", seed=5)
     enrol(hub, node, modules=("*",))
     cose = node.sit_and_issue(node.register())
@@ -104,7 +112,8 @@ def test_a_revoked_credential_is_shown_revoked_and_not_exported(hub: Hub) -> Non
     assert len(page.content) < 50_000
 
 
-def test_an_expired_credential_is_shown_expired_and_not_exported(hub: Hub) -> None:
+def test_an_expired_credential_is_shown_expired_and_not_exported(sqlite_hub: Hub) -> None:
+    hub = sqlite_hub
     node = ScriptedNode.create("node-ex", seed=6)
     enrol(hub, node, modules=("*",))
     credential_id = _expired(node, node.register())
@@ -122,10 +131,11 @@ def test_an_expired_credential_is_shown_expired_and_not_exported(hub: Hub) -> No
 
 
 def test_the_expiry_is_a_column_filled_once_for_credentials_stored_before_it(
-    hub: Hub,
+    sqlite_hub: Hub,
 ) -> None:
     """Pages and the LMS's results read ``expires_at`` instead of decoding every
     credential; a hub from before the column fills it from the stored bytes on start."""
+    hub = sqlite_hub
     from hub.expiry import NEVER_EXPIRES
     from hub.store import MIGRATIONS, migrate
 

@@ -13,10 +13,12 @@ from typing import Any
 from content.grading import correct_answer
 from content.model import Item, Module
 from credentials.certificates import ALL_MODULES, NodeCertificate, issue_node_certificate
-from credentials.keys import SigningKey
-from edge_node import assessment, learners
+from credentials.keys import SigningKey, load_private_key
+from credentials.status import StatusList
+from credentials.trust import TrustList, sign_trust_list
+from edge_node import assessment, learners, trust
 from edge_node.accounts import Role, create_account, hasher_for
-from edge_node.demo import DemoInfo
+from edge_node.demo import DEMO_ROOT_KEY_FILE, DemoInfo
 from edge_node.node import Node, init_node, open_node
 from edge_node.trust import install_certificate, pin_root
 from edge_node.web.app import create_app
@@ -195,3 +197,30 @@ def answered_sitting(node: Node) -> assessment.Sitting:
         raw = correct_answer(module.item(entry["item"]))
         sitting = assessment.answer(node, sitting, position=position, raw=raw)
     return sitting
+
+
+def revoke_on_node(node: Node, status_index: int) -> None:
+    """The university's next trust list, as sync installs it: this slot's bit set."""
+    current = trust.current(node)
+    assert current is not None
+    bits = StatusList()
+    bits.set(status_index)
+    listing = TrustList(
+        version=current.version + 1,
+        issued_at=datetime.now(UTC).replace(microsecond=0),
+        roots=current.roots,
+        node_certificates=current.node_certificates,
+        catalogue=current.catalogue,
+        status_lists={node.node_id: bits},
+    )
+    root = load_private_key(node.data_dir / DEMO_ROOT_KEY_FILE)
+    trust.install_trust_list(node, sign_trust_list(root, listing))
+
+
+def issued(node: Node, learner: TestClient) -> tuple[str, str, int]:
+    """The learner's credential: its id, its holder's learner id, its revocation slot."""
+    credential_id = learner.get("/api/v1/credentials").json()[0]["id"]
+    row = node.db.execute(
+        "SELECT learner_id, status_index FROM credentials WHERE id = ?", [credential_id]
+    ).fetchone()
+    return credential_id, row[0], row[1]
