@@ -13,7 +13,7 @@ import pytest
 from credentials.errors import MalformedInput
 from credentials.qr import from_qr_text, to_digits, to_qr_link
 from credentials.verification import Reason
-from tests.verifier_browser import (
+from tests.helpers.browsers import (
     PHONE,
     Hubside,
     chromium,
