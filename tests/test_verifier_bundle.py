@@ -172,6 +172,6 @@ def test_the_first_load_stays_small(hub_client: TestClient) -> None:
 def test_both_verify_pages_offer_the_offline_checker(hub_client: TestClient, node: Node) -> None:
     """Someone checking one credential online learns they can keep a checker for no signal."""
     for client in (hub_client, TestClient(create_app(node))):
-        page = client.get("/verify?lang=sw").text
+        page = client.get("/verify", headers={"Accept-Language": "sw"}).text
         assert 'href="/verifier/"' in page and "bila mtandao" in page
         assert client.get("/verifier/").status_code == 200
