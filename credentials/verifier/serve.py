@@ -147,6 +147,21 @@ def hide_links_from_access_log() -> None:
         access.addFilter(HideLinks())
 
 
+async def _get_path(scope: Scope, send: Send) -> tuple[str, str] | None:
+    """The mount's root and the path below it, of a GET or HEAD; None once anything else
+    is answered (a method other than those: 405)."""
+    if scope["type"] != "http":
+        return None
+    root = scope.get("root_path", "")
+    path = scope["path"]
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    if scope["method"] not in ("GET", "HEAD"):
+        await _send(scope, send, 405, b"Only GET and HEAD here.\n", "text/plain", allow="GET")
+        return None
+    return root, path
+
+
 class LinkApp:
     """The ASGI app of ``/V`` and ``/v``: the verifier's page for ``/<digits>``, which checks
     the credential in the phone; the digits never go further than this answer."""
@@ -156,15 +171,10 @@ class LinkApp:
         hide_links_from_access_log()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        found = await _get_path(scope, send)
+        if found is None:
             return
-        root = scope.get("root_path", "")
-        path = scope["path"]
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if scope["method"] not in ("GET", "HEAD"):
-            await _send(scope, send, 405, b"Only GET and HEAD here.\n", "text/plain", allow="GET")
-            return
+        root, path = found
         digits = path.removeprefix("/")
         if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_LINK_DIGITS:
             await _send(scope, send, 404, b"Not found.\n", "text/plain; charset=utf-8")
@@ -200,15 +210,10 @@ class VerifierApp:
         return self._assets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        found = await _get_path(scope, send)
+        if found is None:
             return
-        root = scope.get("root_path", "")
-        path = scope["path"]
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if scope["method"] not in ("GET", "HEAD"):
-            await _send(scope, send, 405, b"Only GET and HEAD here.\n", "text/plain", allow="GET")
-            return
+        root, path = found
         if path == "":
             await _send(scope, send, 308, b"", "text/plain", location=root + "/")
             return
