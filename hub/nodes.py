@@ -181,6 +181,17 @@ def shared_slots(store: Store, node_id: str, credential_id: str | None = None) -
     return [SharedSlot(node_id, int(slot), str(a), str(b)) for slot, a, b in rows]
 
 
+def _status(store: Store, node_id: str, credential_id: str) -> str:
+    """The registry status of ``node_id``'s credential; :class:`NotFound` if it has none."""
+    status = store.scalar(
+        "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
+        [credential_id, node_id],
+    )
+    if status is None:
+        raise NotFound(f"no credential {credential_id}")
+    return str(status)
+
+
 def revoke_credential(
     store: Store,
     root_key: SigningKey,
@@ -199,13 +210,7 @@ def revoke_credential(
     another node's same id is left alone."""
     reason = check_reason(reason)
     with store.transaction():
-        known = store.record(
-            "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
-            [credential_id, node_id],
-        )
-        if known is None:
-            raise NotFound(f"no credential {credential_id}")
-        if known["status"] == "replaced":
+        if _status(store, node_id, credential_id) == "replaced":
             found = reissue(store, node_id, credential_id)
             raise BadRequest(
                 f"credential {credential_id} was replaced by credential "
@@ -254,12 +259,7 @@ def request_reissue(
     be revoked without the other. Asking again is a no-op."""
     reason = check_reason(reason)
     with store.transaction():
-        status = store.scalar(
-            "SELECT status FROM credentials WHERE credential_id = ? AND node_id = ?",
-            [credential_id, node_id],
-        )
-        if status is None:
-            raise NotFound(f"no credential {credential_id}")
+        status = _status(store, node_id, credential_id)
         if status != "active":
             raise BadRequest(f"credential {credential_id} is {status}; only an active one")
         if not shared_slots(store, node_id, credential_id):
