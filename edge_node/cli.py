@@ -47,18 +47,27 @@ def init(
 ) -> None:
     """Create a node: settings, database, node key (0600), certificate request, first admin.
 
-    Asks only for what the flags do not give. Safe to re-run on the same directory.
+    Asks only for what the flags do not give. Run again on a node, it keeps the key,
+    settings and data, and adds another admin account; an account that exists already is
+    refused (its password is changed with ``set-password``), and nothing is changed.
     """
     from content.errors import ContentError
     from credentials.errors import CredentialError
-    from edge_node.config import CERT_REQUEST_FILE
+    from edge_node.config import CERT_FILE, CERT_REQUEST_FILE, DATABASE_FILE
     from edge_node.errors import EdgeError
     from edge_node.node import init_node
 
+    existed = (data / DATABASE_FILE).exists()
     if name is None:
         name = typer.prompt("Centre name")
     if admin_user is None:
         admin_user = typer.prompt("Admin username")
+    if existed and _has_account(data, admin_user):
+        _fail(
+            f"a node already exists in {data} and has the account {admin_user!r}: nothing was "
+            f"changed. To give it a new password: fieldcred edge set-password {admin_user} "
+            f"--data {data}. To add another admin, run init again with a new --admin-user."
+        )
     if admin_password is None:
         admin_password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
     try:
@@ -67,8 +76,30 @@ def init(
         _fail(str(error))
     except OSError as error:
         _fail(f"{data}: {error.strerror or error}")
-    typer.echo(f"Node ready in {data} (admin: {account.username}).")
-    typer.echo(f"Send {data / CERT_REQUEST_FILE} to the university to get the node certificate.")
+    if existed:
+        typer.echo(
+            f"The node in {data} was kept as it was; admin account {account.username} added."
+        )
+    else:
+        typer.echo(f"Node ready in {data} (admin: {account.username}).")
+    if (data / CERT_FILE).exists():
+        typer.echo("The node is enrolled: its certificate is installed.")
+    else:
+        typer.echo(
+            f"Send {data / CERT_REQUEST_FILE} to the university to get the node certificate."
+        )
+
+
+def _has_account(data: Path, username: str) -> bool:
+    """Whether the node in ``data`` already has an account of this name."""
+    from edge_node.config import DATABASE_FILE
+    from edge_node.storage import first, open_database
+
+    db = open_database(data / DATABASE_FILE)
+    try:
+        return first(db, "SELECT 1 FROM accounts WHERE username = ?", [username]) is not None
+    finally:
+        db.close()
 
 
 @app.command("set-password")

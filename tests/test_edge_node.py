@@ -62,11 +62,23 @@ def test_init_creates_a_complete_data_directory(tmp_path: Path) -> None:
         node.close()
 
 
-def test_init_is_safe_to_rerun_and_keeps_the_key(tmp_path: Path) -> None:
+def test_init_again_keeps_the_node_and_adds_an_admin_or_refuses_a_known_one(
+    tmp_path: Path,
+) -> None:
+    """Run again with the same admin it changed nothing and said so, though it asked for
+    a password it then ignored; now it refuses in plain words, and names the command that
+    changes a password, before asking for one."""
     data = tmp_path / "node"
     assert _init(data).exit_code == 0
     key = (data / NODE_KEY_FILE).read_bytes()
-    assert _init(data).exit_code == 0
+    again = runner.invoke(app, ["edge", "init", "--data", str(data), "--name", "Kisumu CLC",
+                                "--admin-user", "admin"], input="")  # fmt: skip
+    assert again.exit_code == 1, again.output
+    assert "already exists" in again.output and "edge set-password admin" in again.output
+    assert "Admin password" not in again.output
+    added = _init(data, "--admin-user", "second")
+    assert added.exit_code == 0, added.output
+    assert "kept as it was; admin account second added" in added.output
     assert (data / NODE_KEY_FILE).read_bytes() == key
     db = open_database(data / "edge.db")
     assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
