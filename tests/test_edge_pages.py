@@ -413,3 +413,17 @@ def test_a_worker_whose_log_in_expired_logs_in_again_and_is_back_on_the_page(
     again = {**account, "csrf": csrf_of(client.get("/login").text), "next": "//evil.example"}
     elsewhere = client.post("/login", data=again, follow_redirects=False)
     assert elsewhere.headers["location"] == "/dashboard"
+
+
+def test_a_closed_session_s_page_no_longer_tells_learners_to_join(node: Node) -> None:
+    from edge_node import assessment
+
+    session = assessment.open_session(node, module_id=MODULE, route="course", by="test")
+    client = TestClient(create_app(node))
+    login(client, *WORKER)
+    assert "choose Join" in client.get(f"/sessions/{session.id}").text
+    assessment.close_session(node, session.id)
+    page = client.get(f"/sessions/{session.id}").text
+    assert "choose Join" not in page and "This session is closed" in page
+    client.get("/lang/sw")
+    assert "Kipindi hiki kimefungwa" in client.get(f"/sessions/{session.id}").text
