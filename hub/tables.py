@@ -177,10 +177,19 @@ def holders_section(t: Translate, credential_id: str, holders: list[dict[str, An
     }
 
 
-def overview(store: Store, organisation: str, t: Translate) -> tuple[list[Alert], list[Section]]:
+XAPI_OFF = (
+    "Forwarding is off: no learning record store is set. To send these statements, set "
+    "xapi_url (and xapi_auth) in the hub's settings and restart the hub."
+)
+
+
+def overview(
+    store: Store, organisation: str, t: Translate, *, forwarding: bool = True
+) -> tuple[list[Alert], list[Section]]:
     """The overview: each node's alert and each credential id two centres issued, then the
-    centres, results by module and by centre, events set aside, the xAPI outbox and the
-    first learners linked across centres."""
+    centres, results by module and by centre, events set aside, the xAPI outbox (saying
+    that forwarding is off, and how to turn it on, when no LRS is set: ``forwarding``)
+    and the first learners linked across centres."""
     node_rows = reports.nodes(store, organisation)
     held = forks.nodes_with_held_forks(store, organisation)
     linked = reports.links(store, organisation, limit=PAGE_ROWS + 1)
@@ -199,7 +208,7 @@ def overview(store: Store, organisation: str, t: Translate) -> tuple[list[Alert]
         }
         for c in reports.collisions(store, organisation)
     ]
-    sections = [
+    sections: list[Section] = [
         {
             "heading": "Centres (nodes)",
             "columns": ["Node", "Centre", "Synced through", "Revoked"],
@@ -247,6 +256,7 @@ def overview(store: Store, organisation: str, t: Translate) -> tuple[list[Alert]
         },
         {
             "heading": "xAPI outbox",
+            "note": None if forwarding else XAPI_OFF,
             "columns": ["Statements", "Waiting to be sent"],
             "rows": [list(xapi.outbox_status(store, organisation).values())],
         },

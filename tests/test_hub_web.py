@@ -361,3 +361,21 @@ def test_staff_pages_in_each_language(client: TestClient, lang: str, words: list
     assert f'<html lang="{lang}">' in registry.text
     equity = client.get("/equity", headers={"accept-language": "sw"})
     assert f'<html lang="{lang}">' in equity.text
+
+
+def test_the_overview_says_when_xapi_forwarding_is_off_and_how_to_turn_it_on(
+    client: TestClient, sqlite_hub: Hub
+) -> None:
+    """It showed statements "waiting to be sent" with no word that nothing would send them."""
+    login(client)
+    off = client.get("/?lang=en").text
+    assert "Forwarding is off" in off and "xapi_url" in off
+    assert "Utumaji umezimwa" in client.get("/?lang=sw").text
+    forwarding = TestClient(
+        create_web_app(
+            sqlite_hub,
+            HubSettings(name="Hub", session_secret="s" * 32, xapi_url="http://127.0.0.1:9/xapi"),
+        )
+    )
+    login(forwarding)
+    assert "Forwarding is off" not in forwarding.get("/?lang=en").text

@@ -109,7 +109,9 @@ def logout(ctx: Ctx, csrf: Annotated[str, Form()] = "") -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(ctx: StaffCtx) -> HTMLResponse:
-    alerts, sections = tables.overview(ctx.store, ctx.organisation, ctx.t)
+    alerts, sections = tables.overview(
+        ctx.store, ctx.organisation, ctx.t, forwarding=bool(ctx.settings.xapi_url)
+    )
     return ctx.page("Overview", alerts=alerts, sections=sections)
 
 
