@@ -85,6 +85,22 @@ def test_the_last_enabled_admin_cannot_be_disabled(node: Node) -> None:
     assert last.status_code == 409
 
 
+def test_disabling_the_last_admin_on_the_page_says_why_on_the_admin_page(node: Node) -> None:
+    """It answered "409 · conflict" and a Home button; now the admin page itself says
+    why, in the reader's language, and nothing changed."""
+    own_id = account_id(bearer(node, *ADMIN), "admin")
+    page = TestClient(create_app(node))
+    login(page, *ADMIN)
+    page.get("/lang/sw")
+    refused = page.post(
+        f"/admin/accounts/{own_id}/disable", data={"csrf": csrf_of(page.get("/admin").text)}
+    )
+    assert refused.status_code == 409
+    assert 'role="alert">Msimamizi wa mwisho aliye hai hawezi kuzimwa' in refused.text
+    assert f'action="/admin/accounts/{own_id}/disable"' in refused.text  # still enabled
+    assert page.get("/admin").status_code == 200
+
+
 def test_only_an_admin_disables_and_an_unknown_account_is_a_404(node: Node) -> None:
     admin = bearer(node, *ADMIN)
     worker_id = account_id(admin, WORKER[0])

@@ -22,7 +22,7 @@ from edge_node import (
     syncing,
 )
 from edge_node.clock import ClockSource
-from edge_node.errors import BadRequest
+from edge_node.errors import BadRequest, Conflict
 from edge_node.web.context import CtxDep, parse
 from edge_node.web.render import render
 from sync import pools
@@ -329,13 +329,20 @@ async def score(ctx: CtxDep, sitting_id: str) -> Response:
 @router.get("/admin")
 async def admin_page(ctx: CtxDep) -> Response:
     ctx.require_admin()
+    return _admin(ctx)
+
+
+def _admin(ctx: CtxDep, *, status: int = 200, account_error: str | None = None) -> Response:
+    """The admin page; a refused account change is said in words above the accounts."""
     return render(
         ctx,
         "admin.html",
+        status=status,
         accounts=accounts.list_accounts(ctx.node.db),
         changes=accounts.recent_changes(ctx.node.db),
         clock=ctx.node.clock.status(),
         pending_issuance=len(issuance.unissued(ctx.node).waiting),
+        account_error=account_error,
     )
 
 
@@ -365,9 +372,12 @@ async def admin_disable_account(
 ) -> Response:
     by = ctx.require_admin()
     await ctx.form()
-    accounts.set_disabled(
-        ctx.node.db, account_id, action == "disable", by=by, at=ctx.node.clock.now()
-    )
+    try:
+        accounts.set_disabled(
+            ctx.node.db, account_id, action == "disable", by=by, at=ctx.node.clock.now()
+        )
+    except Conflict as error:  # the last enabled admin
+        return _admin(ctx, status=error.status, account_error=error.message)
     return _redirect(ctx, "/admin")
 
 
