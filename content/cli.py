@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -94,39 +95,62 @@ def _level_text(level: Level) -> str:
     return ", ".join(parts) or "-"
 
 
+MODULE_COLUMNS = ("id", "version", "title", "items", "checklist", "languages", "hours", "level")
+PATHWAY_COLUMNS = ("id", "version", "title", "modules")
+
+
 def _print_tables(catalogue: Catalogue, listing: dict[str, list[dict[str, object]]]) -> None:
+    """Two tables on a terminal; plain tab-separated lines, nothing cut short, when the
+    output goes to a file or another program."""
+    modules = [
+        [
+            str(cell)
+            for cell in (
+                row["id"],
+                row["version"],
+                row["title"],
+                row["item_count"],
+                row["checklist_count"],
+                " ".join(catalogue.modules[str(row["id"])].languages),
+                f"{catalogue.modules[str(row['id'])].workload_hours:g}",
+                _level_text(catalogue.modules[str(row["id"])].level),
+            )
+        ]
+        for row in listing["modules"]
+    ]
+    pathways = [
+        [
+            str(cell)
+            for cell in (
+                row["id"],
+                row["version"],
+                row["title"],
+                ", ".join(catalogue.pathways[str(row["id"])].modules),
+            )
+        ]
+        for row in listing["pathways"]
+    ]
+    if not sys.stdout.isatty():
+        for title, columns, rows in (
+            ("Modules", MODULE_COLUMNS, modules),
+            ("Pathways", PATHWAY_COLUMNS, pathways),
+        ):
+            typer.echo(title)
+            for line in (list(columns), *rows):
+                typer.echo("\t".join(line))
+        return
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    modules = Table(title="Modules")
-    for column in ("id", "version", "title", "items", "checklist", "languages", "hours", "level"):
-        modules.add_column(column, no_wrap=column in ("id", "version"))
-    for row in listing["modules"]:
-        level = catalogue.modules[str(row["id"])].level
-        modules.add_row(
-            *(
-                escape(str(cell))
-                for cell in (
-                    row["id"],
-                    row["version"],
-                    row["title"],
-                    row["item_count"],
-                    row["checklist_count"],
-                    " ".join(catalogue.modules[str(row["id"])].languages),
-                    f"{catalogue.modules[str(row['id'])].workload_hours:g}",
-                    _level_text(level),
-                )
-            )
-        )
-    pathways = Table(title="Pathways")
-    for column in ("id", "version", "title", "modules"):
-        pathways.add_column(column, no_wrap=column in ("id", "version"))
-    for row in listing["pathways"]:
-        modules_text = ", ".join(catalogue.pathways[str(row["id"])].modules)
-        pathways.add_row(
-            *(escape(str(cell)) for cell in (row["id"], row["version"], row["title"], modules_text))
-        )
     console = Console()
-    console.print(modules)
-    console.print(pathways)
+    for title, columns, rows in (
+        ("Modules", MODULE_COLUMNS, modules),
+        ("Pathways", PATHWAY_COLUMNS, pathways),
+    ):
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, no_wrap=column in ("id", "version"))
+        for line in rows:
+            table.add_row(*(escape(cell) for cell in line))
+        console.print(table)

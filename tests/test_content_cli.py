@@ -109,6 +109,18 @@ def test_list_table_names_every_module_and_pathway() -> None:
         assert text in result.stdout
 
 
+def test_list_to_a_file_is_plain_lines_with_nothing_cut_short() -> None:
+    """The demo's start-up listing in a log file read "tit…": away from a terminal the
+    tables are tab-separated lines, every title whole."""
+    result = runner.invoke(app, ["content", "list", str(FIXTURES / "valid")], env={"COLUMNS": "40"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Modules" and lines[1].split("\t")[:3] == ["id", "version", "title"]
+    assert "…" not in result.stdout
+    assert any(line.split("\t")[2] == "Mulching" for line in lines[2:])
+    assert "Pathways" in lines
+
+
 def test_list_of_broken_content_exits_1_with_the_problems() -> None:
     result = runner.invoke(app, ["content", "list", str(FIXTURES / "duplicate-ids"), "--json"])
     assert result.exit_code == 1
