@@ -83,6 +83,13 @@ def test_a_whole_session_by_forms_never_shows_an_answer_key(node: Node) -> None:
     scores: dict[str, str] = {}
     for name, value in re.findall(r'name="(c-[^"]+)" value="(\d+)"', form):
         scores[name] = max(scores.get(name, "0"), value, key=int)
+    # Posted with one task unscored: the form again, the others kept, the gap marked.
+    _unscored, *rest = sorted(scores)
+    partial = worker.post(score_url, data={"csrf": token, **{k: scores[k] for k in rest}})
+    assert partial.status_code == 400 and 'role="alert"' in partial.text
+    assert partial.text.count("⚠ no score yet") == 1
+    for name in rest:
+        assert f'name="{name}" value="{scores[name]}" required checked' in partial.text
     assert worker.post(score_url, data={"csrf": token, **scores}).status_code == 200
     seen.append(learner.get(f"{sitting_url}/result").text)
     seen.append(learner.get("/me").text)

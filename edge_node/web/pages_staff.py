@@ -302,17 +302,42 @@ async def session_close(ctx: CtxDep, session_id: str) -> Response:
 @router.get("/sittings/{sitting_id}/score")
 async def score_page(ctx: CtxDep, sitting_id: str) -> Response:
     ctx.require_staff()
-    sitting = assessment.get_sitting(ctx.node, sitting_id)
+    return _score_page(ctx, assessment.get_sitting(ctx.node, sitting_id))
+
+
+def _score_page(
+    ctx: CtxDep,
+    sitting: assessment.Sitting,
+    *,
+    kept: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
+    """The checklist form; posted incomplete, again with the scores given kept and each
+    task without one marked (they were lost behind an error page)."""
     session = assessment.get_session(ctx.node, sitting.session_id)
+    module = assessment.session_module(ctx.node, session)
+    missing = (
+        []
+        if kept is None
+        else [
+            c.id
+            for c in module.checklist
+            if kept.get(c.id) not in {str(level.score) for level in c.levels}
+        ]
+    )
     return render(
         ctx,
         "score.html",
+        status=400 if kept is not None else 200,
         sitting=sitting,
         session=session,
         learner=learners.get_any(ctx.node, sitting.learner_id),
-        module=assessment.session_module(ctx.node, session),
-        result=issuance.result_for_sitting(ctx.node, sitting_id),
+        module=module,
+        result=issuance.result_for_sitting(ctx.node, sitting.id),
         localize=localize,
+        kept=kept or {},
+        missing=missing,
+        error=error,
     )
 
 
@@ -322,7 +347,10 @@ async def score(ctx: CtxDep, sitting_id: str) -> Response:
     form = await ctx.form()
     sitting = assessment.get_sitting(ctx.node, sitting_id)
     scores = {k[2:]: v for k, v in form.items() if k.startswith("c-")}
-    assessment.score_checklist(ctx.node, sitting, scores, by=by)
+    try:
+        assessment.score_checklist(ctx.node, sitting, scores, by=by)
+    except BadRequest as refused:
+        return _score_page(ctx, sitting, kept=scores, error=refused.message)
     return _redirect(ctx, f"/sessions/{sitting.session_id}")
 
 
