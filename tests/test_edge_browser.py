@@ -70,6 +70,20 @@ def go(page: Any, selector: str) -> None:
     page.wait_for_load_state()
 
 
+def worker_at_320_px(
+    browser: Any, base: str, worker: tuple[str, str], lang: str
+) -> tuple[Any, Any]:
+    """A 320 px phone with JavaScript off, in ``lang``, signed in as the worker."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("#username", worker[0])
+    page.fill("#password", worker[1])
+    go(page, "button.wide")
+    return context, page
+
+
 def test_a_session_in_a_real_browser(server: tuple[str, DemoInfo, Node]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -199,15 +213,7 @@ def test_every_page_fits_a_320_px_phone_in_every_language(
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             for lang in ("en", "sw", "fr"):
-                context = browser.new_context(
-                    viewport={"width": 320, "height": 640}, java_script_enabled=False
-                )
-                context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
-                page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("#username", info.worker[0])
-                page.fill("#password", info.worker[1])
-                go(page, "button.wide")
+                context, page = worker_at_320_px(browser, base, info.worker, lang)
                 for path in pages:
                     page.goto(base + path)
                     width = page.evaluate("document.scrollingElement.scrollWidth")
@@ -329,15 +335,7 @@ def test_a_revoked_credential_s_pages_fit_320_px_and_say_so_first(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         for lang in ("en", "sw", "fr"):
-            context = browser.new_context(
-                viewport={"width": 320, "height": 640}, java_script_enabled=False
-            )
-            context.add_cookies([{"name": "fc_lang", "value": lang, "url": base}])
-            page = context.new_page()
-            page.goto(base + "/login")
-            page.fill("#username", info.worker[0])
-            page.fill("#password", info.worker[1])
-            go(page, "button.wide")
+            context, page = worker_at_320_px(browser, base, info.worker, lang)
             for path in pages:
                 page.goto(base + path)
                 width = page.evaluate("document.scrollingElement.scrollWidth")
