@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -359,11 +360,15 @@ def describe_sqlite_error(path: Path | str, error: sqlite3.Error) -> str:
     return f"{path}: database error: {text}"
 
 
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Database, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
 def _writer_lock(db: Database) -> threading.RLock:
     """One writer at a time on a connection: the web's threads share the node's, and a
     transaction another thread began would otherwise take this one in as a savepoint."""
-    lock: threading.RLock = db.__dict__.setdefault("_writer_lock", threading.RLock())
-    return lock
+    with _LOCKS_LOCK:
+        return _WRITER_LOCKS.setdefault(db, threading.RLock())
 
 
 @contextmanager
