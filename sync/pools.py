@@ -53,16 +53,18 @@ class Pool:
         self.queue_wait_s = queue_wait_s
         self.retry_after_s = retry_after_s
         self.in_flight = 0
-        """Calls running or waiting in line (only the event loop's thread changes it)."""
+        """Calls running or waiting in line, from any event loop (under ``_counting``)."""
+        self._counting = threading.Lock()
         self._executor = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix=name, initializer=_lower_priority
         )
 
     async def run(self, fn: Callable[..., T], /, *args: object) -> T:
         """``fn(*args)`` on one of the pool's threads, or :class:`Busy`."""
-        if self.in_flight >= self.workers + self.queue:
-            raise Busy(self.name, self.retry_after_s)
-        self.in_flight += 1
+        with self._counting:
+            if self.in_flight >= self.workers + self.queue:
+                raise Busy(self.name, self.retry_after_s)
+            self.in_flight += 1
         try:
             future = self._executor.submit(fn, *args)
             waiting = asyncio.wrap_future(future)
@@ -76,7 +78,8 @@ class Pool:
                 waiting.cancel()  # the client went away: dropped if it has not started
                 raise
         finally:
-            self.in_flight -= 1
+            with self._counting:
+                self.in_flight -= 1
 
 
 PHOTOS = Pool("photos", workers=2, queue=4, queue_wait_s=3.0, retry_after_s=5)
@@ -84,7 +87,7 @@ PHOTOS = Pool("photos", workers=2, queue=4, queue_wait_s=3.0, retry_after_s=5)
 while it is read, so two at once."""
 PASSWORDS = Pool("passwords", workers=2, queue=48, queue_wait_s=15.0, retry_after_s=10)
 """argon2 hashes and checks of passwords (and of learners' PINs hashed with argon2 before
-they were keyed hashes, each once): at the edge node's cost 19 MiB and about 0.12 s each
+they were keyed hashes, each once): at the edge node's cost 12 MiB and about 0.12 s each
 (docs/security.md), so two at once; a burst of log-ins waits its turn in line (a waiting
 call costs next to nothing)."""
 DRAWING = Pool("drawing", workers=2, queue=16, queue_wait_s=5.0, retry_after_s=5)
