@@ -316,15 +316,12 @@ def _score_page(
     task without one marked (they were lost behind an error page)."""
     session = assessment.get_session(ctx.node, sitting.session_id)
     module = assessment.session_module(ctx.node, session)
-    missing = (
-        []
-        if kept is None
-        else [
-            c.id
-            for c in module.checklist
-            if kept.get(c.id) not in {str(level.score) for level in c.levels}
-        ]
-    )
+    given = kept or {}
+    missing = [
+        c.id
+        for c in module.checklist
+        if kept is not None and given.get(c.id) not in [str(level.score) for level in c.levels]
+    ]
     return render(
         ctx,
         "score.html",
@@ -335,7 +332,7 @@ def _score_page(
         module=module,
         result=issuance.result_for_sitting(ctx.node, sitting.id),
         localize=localize,
-        kept=kept or {},
+        kept=given,
         missing=missing,
         error=error,
     )
